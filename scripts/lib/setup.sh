@@ -1,0 +1,79 @@
+# Sourced by scripts/dev.sh and scripts/test.sh: installs what is missing, idempotently,
+# and says what it does. Nothing here downloads from GitHub: every tool comes from crates.io,
+# npm or Debian, which is all a machine of this kind can reach.
+
+CARGO_LEPTOS_VERSION=0.3.10
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+
+# Keep build output between runs (and between fresh clones, as CI makes) without polluting
+# the checkout; override CARGO_TARGET_DIR to build elsewhere.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/leptos-cognito/target}"
+# cargo-leptos takes wasm-opt from PATH; npm's binaryen is the one that produces working WASM.
+export PATH="$ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+ensure_wasm_target() {
+  if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "wasm32-unknown-unknown target: present"
+  else
+    say "installing the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+ensure_cargo_leptos() {
+  if cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION\$"; then
+    say "cargo-leptos $CARGO_LEPTOS_VERSION: present"
+  else
+    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 20 minutes on 2 cores, once)"
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  fi
+}
+
+ensure_wasm_bindgen() {
+  local wanted
+  wanted="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
+  if [ -z "$wanted" ]; then
+    echo "cannot find the wasm-bindgen version in Cargo.lock" >&2
+    return 1
+  fi
+  if wasm-bindgen --version 2>/dev/null | grep -q " $wanted\$"; then
+    say "wasm-bindgen-cli $wanted: present"
+  else
+    # No --locked: its lockfile names a crate version this registry does not have.
+    say "installing wasm-bindgen-cli $wanted (must equal the wasm-bindgen crate in Cargo.lock)"
+    cargo install wasm-bindgen-cli --version "$wanted" --force
+  fi
+}
+
+ensure_npm_packages() {
+  local stamp="end2end/node_modules/.package-lock.json"
+  if [ -f "$stamp" ] && [ ! "end2end/package-lock.json" -nt "$stamp" ]; then
+    say "end2end npm packages (Playwright, binaryen): present"
+  else
+    say "installing end2end npm packages (Playwright, binaryen for wasm-opt)"
+    (cd end2end && npm ci --no-audit --no-fund)
+  fi
+}
+
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1; then
+    say "chromium: present ($(chromium --version 2>/dev/null | head -n 1))"
+    return
+  fi
+  say "installing Debian's chromium for the end-to-end tests"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
+    || { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+}
+
+ensure_build_tools() {
+  ensure_wasm_target
+  ensure_cargo_leptos
+  ensure_wasm_bindgen
+  ensure_npm_packages
+}

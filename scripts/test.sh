@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, clippy for both builds, unit and integration tests,
+# a release build (wasm-opt included) and the end-to-end tests in Chromium.
+# Installs what it needs first.
+set -euo pipefail
+source "$(dirname "$0")/lib/setup.sh"
+ensure_build_tools
+ensure_chromium
+
+started=$SECONDS
+step() {
+  say "$1"
+  shift
+  "$@"
+}
+
+step "formatting (cargo fmt --check)" cargo fmt --all -- --check
+step "clippy, server build" cargo clippy --locked --features ssr --all-targets -- -D warnings
+step "clippy, WASM build" cargo clippy --locked --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+step "unit and integration tests" cargo test --locked --features ssr
+
+# Ports of their own, so a running `scripts/dev.sh` does not get in the way.
+export LEPTOS_SITE_ADDR=127.0.0.1:3400
+export LEPTOS_RELOAD_PORT=3401
+export APP_URL=http://localhost:3400
+export LOCAL_IDP=on
+export LOCAL_IDP_ADDR=127.0.0.1:9329
+step "release build and end-to-end tests in Chromium" cargo leptos end-to-end --release --precompress
+
+report="$(scripts/wasm-size.sh)"
+say "$report"
+say "all checks passed in $((SECONDS - started)) s (after tool setup)"

@@ -1,0 +1,65 @@
+//! The HTML shell and the route table shared by server rendering and hydration.
+
+use leptos::prelude::*;
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::{footer::Footer, session::provide_session, theme::ThemeProvider, top_bar::TopBar};
+use crate::pages::{
+    admin::AdminPage, auth_callback::AuthCallbackPage, dashboard::DashboardPage, home::HomePage,
+    not_found::NotFoundPage, profile::ProfilePage, sign_out::SignOutPage,
+};
+
+/// The document around the app, rendered only on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HashedStylesheet options=options.clone() id="leptos" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_session();
+
+    view! {
+        <Title formatter=|page: String| {
+            if page.is_empty() { "leptos-cognito".to_string() } else { format!("{page} · leptos-cognito") }
+        } />
+        <Router>
+            <ThemeProvider>
+                <TopBar />
+                <main id="main" class="main">
+                    <Routes fallback=NotFoundPage>
+                        <Route path=path!("") view=HomePage />
+                        <Route path=path!("/dashboard") view=DashboardPage />
+                        <Route path=path!("/profile") view=ProfilePage />
+                        <Route path=path!("/admin") view=AdminPage />
+                        <Route path=path!("/auth/callback") view=AuthCallbackPage ssr=SsrMode::Async />
+                        <Route path=path!("/auth/logout") view=SignOutPage />
+                    </Routes>
+                </main>
+                <Footer />
+            </ThemeProvider>
+        </Router>
+    }
+}

@@ -1,0 +1,9 @@
+//! Pieces of the frame and views shared by several pages.
+
+pub mod footer;
+pub mod session;
+pub mod sign_in_required;
+pub mod theme;
+pub mod time_display;
+pub mod top_bar;
+pub mod user_menu;

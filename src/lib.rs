@@ -1,0 +1,30 @@
+//! leptos-cognito: sign in with Amazon Cognito user pools from a Leptos + axum app.
+//!
+//! The crate is built twice by cargo-leptos: once with `ssr` (the server binary, which owns
+//! every token and secret) and once with `hydrate` (the WASM front end, which only ever sees
+//! what server functions choose to return).
+
+pub mod app;
+pub mod components;
+pub mod identity;
+pub mod pages;
+
+/// Server-only code: configuration, auth core, sessions, HTTP surface.
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// The embedded Cognito-compatible identity provider (server only).
+#[cfg(feature = "ssr")]
+pub mod local_idp;
+
+/// Entry point called by the JavaScript glue that cargo-leptos generates.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+    // A marker for end-to-end tests: interactive behaviour can be checked only after this.
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

@@ -1,0 +1,121 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use crate::components::{session::use_session, sign_in_required::SignInRequired};
+
+/// What the admin view shows: how this deployment talks to its user pool.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminOverview {
+    pub admin_group: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub identity_providers: Vec<String>,
+    pub embedded_identity_provider: bool,
+}
+
+/// Checked again here, not only by the page guard: a server function is an endpoint of its
+/// own that anyone can call.
+#[server]
+pub async fn get_admin_overview() -> Result<AdminOverview, ServerFnError> {
+    use crate::server::leptos_bridge::{app_state, set_status, signed_in};
+    let state = app_state()?;
+    let Some(auth) = signed_in(&state).await? else {
+        set_status(401);
+        return Err(ServerFnError::new("sign-in required"));
+    };
+    if !auth.is_member_of(&state.config.admin_group) {
+        set_status(403);
+        return Err(ServerFnError::new("forbidden"));
+    }
+    let cognito = &state.config.cognito;
+    Ok(AdminOverview {
+        admin_group: state.config.admin_group.clone(),
+        issuer: cognito.issuer.clone(),
+        client_id: cognito.client_id.clone(),
+        scopes: cognito.scopes.clone(),
+        identity_providers: cognito.identity_providers.clone(),
+        embedded_identity_provider: state.config.local_idp.is_some(),
+    })
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Title text="Admin" />
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                session
+                    .get()
+                    .map(|result| match result.ok().and_then(|info| info.user) {
+                        Some(user) if user.is_admin => view! { <AdminView /> }.into_any(),
+                        Some(_) => view! { <Forbidden /> }.into_any(),
+                        None => view! { <SignInRequired path="/admin" /> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn AdminView() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| get_admin_overview());
+    view! {
+        <h1>"Admin"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                overview
+                    .get()
+                    .map(|result| match result {
+                        Ok(o) => {
+                            view! {
+                                <section class="card" data-testid="admin-overview">
+                                    <h2>"User pool connection"</h2>
+                                    <dl class="facts">
+                                        <dt>"Admin group"</dt>
+                                        <dd>{o.admin_group}</dd>
+                                        <dt>"Issuer"</dt>
+                                        <dd class="mono">{o.issuer}</dd>
+                                        <dt>"App client id"</dt>
+                                        <dd class="mono">{o.client_id}</dd>
+                                        <dt>"Scopes"</dt>
+                                        <dd>{o.scopes.join(" ")}</dd>
+                                        <dt>"Federated providers"</dt>
+                                        <dd>
+                                            {if o.identity_providers.is_empty() {
+                                                "none".to_string()
+                                            } else {
+                                                o.identity_providers.join(", ")
+                                            }}
+                                        </dd>
+                                        <dt>"Identity provider"</dt>
+                                        <dd>
+                                            {if o.embedded_identity_provider {
+                                                "embedded (local development)"
+                                            } else {
+                                                "Amazon Cognito"
+                                            }}
+                                        </dd>
+                                    </dl>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                        Err(_) => view! { <Forbidden /> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn Forbidden() -> impl IntoView {
+    view! {
+        <section class="card" data-testid="forbidden">
+            <h1>"403 · Not allowed"</h1>
+            <p>"This page is only for members of the admin group."</p>
+        </section>
+    }
+}

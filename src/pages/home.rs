@@ -1,0 +1,48 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::components::session::use_session;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Title text="" />
+        <section class="hero">
+            <h1>"Amazon Cognito sign-in, done right"</h1>
+            <p class="lead">
+                "This app signs people in through the Cognito hosted UI with state, nonce and PKCE, "
+                "verifies every token against the user pool's keys, and keeps the tokens on the "
+                "server behind an opaque, HttpOnly session cookie."
+            </p>
+        </section>
+        <Transition fallback=|| ()>
+            {move || {
+                session
+                    .get()
+                    .map(|result| match result.ok().and_then(|info| info.user) {
+                        Some(user) => {
+                            view! {
+                                <p class="notice" data-testid="sign-in-state">
+                                    "You are signed in as " <strong>{user.display_name().to_string()}</strong> ". "
+                                    <A href="/dashboard">"Open your dashboard"</A>
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        None => {
+                            view! {
+                                <p class="notice" data-testid="sign-in-state">
+                                    "You are signed out. "
+                                    <a rel="external" href="/auth/login">"Sign in"</a>
+                                    " to see your dashboard."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}

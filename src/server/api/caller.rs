@@ -1,0 +1,123 @@
+//! Who is calling the API: from `Authorization: Bearer <access token>` or, without that
+//! header, from the session cookie.
+
+use axum::{
+    extract::FromRequestParts,
+    http::{header, request::Parts},
+};
+use tower_sessions::Session;
+
+use super::error::ApiError;
+use crate::server::{session::auth_session, state::AppState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credential {
+    Session,
+    Bearer,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    pub sub: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub groups: Vec<String>,
+    pub scopes: Vec<String>,
+    pub client_id: String,
+    pub credential: Credential,
+}
+
+impl ApiCaller {
+    pub fn require_group(&self, group: &str) -> Result<(), ApiError> {
+        if self.groups.iter().any(|g| g == group) { Ok(()) } else { Err(ApiError::Forbidden(group.to_string())) }
+    }
+
+    /// For routes meant for machine clients (`client_credentials` tokens carry custom scopes
+    /// such as `api/read`): `caller.require_scope("api/read")?`.
+    pub fn require_scope(&self, scope: &str) -> Result<(), ApiError> {
+        if self.scopes.iter().any(|s| s == scope) {
+            Ok(())
+        } else {
+            Err(ApiError::InsufficientScope(scope.to_string()))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match parts.headers.get(header::AUTHORIZATION) {
+            Some(value) => from_bearer(value.to_str().ok(), state).await,
+            None => from_session(parts, state).await,
+        }
+    }
+}
+
+/// Parses `Bearer <token>` (the scheme is case-insensitive, RFC 9110 §11.1).
+fn bearer_token(header: Option<&str>) -> Result<&str, ApiError> {
+    let header = header.ok_or(ApiError::MalformedCredential("The Authorization header is not valid text"))?;
+    let (scheme, token) = header.split_once(' ').ok_or(ApiError::MalformedCredential("Expected: Bearer <token>"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::MalformedCredential("Only the Bearer scheme is accepted"));
+    }
+    let token = token.trim();
+    if token.is_empty() || token.contains(' ') {
+        return Err(ApiError::MalformedCredential("Expected: Bearer <token>"));
+    }
+    Ok(token)
+}
+
+async fn from_bearer(header: Option<&str>, state: &AppState) -> Result<ApiCaller, ApiError> {
+    let token = bearer_token(header)?;
+    let claims = state
+        .verifier
+        .verify_access_token(token, &state.config.api_allowed_clients())
+        .await
+        .map_err(|error| ApiError::InvalidToken(error.to_string()))?;
+    let scopes = claims.scopes();
+    Ok(ApiCaller {
+        username: claims.username.clone().unwrap_or_else(|| claims.sub.clone()),
+        sub: claims.sub,
+        email: None,
+        groups: claims.groups,
+        scopes,
+        client_id: claims.client_id,
+        credential: Credential::Bearer,
+    })
+}
+
+async fn from_session(parts: &mut Parts, state: &AppState) -> Result<ApiCaller, ApiError> {
+    let session = Session::from_request_parts(parts, state).await.map_err(|_| ApiError::Unavailable)?;
+    let max_age = state.config.session.max_age.as_secs() as i64;
+    let auth = auth_session::load(&session, state.clock.now(), max_age).await.map_err(|error| {
+        tracing::error!(%error, "session store failed");
+        ApiError::Unavailable
+    })?;
+    let auth = auth.ok_or(ApiError::MissingCredential)?;
+    Ok(ApiCaller {
+        sub: auth.sub,
+        username: auth.username,
+        email: auth.email,
+        groups: auth.groups,
+        scopes: auth.scopes,
+        client_id: state.config.cognito.client_id.clone(),
+        credential: Credential::Session,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_header_parsing() {
+        assert_eq!(bearer_token(Some("Bearer abc.def.ghi")), Ok("abc.def.ghi"));
+        assert_eq!(bearer_token(Some("bearer abc")), Ok("abc"));
+        for bad in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer a b", "abc"] {
+            assert!(matches!(bearer_token(Some(bad)), Err(ApiError::MalformedCredential(_))), "{bad}");
+        }
+        assert!(bearer_token(None).is_err());
+    }
+}

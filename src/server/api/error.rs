@@ -1,0 +1,106 @@
+//! API errors, mapped to responses in one place: RFC 6750 `WWW-Authenticate` challenges and
+//! an OAuth-style JSON body `{"error", "error_description"}`.
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+const REALM: &str = "leptos-cognito";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// No credential at all (RFC 6750 §3.1: the challenge then carries no error code).
+    MissingCredential,
+    /// An `Authorization` header that is not `Bearer <token>`.
+    MalformedCredential(&'static str),
+    /// A Bearer token or session that is not (or no longer) valid.
+    InvalidToken(String),
+    /// Authenticated, but without the required scope.
+    InsufficientScope(String),
+    /// Authenticated, but not in the required group.
+    Forbidden(String),
+    NotFound,
+    /// The session store or identity provider failed; details are logged, not sent.
+    Unavailable,
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        match self {
+            ApiError::MissingCredential => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Sign in, or send a Cognito access token as a Bearer token".into(),
+            ),
+            ApiError::MalformedCredential(what) => (StatusCode::UNAUTHORIZED, "invalid_request", (*what).into()),
+            ApiError::InvalidToken(why) => (StatusCode::UNAUTHORIZED, "invalid_token", why.clone()),
+            ApiError::InsufficientScope(scope) => {
+                (StatusCode::FORBIDDEN, "insufficient_scope", format!("This route requires the scope {scope}"))
+            }
+            ApiError::Forbidden(group) => {
+                (StatusCode::FORBIDDEN, "forbidden", format!("This route is only for members of the {group} group"))
+            }
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "No such API route".into()),
+            ApiError::Unavailable => {
+                (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "Please try again shortly".into())
+            }
+        }
+    }
+
+    fn challenge(&self, description: &str) -> Option<String> {
+        // Quotes and backslashes cannot appear inside the quoted-string we build.
+        let description = description.replace(['"', '\\'], "'");
+        match self {
+            ApiError::MissingCredential => Some(format!("Bearer realm=\"{REALM}\"")),
+            ApiError::MalformedCredential(_) => {
+                Some(format!("Bearer realm=\"{REALM}\", error=\"invalid_request\", error_description=\"{description}\""))
+            }
+            ApiError::InvalidToken(_) => {
+                Some(format!("Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{description}\""))
+            }
+            ApiError::InsufficientScope(scope) => Some(format!(
+                "Bearer realm=\"{REALM}\", error=\"insufficient_scope\", error_description=\"{description}\", scope=\"{scope}\""
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, error, description) = self.parts();
+        let mut response = (status, Json(json!({ "error": error, "error_description": description }))).into_response();
+        if let Some(challenge) = self.challenge(&description)
+            && let Ok(value) = HeaderValue::from_str(&challenge)
+        {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges_follow_rfc_6750() {
+        assert_eq!(ApiError::MissingCredential.challenge("x").unwrap(), "Bearer realm=\"leptos-cognito\"");
+        assert_eq!(
+            ApiError::InvalidToken("expired".into()).challenge("the \"token\" expired").unwrap(),
+            "Bearer realm=\"leptos-cognito\", error=\"invalid_token\", error_description=\"the 'token' expired\""
+        );
+        assert!(ApiError::Forbidden("admin".into()).challenge("x").is_none());
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(ApiError::MissingCredential.parts().0, StatusCode::UNAUTHORIZED);
+        assert_eq!(ApiError::MalformedCredential("x").parts().0, StatusCode::UNAUTHORIZED);
+        assert_eq!(ApiError::Forbidden("admin".into()).parts().0, StatusCode::FORBIDDEN);
+        assert_eq!(ApiError::InsufficientScope("api/read".into()).parts().0, StatusCode::FORBIDDEN);
+    }
+}

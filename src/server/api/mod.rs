@@ -1,0 +1,27 @@
+//! The JSON API under `/api/v1`: session cookie or Cognito access token, never a redirect.
+
+mod caller;
+mod error;
+mod handlers;
+
+use axum::{
+    Router,
+    http::{HeaderValue, header},
+    routing::get,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use caller::{ApiCaller, Credential};
+pub use error::ApiError;
+
+use crate::server::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/ping", get(handlers::ping))
+        .route("/api/v1/me", get(handlers::me))
+        .route("/api/v1/admin/ping", get(handlers::admin_ping))
+        .fallback(handlers::not_found)
+        // Answers depend on who asks: no shared cache may keep them (RFC 9111 §5.2.2.5).
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}

@@ -1,0 +1,184 @@
+//! The user pool's signing keys, fetched from its JWKS and cached.
+//!
+//! Cognito rotates keys rarely, so keys are fetched once and again only when a token names
+//! an unknown `kid`, at most once per [`REFETCH_INTERVAL`] whatever the number of concurrent
+//! requests: a flood of tokens with made-up `kid`s cannot make us flood the provider. A failed
+//! refetch keeps the keys we have, so a provider outage does not break verification.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use jsonwebtoken::DecodingKey;
+use serde::Deserialize;
+
+pub const REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+/// A real JWKS is about 1 KiB; anything far larger is not a key set.
+const MAX_JWKS_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JwksError {
+    #[error("no signing key with this kid")]
+    UnknownKid,
+    #[error("the key set could not be fetched: {0}")]
+    Fetch(String),
+}
+
+/// One entry of a JWKS, with only the fields RS256 verification needs.
+#[derive(Debug, Deserialize)]
+struct Jwk {
+    kid: Option<String>,
+    kty: String,
+    #[serde(default)]
+    alg: Option<String>,
+    #[serde(rename = "use", default)]
+    key_use: Option<String>,
+    #[serde(default)]
+    n: Option<String>,
+    #[serde(default)]
+    e: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct JwkSet {
+    keys: Vec<Jwk>,
+}
+
+pub struct JwksCache {
+    http: reqwest::Client,
+    uri: String,
+    keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
+    /// Held while fetching; records when the last fetch started.
+    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    fetches: AtomicU64,
+}
+
+impl JwksCache {
+    pub fn new(http: reqwest::Client, uri: String) -> Self {
+        Self {
+            http,
+            uri,
+            keys: RwLock::new(HashMap::new()),
+            last_fetch: tokio::sync::Mutex::new(None),
+            fetches: AtomicU64::new(0),
+        }
+    }
+
+    /// The key for `kid`, fetching the key set if it is not known yet.
+    pub async fn key_for(&self, kid: &str) -> Result<Arc<DecodingKey>, JwksError> {
+        if let Some(key) = self.cached(kid) {
+            return Ok(key);
+        }
+        // Concurrent callers with unknown kids queue here; only the first one fetches.
+        let mut last_fetch = self.last_fetch.lock().await;
+        if let Some(key) = self.cached(kid) {
+            return Ok(key);
+        }
+        if last_fetch.is_some_and(|at| at.elapsed() < REFETCH_INTERVAL) {
+            return Err(JwksError::UnknownKid);
+        }
+        *last_fetch = Some(Instant::now());
+        if let Err(error) = self.refresh().await {
+            tracing::warn!(%error, "JWKS fetch failed; keeping the keys already known");
+            if self.is_empty() {
+                return Err(error);
+            }
+        }
+        self.cached(kid).ok_or(JwksError::UnknownKid)
+    }
+
+    /// Loads the key set at start-up. Failure is logged, not fatal: the provider may come up
+    /// later, and the first token will fetch again.
+    pub async fn preload(&self) {
+        let mut last_fetch = self.last_fetch.lock().await;
+        match self.refresh().await {
+            Ok(count) => {
+                *last_fetch = Some(Instant::now());
+                tracing::info!(keys = count, uri = %self.uri, "signing keys loaded");
+            }
+            Err(error) => tracing::warn!(%error, uri = %self.uri, "signing keys not loaded yet"),
+        }
+    }
+
+    /// How many times the key set was requested from the provider.
+    pub fn fetch_count(&self) -> u64 {
+        self.fetches.load(Ordering::Relaxed)
+    }
+
+    fn cached(&self, kid: &str) -> Option<Arc<DecodingKey>> {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).get(kid).cloned()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).is_empty()
+    }
+
+    async fn refresh(&self) -> Result<usize, JwksError> {
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let body = self.download().await?;
+        let set: JwkSet =
+            serde_json::from_slice(&body).map_err(|e| JwksError::Fetch(format!("not a JSON Web Key Set: {e}")))?;
+        let keys = usable_keys(set);
+        if keys.is_empty() {
+            return Err(JwksError::Fetch("the key set has no RS256 signing keys".into()));
+        }
+        let count = keys.len();
+        *self.keys.write().unwrap_or_else(|p| p.into_inner()) = keys;
+        Ok(count)
+    }
+
+    async fn download(&self) -> Result<Vec<u8>, JwksError> {
+        let fetch_error = |e: reqwest::Error| JwksError::Fetch(e.without_url().to_string());
+        let mut response = self.http.get(&self.uri).send().await.map_err(fetch_error)?;
+        if !response.status().is_success() {
+            return Err(JwksError::Fetch(format!("status {}", response.status())));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(fetch_error)? {
+            if body.len() + chunk.len() > MAX_JWKS_BYTES {
+                return Err(JwksError::Fetch(format!("larger than {MAX_JWKS_BYTES} bytes")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+/// RSA signing keys with a `kid`; anything else (encryption keys, other algorithms) is
+/// skipped rather than trusted.
+fn usable_keys(set: JwkSet) -> HashMap<String, Arc<DecodingKey>> {
+    set.keys
+        .into_iter()
+        .filter(|jwk| jwk.kty == "RSA")
+        .filter(|jwk| jwk.alg.as_deref().is_none_or(|alg| alg == "RS256"))
+        .filter(|jwk| jwk.key_use.as_deref().is_none_or(|u| u == "sig"))
+        .filter_map(|jwk| {
+            let key = DecodingKey::from_rsa_components(jwk.n.as_deref()?, jwk.e.as_deref()?).ok()?;
+            Some((jwk.kid?, Arc::new(key)))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_rs256_signing_keys_are_kept() {
+        let set: JwkSet = serde_json::from_value(serde_json::json!({"keys": [
+            {"kid": "good", "kty": "RSA", "alg": "RS256", "use": "sig", "n": "sXch", "e": "AQAB"},
+            {"kid": "enc", "kty": "RSA", "alg": "RS256", "use": "enc", "n": "sXch", "e": "AQAB"},
+            {"kid": "hs", "kty": "oct", "alg": "HS256", "k": "c2VjcmV0"},
+            {"kid": "ps", "kty": "RSA", "alg": "PS256", "n": "sXch", "e": "AQAB"},
+            {"kty": "RSA", "alg": "RS256", "n": "sXch", "e": "AQAB"}
+        ]}))
+        .unwrap();
+        let keys = usable_keys(set);
+        assert_eq!(keys.keys().collect::<Vec<_>>(), ["good"]);
+    }
+}

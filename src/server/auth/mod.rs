@@ -1,0 +1,14 @@
+//! The auth core: starting a sign-in (state, nonce, PKCE), talking to Cognito's OAuth
+//! endpoints, verifying tokens against the pool's JWKS, and completing or ending a sign-in.
+
+pub mod claims;
+pub mod jwks;
+pub mod login_transaction;
+pub mod oauth_client;
+pub mod pkce;
+pub mod random;
+pub mod return_to;
+pub mod sign_in;
+pub mod sign_out;
+pub mod token_string;
+pub mod verify;

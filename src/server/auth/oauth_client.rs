@@ -1,0 +1,258 @@
+//! Cognito's OAuth 2.0 endpoints on the user pool domain: `/oauth2/authorize` (URL only),
+//! `/oauth2/token`, `/oauth2/revoke` and `/logout`.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use url::Url;
+
+use super::token_string::TokenString;
+use crate::server::config::CognitoSettings;
+
+/// Largest token response we accept; real ones are a few KiB.
+const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
+/// A successful `/oauth2/token` answer.
+#[derive(Debug, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: TokenString,
+    #[serde(default)]
+    pub id_token: Option<TokenString>,
+    /// Absent on refresh unless the client rotates refresh tokens: keep the old one then.
+    #[serde(default)]
+    pub refresh_token: Option<TokenString>,
+    pub token_type: String,
+    pub expires_in: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenEndpointError {
+    /// The provider answered with an OAuth error (`invalid_grant`, `invalid_client`, ...).
+    #[error("the identity provider refused the request: {error}")]
+    Refused { error: String, description: Option<String> },
+    /// Network failure, timeout or 5xx: the request may succeed later.
+    #[error("the identity provider is unreachable: {0}")]
+    Unavailable(String),
+    #[error("the identity provider sent an unexpected response: {0}")]
+    Malformed(String),
+}
+
+impl TokenEndpointError {
+    pub fn is_invalid_grant(&self) -> bool {
+        matches!(self, TokenEndpointError::Refused { error, .. } if error == "invalid_grant")
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct OAuthErrorBody {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+/// The parameters of one authorization request.
+pub struct AuthorizeRequest<'a> {
+    pub state: &'a str,
+    pub nonce: &'a str,
+    pub code_challenge: &'a str,
+    pub identity_provider: Option<&'a str>,
+}
+
+pub struct CognitoOAuthClient {
+    http: reqwest::Client,
+    settings: CognitoSettings,
+}
+
+impl CognitoOAuthClient {
+    pub fn new(http: reqwest::Client, settings: CognitoSettings) -> Self {
+        Self { http, settings }
+    }
+
+    pub fn settings(&self) -> &CognitoSettings {
+        &self.settings
+    }
+
+    pub fn authorize_url(&self, request: &AuthorizeRequest<'_>) -> Url {
+        let mut url = self.endpoint("oauth2/authorize");
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", &self.settings.client_id)
+                .append_pair("redirect_uri", self.settings.redirect_uri.as_str())
+                .append_pair("scope", &self.settings.scopes.join(" "))
+                .append_pair("state", request.state)
+                .append_pair("nonce", request.nonce)
+                .append_pair("code_challenge", request.code_challenge)
+                .append_pair("code_challenge_method", "S256");
+            if let Some(provider) = request.identity_provider {
+                query.append_pair("identity_provider", provider);
+            }
+        }
+        url
+    }
+
+    /// Cognito's `/logout` takes `client_id` and `logout_uri`, not OIDC's
+    /// `id_token_hint`/`post_logout_redirect_uri`.
+    pub fn logout_url(&self) -> Url {
+        let mut url = self.endpoint("logout");
+        url.query_pairs_mut()
+            .append_pair("client_id", &self.settings.client_id)
+            .append_pair("logout_uri", self.settings.logout_uri.as_str());
+        url
+    }
+
+    pub async fn exchange_code(&self, code: &str, pkce_verifier: &str) -> Result<TokenResponse, TokenEndpointError> {
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", self.settings.redirect_uri.as_str()),
+            ("code_verifier", pkce_verifier),
+        ];
+        self.token_request(&form).await
+    }
+
+    pub async fn refresh(&self, refresh_token: &TokenString) -> Result<TokenResponse, TokenEndpointError> {
+        let form = [("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())];
+        self.token_request(&form).await
+    }
+
+    /// Revokes a refresh token and every token minted from it. Cognito answers 200 with an
+    /// empty body, also for tokens that were already revoked.
+    pub async fn revoke(&self, refresh_token: &TokenString) -> Result<(), TokenEndpointError> {
+        let request = self.authenticated(self.http.post(self.endpoint("oauth2/revoke")));
+        let mut form = vec![("token", refresh_token.expose())];
+        if self.settings.client_secret.is_none() {
+            form.push(("client_id", &self.settings.client_id));
+        }
+        let response = request.form(&form).send().await.map_err(unavailable)?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = read_limited(response).await?;
+        Err(classify_error(status, &body))
+    }
+
+    async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse, TokenEndpointError> {
+        let mut form: Vec<(&str, &str)> = form.to_vec();
+        if self.settings.client_secret.is_none() {
+            form.push(("client_id", &self.settings.client_id));
+        }
+        let request = self.authenticated(self.http.post(self.endpoint("oauth2/token")));
+        let response = request.form(&form).send().await.map_err(unavailable)?;
+        let status = response.status();
+        let body = read_limited(response).await?;
+        if !status.is_success() {
+            return Err(classify_error(status, &body));
+        }
+        let tokens: TokenResponse =
+            serde_json::from_slice(&body).map_err(|e| TokenEndpointError::Malformed(format!("token response: {e}")))?;
+        if !tokens.token_type.eq_ignore_ascii_case("bearer") {
+            return Err(TokenEndpointError::Malformed(format!("token_type {:?}", tokens.token_type)));
+        }
+        Ok(tokens)
+    }
+
+    /// `client_secret_basic` when the client has a secret (RFC 6749 §2.3.1 prefers it).
+    fn authenticated(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.settings.client_secret {
+            Some(secret) => request.basic_auth(&self.settings.client_id, Some(expose(secret))),
+            None => request,
+        }
+    }
+
+    fn endpoint(&self, path: &str) -> Url {
+        // The domain was validated as an absolute http(s) URL at start-up.
+        Url::parse(&self.settings.domain_endpoint(path)).unwrap_or_else(|_| self.settings.domain.clone())
+    }
+}
+
+fn expose(secret: &SecretString) -> &str {
+    secret.expose_secret()
+}
+
+fn unavailable(error: reqwest::Error) -> TokenEndpointError {
+    // `without_url`: the URL is harmless here, but keeping error text free of request data is
+    // a habit worth having next to tokens.
+    TokenEndpointError::Unavailable(error.without_url().to_string())
+}
+
+async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, TokenEndpointError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(unavailable)? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(TokenEndpointError::Malformed("response too large".into()));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn classify_error(status: reqwest::StatusCode, body: &[u8]) -> TokenEndpointError {
+    if status.is_server_error() {
+        return TokenEndpointError::Unavailable(format!("status {status}"));
+    }
+    match serde_json::from_slice::<OAuthErrorBody>(body) {
+        Ok(error) => TokenEndpointError::Refused { error: error.error, description: error.error_description },
+        Err(_) => TokenEndpointError::Malformed(format!("status {status} without an OAuth error body")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::config::AppConfig;
+
+    fn client() -> CognitoOAuthClient {
+        let config = AppConfig::from_lookup(|name| match name {
+            "COGNITO_REGION" => Some("eu-west-1".into()),
+            "COGNITO_USER_POOL_ID" => Some("eu-west-1_Pool1".into()),
+            "COGNITO_DOMAIN" => Some("https://auth.example.com".into()),
+            "COGNITO_CLIENT_ID" => Some("client123".into()),
+            "COGNITO_IDENTITY_PROVIDERS" => Some("Google".into()),
+            _ => None,
+        })
+        .unwrap();
+        CognitoOAuthClient::new(reqwest::Client::new(), config.cognito)
+    }
+
+    #[test]
+    fn authorize_url_carries_every_parameter() {
+        let url = client().authorize_url(&AuthorizeRequest {
+            state: "st",
+            nonce: "no",
+            code_challenge: "ch",
+            identity_provider: Some("Google"),
+        });
+        assert_eq!(url.path(), "/oauth2/authorize");
+        let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(query["response_type"], "code");
+        assert_eq!(query["client_id"], "client123");
+        assert_eq!(query["redirect_uri"], "http://localhost:3000/auth/callback");
+        assert_eq!(query["scope"], "openid email profile");
+        assert_eq!(query["state"], "st");
+        assert_eq!(query["nonce"], "no");
+        assert_eq!(query["code_challenge"], "ch");
+        assert_eq!(query["code_challenge_method"], "S256");
+        assert_eq!(query["identity_provider"], "Google");
+    }
+
+    #[test]
+    fn logout_url_uses_cognito_parameters() {
+        assert_eq!(
+            client().logout_url().as_str(),
+            "https://auth.example.com/logout?client_id=client123&logout_uri=http%3A%2F%2Flocalhost%3A3000%2F"
+        );
+    }
+
+    #[test]
+    fn errors_are_classified() {
+        let refused = classify_error(reqwest::StatusCode::BAD_REQUEST, br#"{"error":"invalid_grant"}"#);
+        assert!(refused.is_invalid_grant());
+        assert!(matches!(
+            classify_error(reqwest::StatusCode::BAD_GATEWAY, b"<html>"),
+            TokenEndpointError::Unavailable(_)
+        ));
+        assert!(matches!(classify_error(reqwest::StatusCode::BAD_REQUEST, b"nope"), TokenEndpointError::Malformed(_)));
+    }
+}

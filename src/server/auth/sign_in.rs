@@ -1,0 +1,200 @@
+//! Completing a sign-in at the callback: check `state` against the transaction and its
+//! browser, exchange the code with the PKCE verifier, verify both tokens, start the session.
+
+use tower_sessions::Session;
+
+use super::{login_transaction::LoginTransaction, oauth_client::TokenEndpointError, verify::VerifyError};
+use crate::server::{
+    session::auth_session::{self, AuthSession, SessionTokens},
+    state::AppState,
+};
+
+/// The query string Cognito sends to the redirect URI.
+#[derive(Debug, Default, Clone)]
+pub struct CallbackParams {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("the callback has no state parameter")]
+    MissingState,
+    #[error("unknown, expired or already used state")]
+    UnknownState,
+    #[error("the sign-in was started in another browser")]
+    WrongBrowser,
+    #[error("the identity provider returned {error}")]
+    Provider { error: String, description: Option<String> },
+    #[error("the callback has no code")]
+    MissingCode,
+    #[error("code exchange failed: {0}")]
+    Exchange(#[from] TokenEndpointError),
+    #[error("the token response has no ID token (is openid among the scopes?)")]
+    NoIdToken,
+    #[error("ID token rejected: {0}")]
+    IdToken(VerifyError),
+    #[error("access token rejected: {0}")]
+    AccessToken(VerifyError),
+    #[error("{0}")]
+    Session(#[from] auth_session::SessionStoreError),
+}
+
+/// What a person sees when sign-in fails: a 4xx status, a title and an explanation that does
+/// not leak internals.
+pub struct SignInFailure {
+    pub status: u16,
+    pub title: &'static str,
+    pub message: String,
+}
+
+impl SignInError {
+    pub fn to_failure(&self) -> SignInFailure {
+        let (status, title, message) = match self {
+            SignInError::MissingState | SignInError::UnknownState => (
+                400,
+                "This sign-in link has expired",
+                "The sign-in attempt is unknown, was already completed, or took longer than ten minutes. Please sign in again.".to_string(),
+            ),
+            SignInError::WrongBrowser => (
+                400,
+                "Sign-in started elsewhere",
+                "This sign-in was started in another browser or tab session. Please sign in again from here.".to_string(),
+            ),
+            SignInError::Provider { error, description } => provider_failure(error, description.as_deref()),
+            SignInError::MissingCode => (400, "Sign-in incomplete", "The identity provider did not send an authorization code.".to_string()),
+            SignInError::Exchange(TokenEndpointError::Unavailable(_)) => (
+                // The contract wants every callback failure as a 4xx page.
+                424,
+                "The identity provider is unreachable",
+                "We could not reach the identity provider to finish signing you in. Please try again shortly.".to_string(),
+            ),
+            SignInError::Exchange(_) => (
+                400,
+                "Sign-in could not be completed",
+                "The identity provider did not accept the sign-in. Please sign in again.".to_string(),
+            ),
+            SignInError::NoIdToken | SignInError::IdToken(_) | SignInError::AccessToken(_) => (
+                401,
+                "Sign-in rejected",
+                "The identity provider's answer failed verification, so you were not signed in.".to_string(),
+            ),
+            SignInError::Session(_) => (
+                // Still a 4xx per the contract; the cause is logged.
+                409,
+                "Sign-in could not be saved",
+                "Your session could not be stored. Please try again.".to_string(),
+            ),
+        };
+        SignInFailure { status, title, message }
+    }
+}
+
+fn provider_failure(error: &str, description: Option<&str>) -> (u16, &'static str, String) {
+    let user_not_confirmed = description.is_some_and(|d| d.contains("not confirmed"));
+    match error {
+        _ if user_not_confirmed => (
+            403,
+            "Account not confirmed",
+            "Your account exists but is not confirmed yet. Confirm it, then sign in again.".to_string(),
+        ),
+        "access_denied" => (403, "Sign-in cancelled", "The sign-in was cancelled or denied.".to_string()),
+        "login_required" => (401, "Sign-in required", "Please sign in to continue.".to_string()),
+        _ => (
+            400,
+            "Sign-in failed",
+            format!("The identity provider reported an error ({}). Please try again.", sanitize(error)),
+        ),
+    }
+}
+
+/// Error codes come from the query string: keep them to the OAuth error alphabet.
+fn sanitize(error: &str) -> String {
+    error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect()
+}
+
+/// Runs the whole callback. On success returns the path to send the browser to.
+pub async fn complete(
+    state: &AppState,
+    session: &Session,
+    browser_binding: Option<&str>,
+    params: CallbackParams,
+) -> Result<String, SignInError> {
+    let state_param = params.state.as_deref().ok_or(SignInError::MissingState)?;
+    // Taking the transaction deletes it: whatever happens below, this state cannot be replayed.
+    let transaction = state.login_transactions.take(state_param).ok_or(SignInError::UnknownState)?;
+    if browser_binding != Some(transaction.browser_binding.as_str()) {
+        return Err(SignInError::WrongBrowser);
+    }
+    if let Some(error) = params.error {
+        return Err(SignInError::Provider { error, description: params.error_description });
+    }
+    let code = params.code.as_deref().filter(|c| !c.is_empty()).ok_or(SignInError::MissingCode)?;
+    let auth = exchange_and_verify(state, &transaction, code).await?;
+    auth_session::start(session, &auth).await?;
+    tracing::info!(sub = %auth.sub, "signed in");
+    Ok(transaction.return_to)
+}
+
+async fn exchange_and_verify(
+    state: &AppState,
+    transaction: &LoginTransaction,
+    code: &str,
+) -> Result<AuthSession, SignInError> {
+    let tokens = state.oauth.exchange_code(code, transaction.pkce_verifier.expose()).await?;
+    let id_token = tokens.id_token.ok_or(SignInError::NoIdToken)?;
+    let verified_id = state
+        .verifier
+        .verify_id_token(id_token.expose(), Some(transaction.nonce.expose()), Some(tokens.access_token.expose()))
+        .await
+        .map_err(SignInError::IdToken)?;
+    let access = state
+        .verifier
+        .verify_access_token(tokens.access_token.expose(), std::slice::from_ref(&state.config.cognito.client_id))
+        .await
+        .map_err(SignInError::AccessToken)?;
+    let now = state.clock.now();
+    let session_tokens = SessionTokens {
+        id_token_expires_at: verified_id.claims.exp,
+        access_token_expires_at: access.exp,
+        id_token,
+        access_token: tokens.access_token,
+        refresh_token: tokens.refresh_token,
+    };
+    Ok(AuthSession::new(verified_id, session_tokens, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_failure_is_a_4xx() {
+        let errors = [
+            SignInError::MissingState,
+            SignInError::UnknownState,
+            SignInError::WrongBrowser,
+            SignInError::Provider { error: "access_denied".into(), description: None },
+            SignInError::Provider {
+                error: "invalid_request".into(),
+                description: Some("User is not confirmed.".into()),
+            },
+            SignInError::MissingCode,
+            SignInError::Exchange(TokenEndpointError::Unavailable("down".into())),
+            SignInError::Exchange(TokenEndpointError::Refused { error: "invalid_grant".into(), description: None }),
+            SignInError::NoIdToken,
+            SignInError::IdToken(VerifyError::NonceMismatch),
+        ];
+        for error in errors {
+            let failure = error.to_failure();
+            assert!((400..500).contains(&failure.status), "{error}: {}", failure.status);
+        }
+    }
+
+    #[test]
+    fn provider_error_codes_are_sanitized() {
+        assert_eq!(sanitize("invalid_request<script>"), "invalid_requestscript");
+    }
+}

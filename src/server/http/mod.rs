@@ -1,0 +1,43 @@
+//! The HTTP surface: which router serves which path, and the layers around all of them.
+
+mod auth_routes;
+mod error_page;
+mod health;
+mod page_guard;
+mod request_log;
+
+use axum::{
+    Router, middleware,
+    routing::{get, post},
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+
+use crate::app::{App, shell};
+use crate::server::{
+    session::{layer::session_layer, store::AppSessionStore},
+    state::AppState,
+};
+
+/// Builds the whole app: plain axum routes first (they can set headers and redirects freely),
+/// then the Leptos pages and server functions, then static files with the Leptos 404 page as
+/// fallback; sessions and the request log around everything.
+pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
+    let leptos_routes = generate_route_list(App);
+    let context_state = state.clone();
+    let provide_state = move || provide_context(context_state.clone());
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/auth/login", get(auth_routes::login))
+        .route("/auth/logout", post(auth_routes::logout))
+        .leptos_routes_with_context(&state, leptos_routes, provide_state.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
+        .layer(middleware::from_fn_with_state(state.clone(), page_guard::guard_protected_pages))
+        .layer(session_layer(sessions, &state.config))
+        .layer(request_log::layer())
+        .with_state(state)
+}

@@ -1,0 +1,12 @@
+//! Everything that runs only on the server. Nothing in here is compiled into the WASM bundle.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod leptos_bridge;
+pub mod serve;
+pub mod session;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,115 @@
+//! What a signed-in session holds, and the rules for reading it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use tower_sessions::Session;
+
+use crate::identity::SignedInUser;
+use crate::server::auth::{claims::VerifiedIdToken, token_string::TokenString};
+
+const AUTH_KEY: &str = "auth";
+
+/// Stored server-side only. Never serialized into a response.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuthSession {
+    pub sub: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub email_verified: Option<bool>,
+    pub name: Option<String>,
+    pub groups: Vec<String>,
+    pub auth_time: Option<i64>,
+    pub id_claims: Map<String, Value>,
+    pub tokens: SessionTokens,
+    /// When this session began, for `SESSION_MAX_AGE_SECS`.
+    pub signed_in_at: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionTokens {
+    pub id_token: TokenString,
+    pub access_token: TokenString,
+    pub refresh_token: Option<TokenString>,
+    pub id_token_expires_at: i64,
+    pub access_token_expires_at: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("session store: {0}")]
+pub struct SessionStoreError(String);
+
+impl AuthSession {
+    pub fn new(id_token: VerifiedIdToken, tokens: SessionTokens, now: i64) -> Self {
+        let claims = id_token.claims;
+        AuthSession {
+            username: claims.username.clone().unwrap_or_else(|| claims.sub.clone()),
+            sub: claims.sub,
+            email: claims.email,
+            email_verified: claims.email_verified,
+            name: claims.name,
+            groups: claims.groups,
+            auth_time: claims.auth_time,
+            id_claims: id_token.all_claims,
+            tokens,
+            signed_in_at: now,
+        }
+    }
+
+    pub fn is_member_of(&self, group: &str) -> bool {
+        self.groups.iter().any(|g| g == group)
+    }
+
+    /// The view the browser may have: claims, no tokens.
+    pub fn to_user(&self, admin_group: &str) -> SignedInUser {
+        let mut claims: Vec<(String, String)> =
+            self.id_claims.iter().map(|(name, value)| (name.clone(), display_value(value))).collect();
+        claims.sort();
+        SignedInUser {
+            sub: self.sub.clone(),
+            username: self.username.clone(),
+            email: self.email.clone(),
+            email_verified: self.email_verified,
+            name: self.name.clone(),
+            groups: self.groups.clone(),
+            is_admin: self.is_member_of(admin_group),
+            auth_time: self.auth_time,
+            id_token_expires_at: self.tokens.id_token_expires_at,
+            access_token_expires_at: self.tokens.access_token_expires_at,
+            claims,
+        }
+    }
+}
+
+fn display_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads the signed-in state, ending sessions older than `max_age_secs` since sign-in.
+pub async fn load(session: &Session, now: i64, max_age_secs: i64) -> Result<Option<AuthSession>, SessionStoreError> {
+    let auth: Option<AuthSession> = session.get(AUTH_KEY).await.map_err(|e| SessionStoreError(e.to_string()))?;
+    match auth {
+        Some(auth) if now - auth.signed_in_at > max_age_secs => {
+            session.flush().await.map_err(|e| SessionStoreError(e.to_string()))?;
+            Ok(None)
+        }
+        other => Ok(other),
+    }
+}
+
+/// Stores a fresh sign-in under a new session id, so an id planted before sign-in is
+/// worthless afterwards (session fixation).
+pub async fn start(session: &Session, auth: &AuthSession) -> Result<(), SessionStoreError> {
+    session.cycle_id().await.map_err(|e| SessionStoreError(e.to_string()))?;
+    session.insert(AUTH_KEY, auth).await.map_err(|e| SessionStoreError(e.to_string()))
+}
+
+pub async fn update(session: &Session, auth: &AuthSession) -> Result<(), SessionStoreError> {
+    session.insert(AUTH_KEY, auth).await.map_err(|e| SessionStoreError(e.to_string()))
+}
+
+pub async fn end(session: &Session) -> Result<(), SessionStoreError> {
+    session.flush().await.map_err(|e| SessionStoreError(e.to_string()))
+}

@@ -1,0 +1,11 @@
+//! Cookie names. With an https `APP_URL` the `__Host-` prefix makes browsers insist on
+//! `Secure`, `Path=/` and no `Domain`, so a sibling subdomain cannot plant or overwrite them.
+
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https { "__Host-lc_session" } else { "lc_session" }
+}
+
+/// Binds a sign-in in flight to the browser that started it.
+pub fn login_binding_cookie_name(https: bool) -> &'static str {
+    if https { "__Host-lc_login" } else { "lc_login" }
+}

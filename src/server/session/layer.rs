@@ -1,0 +1,21 @@
+//! The session middleware, configured from the contract: `HttpOnly`, `SameSite=Lax`,
+//! `Path=/`, `Secure` and `__Host-` under https, expiry after `SESSION_IDLE_TIMEOUT_SECS`
+//! without a request.
+
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, cookie::time};
+
+use super::{cookies::session_cookie_name, store::AppSessionStore};
+use crate::server::config::AppConfig;
+
+pub fn session_layer(store: AppSessionStore, config: &AppConfig) -> SessionManagerLayer<AppSessionStore> {
+    let idle = time::Duration::seconds(config.session.idle_timeout.as_secs().min(i64::MAX as u64) as i64);
+    SessionManagerLayer::new(store)
+        .with_name(session_cookie_name(config.uses_https()))
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_secure(config.uses_https())
+        .with_expiry(Expiry::OnInactivity(idle))
+        // Saving on every request is what makes the idle timeout slide with activity.
+        .with_always_save(true)
+}

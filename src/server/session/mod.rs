@@ -1,0 +1,7 @@
+//! Server-side sessions: the browser holds only an opaque id in an HttpOnly cookie; tokens
+//! and claims live in the store.
+
+pub mod auth_session;
+pub mod cookies;
+pub mod layer;
+pub mod store;

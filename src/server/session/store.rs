@@ -1,0 +1,91 @@
+//! The session store chosen by `SESSION_STORE`, behind one type.
+
+use async_trait::async_trait;
+use tower_sessions::{
+    ExpiredDeletion, MemoryStore, SessionStore,
+    session::{Id, Record},
+    session_store,
+};
+use tower_sessions_sqlx_store::{SqliteStore, sqlx::sqlite::SqliteConnectOptions, sqlx::sqlite::SqlitePoolOptions};
+
+use crate::server::config::SessionStoreSetting;
+
+/// tower-sessions' layer is generic over one store type; this enum lets configuration pick
+/// the store at run time.
+#[derive(Debug, Clone)]
+pub enum AppSessionStore {
+    Memory(MemoryStore),
+    Sqlite(SqliteStore),
+}
+
+impl AppSessionStore {
+    pub async fn open(setting: &SessionStoreSetting) -> anyhow::Result<Self> {
+        match setting {
+            SessionStoreSetting::Memory => Ok(AppSessionStore::Memory(MemoryStore::default())),
+            SessionStoreSetting::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| anyhow::anyhow!("SESSION_STORE: cannot create {}: {e}", parent.display()))?;
+                }
+                let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("SESSION_STORE: cannot open {}: {e}", path.display()))?;
+                let store = SqliteStore::new(pool);
+                store
+                    .migrate()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("SESSION_STORE: cannot prepare {}: {e}", path.display()))?;
+                Ok(AppSessionStore::Sqlite(store))
+            }
+            SessionStoreSetting::Redis { .. } => {
+                anyhow::bail!(
+                    "SESSION_STORE: the redis store is not available in this build yet; use memory or sqlite://PATH"
+                )
+            }
+        }
+    }
+
+    /// Deletes expired sessions in the background (the memory store expires on load).
+    pub fn spawn_expired_deletion(&self) {
+        if let AppSessionStore::Sqlite(store) = self {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let _ = store.continuously_delete_expired(tokio::time::Duration::from_secs(300)).await;
+            });
+        }
+    }
+}
+
+#[async_trait]
+impl SessionStore for AppSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            AppSessionStore::Memory(store) => store.create(record).await,
+            AppSessionStore::Sqlite(store) => store.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            AppSessionStore::Memory(store) => store.save(record).await,
+            AppSessionStore::Sqlite(store) => store.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            AppSessionStore::Memory(store) => store.load(id).await,
+            AppSessionStore::Sqlite(store) => store.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            AppSessionStore::Memory(store) => store.delete(id).await,
+            AppSessionStore::Sqlite(store) => store.delete(id).await,
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The sign-in routes' behaviour that needs no identity provider: the authorize redirect,
+//! `return_to` rules, protected-page redirects, callback refusals and the sign-out CSRF check.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::spawn_app;
+
+const COGNITO: &[(&str, &str)] = &[
+    ("LOCAL_IDP", "off"),
+    ("COGNITO_REGION", "eu-west-1"),
+    ("COGNITO_USER_POOL_ID", "eu-west-1_Pool1"),
+    // Nothing listens here; these tests never reach the provider.
+    ("COGNITO_DOMAIN", "http://127.0.0.1:9"),
+    ("COGNITO_CLIENT_ID", "client123"),
+    ("COGNITO_IDENTITY_PROVIDERS", "Google"),
+];
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers().get("location").expect("a Location header").to_str().unwrap().to_string()
+}
+
+fn query_of(url: &str) -> HashMap<String, String> {
+    url::Url::parse(url).unwrap().query_pairs().into_owned().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_redirects_to_the_authorize_endpoint_with_state_nonce_and_pkce() {
+    let app = spawn_app(COGNITO).await;
+    let response = app.client().get(app.url("/auth/login?return_to=/profile")).send().await.unwrap();
+    assert!(matches!(response.status().as_u16(), 302 | 303), "{}", response.status());
+    let set_cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(set_cookie.starts_with("lc_login="), "{set_cookie}");
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+
+    let target = location(&response);
+    assert!(target.starts_with("http://127.0.0.1:9/oauth2/authorize?"), "{target}");
+    let query = query_of(&target);
+    assert_eq!(query["response_type"], "code");
+    assert_eq!(query["client_id"], "client123");
+    assert_eq!(query["redirect_uri"], app.url("/auth/callback"));
+    assert_eq!(query["scope"], "openid email profile");
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert!(query["state"].len() >= 22);
+    assert!(query["nonce"].len() >= 22);
+    assert_eq!(query["code_challenge"].len(), 43);
+    assert!(!query.contains_key("identity_provider"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_login_gets_its_own_state_and_the_browser_keeps_one_binding() {
+    let app = spawn_app(COGNITO).await;
+    let client = app.client();
+    let first = client.get(app.url("/auth/login")).send().await.unwrap();
+    let second = client.get(app.url("/auth/login")).send().await.unwrap();
+    assert_ne!(query_of(&location(&first))["state"], query_of(&location(&second))["state"]);
+    let cookie = |r: &reqwest::Response| {
+        r.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string()
+    };
+    assert_eq!(cookie(&first), cookie(&second), "the binding cookie is reused across tabs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_providers_are_passed_on_and_others_refused() {
+    let app = spawn_app(COGNITO).await;
+    let response = app.client().get(app.url("/auth/login?provider=Google")).send().await.unwrap();
+    assert_eq!(query_of(&location(&response))["identity_provider"], "Google");
+
+    let response = app.client().get(app.url("/auth/login?provider=Facebook")).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("Unknown sign-in provider"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protected_pages_redirect_to_sign_in_with_return_to() {
+    let app = spawn_app(COGNITO).await;
+    for path in ["/dashboard", "/profile", "/admin"] {
+        let response = app.client().get(app.url(path)).send().await.unwrap();
+        assert!(matches!(response.status().as_u16(), 302 | 303), "{path}: {}", response.status());
+        assert_eq!(location(&response), format!("/auth/login?return_to=%2F{}", &path[1..]));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callback_without_a_known_state_is_a_4xx_page() {
+    let app = spawn_app(COGNITO).await;
+    for query in ["", "?code=abc", "?code=abc&state=made-up", "?error=access_denied&state=made-up"] {
+        let response = app.client().get(app.url(&format!("/auth/callback{query}"))).send().await.unwrap();
+        assert_eq!(response.status(), 400, "{query}");
+        assert!(response.headers().get("set-cookie").is_none(), "no session for {query}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("data-testid=\"sign-in-error\""), "{query}: {html}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callback_from_another_browser_is_refused_and_the_state_is_spent() {
+    let app = spawn_app(COGNITO).await;
+    let started = app.client().get(app.url("/auth/login")).send().await.unwrap();
+    let state = query_of(&location(&started))["state"].clone();
+
+    // A different browser (no binding cookie) presents the state: refused.
+    let attacker = app.client();
+    let response = attacker.get(app.url(&format!("/auth/callback?code=x&state={state}"))).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("another browser"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_errors_are_explained() {
+    let app = spawn_app(COGNITO).await;
+    let client = app.client();
+    let started = client.get(app.url("/auth/login")).send().await.unwrap();
+    let state = query_of(&location(&started))["state"].clone();
+    let response = client
+        .get(app.url(&format!("/auth/callback?error=access_denied&error_description=denied&state={state}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert!(response.text().await.unwrap().contains("Sign-in cancelled"));
+
+    // The state was used up by that failure.
+    let replay = client.get(app.url(&format!("/auth/callback?code=x&state={state}"))).send().await.unwrap();
+    assert_eq!(replay.status(), 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_refuses_a_foreign_origin_and_otherwise_goes_to_cognito_logout() {
+    let app = spawn_app(COGNITO).await;
+    let response =
+        app.client().post(app.url("/auth/logout")).header("origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(response.status(), 403);
+
+    let response = app.client().post(app.url("/auth/logout")).header("origin", &app.base_url).send().await.unwrap();
+    assert!(matches!(response.status().as_u16(), 302 | 303));
+    let target = location(&response);
+    assert!(target.starts_with("http://127.0.0.1:9/logout?"), "{target}");
+    let query = query_of(&target);
+    assert_eq!(query["client_id"], "client123");
+    assert_eq!(query["logout_uri"], format!("{}/", app.base_url));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_logout_only_asks_for_confirmation() {
+    let app = spawn_app(COGNITO).await;
+    let response = app.client().get(app.url("/auth/logout")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("method=\"post\"") && html.contains("action=\"/auth/logout\""), "{html}");
+}
