@@ -6,7 +6,7 @@ use clap::Parser;
 use leptos_cognito::server::{
     cli::{Cli, Command},
     config::AppConfig,
-    serve, telemetry,
+    serve, telemetry, token_command,
 };
 
 /// Exit status for a configuration problem, distinct from a runtime failure (1).
@@ -15,22 +15,35 @@ const EXIT_CONFIG: u8 = 2;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match AppConfig::from_environment() {
+    let command = cli.command();
+    let config = match command {
+        Command::LocalIdp => AppConfig::from_environment_for_local_idp(),
+        Command::Serve | Command::Token { .. } => AppConfig::from_environment(),
+    };
+    let config = match config {
         Ok(config) => config,
         Err(error) => {
             eprintln!("leptos-cognito: configuration error: {error}");
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    telemetry::init();
-
-    let outcome = match cli.command() {
-        Command::Serve => serve::run(config).await,
+    let outcome = match command {
+        Command::Serve => {
+            telemetry::init();
+            serve::run(config).await
+        }
+        Command::LocalIdp => {
+            telemetry::init();
+            serve::run_local_idp_only(config).await
+        }
+        // Prints only the tokens, so its output can go straight into a variable.
+        Command::Token { username, password, access_token } => {
+            token_command::run(&config, &username, &password, access_token).await
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!("{error:#}");
             eprintln!("leptos-cognito: {error:#}");
             ExitCode::FAILURE
         }

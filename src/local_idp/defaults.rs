@@ -11,3 +11,13 @@ pub const CLIENT_ID: &str = "leptoscognitolocalclient01";
 pub const CLIENT_SECRET: &str = "local-development-secret-not-for-production";
 /// Where signing keys are kept between runs, relative to the working directory.
 pub const DEFAULT_KEYS_FILE: &str = ".local/local-idp-keys.json";
+/// Custom (resource-server) scope registered for the app client, for machine-to-machine tests.
+pub const CUSTOM_SCOPE: &str = "api/read";
+/// Cognito's authorization codes are single-use and live 5 minutes.
+pub const CODE_LIFETIME_SECS: u64 = 300;
+/// Cognito's managed-login session cookie lasts 1 hour.
+pub const SESSION_LIFETIME_SECS: u64 = 3_600;
+/// How long a sign-in form (its CSRF token) stays usable.
+pub const FORM_LIFETIME_SECS: u64 = 3_600;
+/// Largest request body any endpoint reads.
+pub const BODY_LIMIT_BYTES: usize = 16 * 1024;

@@ -13,6 +13,19 @@ pub struct Cli {
 pub enum Command {
     /// Run the app (the default), with the embedded identity provider when LOCAL_IDP says so.
     Serve,
+    /// Run only the embedded Cognito-compatible identity provider on LOCAL_IDP_ADDR.
+    LocalIdp,
+    /// Sign in with USER_PASSWORD_AUTH (Cognito's InitiateAuth) and print the tokens as JSON.
+    Token {
+        #[arg(long)]
+        username: String,
+        /// The password, or `-` to read it from standard input.
+        #[arg(long)]
+        password: String,
+        /// Print only the access token (for `Authorization: Bearer ...`).
+        #[arg(long)]
+        access_token: bool,
+    },
 }
 
 impl Cli {

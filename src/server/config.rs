@@ -37,6 +37,8 @@ pub struct AppConfig {
     pub admin_group: String,
     /// Set when the embedded identity provider runs inside this process.
     pub local_idp: Option<LocalIdpSettings>,
+    /// `API_ALLOWED_CLIENT_IDS`: other app clients whose access tokens `/api` accepts.
+    pub api_extra_clients: Vec<String>,
 }
 
 /// How the app reaches its user pool: real Cognito, or the embedded provider.
@@ -107,12 +109,21 @@ pub struct LocalIdpSettings {
 impl AppConfig {
     /// Loads `.env` (the real environment wins over it), then parses the environment.
     pub fn from_environment() -> Result<Self, ConfigError> {
-        match dotenvy::dotenv() {
-            Ok(_) => {}
-            Err(error) if error.not_found() => {}
-            Err(error) => return Err(ConfigError::new(".env", format!("cannot be read: {error}"))),
-        }
+        load_dotenv()?;
         Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// For `leptos-cognito local-idp`: the embedded provider's settings whatever `LOCAL_IDP`
+    /// says, since running it is the whole point of the command.
+    pub fn from_environment_for_local_idp() -> Result<Self, ConfigError> {
+        load_dotenv()?;
+        Self::from_lookup(|name| if name == "LOCAL_IDP" { Some("on".into()) } else { std::env::var(name).ok() })
+    }
+
+    /// Client ids whose access tokens the API accepts: this app's, plus `API_ALLOWED_CLIENT_IDS`
+    /// (machine clients of the same pool).
+    pub fn api_allowed_clients(&self) -> Vec<String> {
+        std::iter::once(self.cognito.client_id.clone()).chain(self.api_extra_clients.iter().cloned()).collect()
     }
 
     /// Parses settings from any variable source; tests pass a map.
@@ -253,7 +264,24 @@ impl AppConfig {
         };
         let admin_group = get("ADMIN_GROUP").unwrap_or_else(|| "admin".to_string());
 
-        Ok(AppConfig { site_addr, app_url, cognito, session, admin_group, local_idp })
+        let api_extra_clients = get("API_ALLOWED_CLIENT_IDS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|id| !id.is_empty())
+                    .map(|id| {
+                        if id.chars().all(|c| c.is_ascii_alphanumeric()) {
+                            Ok(id.to_string())
+                        } else {
+                            Err(ConfigError::new("API_ALLOWED_CLIENT_IDS", format!("{id:?} is not a client id")))
+                        }
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+
+        Ok(AppConfig { site_addr, app_url, cognito, session, admin_group, local_idp, api_extra_clients })
     }
 
     /// The app's own origin, e.g. `http://localhost:3000`, for same-origin checks.
@@ -263,6 +291,14 @@ impl AppConfig {
 
     pub fn uses_https(&self) -> bool {
         self.app_url.scheme() == "https"
+    }
+}
+
+fn load_dotenv() -> Result<(), ConfigError> {
+    match dotenvy::dotenv() {
+        Ok(_) => Ok(()),
+        Err(error) if error.not_found() => Ok(()),
+        Err(error) => Err(ConfigError::new(".env", format!("cannot be read: {error}"))),
     }
 }
 

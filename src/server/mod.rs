@@ -1,5 +1,6 @@
 //! Everything that runs only on the server. Nothing in here is compiled into the WASM bundle.
 
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -10,3 +11,4 @@ pub mod serve;
 pub mod session;
 pub mod state;
 pub mod telemetry;
+pub mod token_command;

@@ -1,11 +1,13 @@
-//! Binding the listener and running the app until a shutdown signal.
+//! Binding the listeners and running the app (and the embedded identity provider) until a
+//! shutdown signal.
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use leptos::config::LeptosOptions;
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, sync::watch};
 
+use crate::local_idp::{self, LocalIdp, LocalIdpOptions};
 use crate::server::{
     clock::{SharedClock, SystemClock},
     config::AppConfig,
@@ -58,12 +60,75 @@ impl Server {
     }
 }
 
-/// Runs the app until Ctrl-C or SIGTERM.
+/// Runs the app until Ctrl-C or SIGTERM, with the embedded identity provider beside it when
+/// the configuration turns it on.
 pub async fn run(config: AppConfig) -> anyhow::Result<()> {
+    let shutdown = ShutdownSignal::install();
+    let idp_task = match start_local_idp(&config, shutdown.clone()).await? {
+        Some(task) => Some(task),
+        None => {
+            tracing::info!(issuer = %config.cognito.issuer, "using Amazon Cognito");
+            None
+        }
+    };
     let app_url = config.app_url.clone();
     let server = Server::bind(config).await?;
     tracing::info!(addr = %server.local_addr()?, %app_url, "leptos-cognito is listening");
-    server.run_until(shutdown_signal()).await
+    server.run_until(shutdown.wait()).await?;
+    if let Some(task) = idp_task {
+        task.await.context("embedded identity provider task")??;
+    }
+    Ok(())
+}
+
+/// `leptos-cognito local-idp`: the embedded identity provider alone.
+pub async fn run_local_idp_only(config: AppConfig) -> anyhow::Result<()> {
+    let shutdown = ShutdownSignal::install();
+    match start_local_idp(&config, shutdown).await? {
+        Some(task) => task.await.context("embedded identity provider task")?,
+        None => anyhow::bail!("the embedded identity provider is not configured"),
+    }
+}
+
+async fn start_local_idp(
+    config: &AppConfig,
+    shutdown: ShutdownSignal,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<anyhow::Result<()>>>> {
+    let Some(settings) = &config.local_idp else { return Ok(None) };
+    let options = LocalIdpOptions::for_app(
+        format!("http://{}", settings.addr),
+        settings,
+        config.cognito.redirect_uri.as_str(),
+        config.cognito.logout_uri.as_str(),
+        &config.cognito.identity_providers,
+    )?;
+    let idp = LocalIdp::new(options)?;
+    let listener = TcpListener::bind(settings.addr)
+        .await
+        .with_context(|| format!("cannot listen on {} (LOCAL_IDP_ADDR)", settings.addr))?;
+    tracing::info!(issuer = %idp.issuer(), "embedded identity provider is listening (demo users in README.md)");
+    Ok(Some(tokio::spawn(async move {
+        local_idp::serve(idp, listener, shutdown.wait()).await.context("embedded identity provider")
+    })))
+}
+
+/// Ctrl-C or SIGTERM, observable by several servers.
+#[derive(Clone)]
+struct ShutdownSignal(watch::Receiver<bool>);
+
+impl ShutdownSignal {
+    fn install() -> Self {
+        let (sender, receiver) = watch::channel(false);
+        tokio::spawn(async move {
+            os_shutdown_signal().await;
+            let _ = sender.send(true);
+        });
+        ShutdownSignal(receiver)
+    }
+
+    async fn wait(mut self) {
+        let _ = self.0.wait_for(|stopped| *stopped).await;
+    }
 }
 
 /// Leptos's own settings (site root, asset names), as cargo-leptos passes them in the
@@ -80,7 +145,7 @@ fn leptos_options(config: &AppConfig) -> anyhow::Result<LeptosOptions> {
     Ok(options)
 }
 
-async fn shutdown_signal() {
+async fn os_shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

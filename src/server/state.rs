@@ -32,7 +32,7 @@ impl AppState {
 
     pub fn with_clock(config: AppConfig, leptos_options: LeptosOptions, clock: SharedClock) -> anyhow::Result<Self> {
         let http = provider_http_client()?;
-        let jwks = Arc::new(JwksCache::new(http.clone(), config.cognito.jwks_uri()));
+        let jwks = Arc::new(JwksCache::new(http.clone(), config.cognito.jwks_uri(), clock.clone()));
         let verifier = Arc::new(TokenVerifier::new(
             config.cognito.issuer.clone(),
             config.cognito.client_id.clone(),

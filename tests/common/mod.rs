@@ -1,10 +1,17 @@
-//! Test helpers: the real app on a real socket, on port 0.
+//! Test helpers: the real app and the embedded identity provider on real sockets, port 0.
 
 #![allow(dead_code)] // each test crate uses a different subset
 
-use std::{collections::HashMap, net::SocketAddr};
+use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
-use leptos_cognito::server::{config::AppConfig, serve::Server};
+use leptos_cognito::{
+    local_idp::{self, LocalIdp, LocalIdpOptions, defaults},
+    server::{
+        clock::{Clock, ManualClock, SharedClock, SystemClock},
+        config::{AppConfig, LocalIdpSettings},
+        serve::Server,
+    },
+};
 use tokio::{
     net::TcpListener,
     sync::{Mutex, MutexGuard, oneshot},
@@ -20,11 +27,14 @@ pub async fn serial() -> MutexGuard<'static, ()> {
     ONE_APP_AT_A_TIME.lock().await
 }
 
+pub const ADMIN: (&str, &str) = ("admin@example.com", "Admin-Passw0rd!");
+pub const USER: (&str, &str) = ("user@example.com", "User-Passw0rd!");
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub base_url: String,
     shutdown: Option<oneshot::Sender<()>>,
-    _serial: MutexGuard<'static, ()>,
+    _serial: Option<MutexGuard<'static, ()>>,
 }
 
 impl TestApp {
@@ -34,35 +44,49 @@ impl TestApp {
 
     /// A client that keeps cookies and does not follow redirects, so tests see each hop.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client builds")
+        browser()
     }
-}
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
+    /// Stops the server (e.g. to restart it on the same session store).
+    pub fn stop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
     }
 }
 
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client builds")
+}
+
 /// Starts the app with the given variables on top of test defaults.
 pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
     let serial = serial().await;
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let mut app = start_app(listener, vars, Arc::new(SystemClock)).await;
+    app._serial = Some(serial);
+    app
+}
+
+async fn start_app(listener: TcpListener, vars: &[(&str, &str)], clock: SharedClock) -> TestApp {
     let addr = listener.local_addr().expect("local addr");
     let base_url = format!("http://{addr}");
-
     let mut env: HashMap<String, String> =
         HashMap::from([("LEPTOS_SITE_ADDR".to_string(), addr.to_string()), ("APP_URL".to_string(), base_url.clone())]);
     env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = AppConfig::from_lookup(|name| env.get(name).cloned()).expect("test configuration is valid");
 
-    let server = Server::from_listener(listener, config).await.expect("server builds");
+    let server = Server::from_listener_with_clock(listener, config, clock).await.expect("server builds");
     let (shutdown, shutdown_rx) = oneshot::channel::<()>();
     tokio::spawn(async move {
         let _ = server
@@ -71,5 +95,220 @@ pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
             })
             .await;
     });
-    TestApp { addr, base_url, shutdown: Some(shutdown), _serial: serial }
+    TestApp { addr, base_url, shutdown: Some(shutdown), _serial: None }
+}
+
+/// The embedded identity provider on its own port, registered for one app URL.
+pub struct TestIdp {
+    pub idp: LocalIdp,
+    pub domain: String,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for TestIdp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// Settings a test may change before the provider and the app start.
+#[derive(Clone)]
+pub struct IdpSetup {
+    pub id_token_ttl: Duration,
+    pub access_token_ttl: Duration,
+    pub refresh_token_rotation: bool,
+    /// The app's clock; real time when `None`. The provider always uses real time.
+    pub app_clock: Option<ManualClock>,
+}
+
+impl Default for IdpSetup {
+    fn default() -> Self {
+        Self {
+            id_token_ttl: Duration::from_secs(3600),
+            access_token_ttl: Duration::from_secs(3600),
+            refresh_token_rotation: false,
+            app_clock: None,
+        }
+    }
+}
+
+/// A manual app clock starting at the real time.
+pub fn app_clock_now() -> ManualClock {
+    ManualClock::starting_at(SystemClock.now())
+}
+
+async fn start_idp(app_base_url: &str, setup: &IdpSetup) -> TestIdp {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let addr = listener.local_addr().expect("local addr");
+    let domain = format!("http://{addr}");
+    let settings = LocalIdpSettings {
+        addr,
+        users_file: None,
+        keys_file: "unused".into(),
+        id_token_ttl: setup.id_token_ttl,
+        access_token_ttl: setup.access_token_ttl,
+        refresh_token_ttl: Duration::from_secs(86_400),
+        refresh_token_rotation: setup.refresh_token_rotation,
+    };
+    let mut options = LocalIdpOptions::for_app(
+        domain.clone(),
+        &settings,
+        &format!("{app_base_url}/auth/callback"),
+        &format!("{app_base_url}/"),
+        &["Google".to_string()],
+    )
+    .expect("provider options");
+    options.keys_file = None;
+    let idp = LocalIdp::new(options).expect("provider starts");
+    let (shutdown, shutdown_rx) = oneshot::channel::<()>();
+    let served = idp.clone();
+    tokio::spawn(async move {
+        let _ = local_idp::serve(served, listener, async move {
+            let _ = shutdown_rx.await;
+        })
+        .await;
+    });
+    TestIdp { idp, domain, shutdown: Some(shutdown) }
+}
+
+/// The app configured for "real Cognito" by environment variables, pointed at an embedded
+/// provider on its own port: exactly the path a production deployment takes.
+pub struct TestStack {
+    pub app: TestApp,
+    pub idp: TestIdp,
+    vars: Vec<(String, String)>,
+    clock: SharedClock,
+    _serial: MutexGuard<'static, ()>,
+}
+
+pub async fn spawn_stack(vars: &[(&str, &str)]) -> TestStack {
+    spawn_stack_with(vars, IdpSetup::default()).await
+}
+
+pub async fn spawn_stack_with(vars: &[(&str, &str)], setup: IdpSetup) -> TestStack {
+    let serial = serial().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let base_url = format!("http://{}", listener.local_addr().expect("local addr"));
+    let idp = start_idp(&base_url, &setup).await;
+    let mut all: Vec<(String, String)> = vec![
+        ("LOCAL_IDP".into(), "off".into()),
+        ("COGNITO_ISSUER".into(), idp.idp.issuer()),
+        ("COGNITO_DOMAIN".into(), idp.domain.clone()),
+        ("COGNITO_CLIENT_ID".into(), defaults::CLIENT_ID.into()),
+        ("COGNITO_CLIENT_SECRET".into(), defaults::CLIENT_SECRET.into()),
+        ("COGNITO_IDENTITY_PROVIDERS".into(), "Google".into()),
+    ];
+    all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let borrowed: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let clock: SharedClock = match setup.app_clock {
+        Some(clock) => Arc::new(clock),
+        None => Arc::new(SystemClock),
+    };
+    let app = start_app(listener, &borrowed, clock.clone()).await;
+    TestStack { app, idp, vars: all, clock, _serial: serial }
+}
+
+impl TestStack {
+    /// Stops the app and starts it again on the same address, settings and provider.
+    pub async fn restart_app(&mut self) {
+        let addr = self.app.addr;
+        self.app.stop();
+        // Graceful shutdown releases the port once open connections close.
+        let listener = loop {
+            match TcpListener::bind(addr).await {
+                Ok(listener) => break listener,
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        };
+        let borrowed: Vec<(&str, &str)> = self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.app = start_app(listener, &borrowed, self.clock.clone()).await;
+    }
+
+    /// Signs `user` in through the hosted UI, hop by hop; returns the app's final response to
+    /// the callback.
+    pub async fn sign_in(
+        &self,
+        browser: &reqwest::Client,
+        user: (&str, &str),
+        return_to: Option<&str>,
+    ) -> reqwest::Response {
+        let callback = self.callback_url(browser, user, return_to).await;
+        browser.get(&callback).send().await.expect("callback")
+    }
+
+    /// Everything up to the provider's redirect back to the app: the callback URL with
+    /// `code` and `state`, not yet visited.
+    pub async fn callback_url(&self, browser: &reqwest::Client, user: (&str, &str), return_to: Option<&str>) -> String {
+        let mut url = self.app.url("/auth/login");
+        if let Some(path) = return_to {
+            let encoded: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+            url.push_str(&format!("?return_to={encoded}"));
+        }
+        let authorize = follow(browser, &url).await;
+        assert!(authorize.starts_with(&self.idp.domain), "login goes to the provider: {authorize}");
+        let callback_prefix = self.app.url("/auth/callback");
+        // Follow the provider's redirects: to its sign-in form, or straight back to the app
+        // when its own session cookie makes the sign-in silent.
+        let mut login_page_url = authorize;
+        let page = loop {
+            let response = browser.get(&login_page_url).send().await.expect("provider page");
+            if !response.status().is_redirection() {
+                break response;
+            }
+            let next = absolute(&login_page_url, &location(&response));
+            if next.starts_with(&callback_prefix) {
+                return next;
+            }
+            login_page_url = next;
+        };
+        assert_eq!(page.status(), 200, "the provider shows its sign-in form");
+        let html = page.text().await.expect("login page body");
+        let action = absolute(&login_page_url, &attribute_after(&html, "<form method=\"post\" action=\"", "\""));
+        let csrf = attribute_after(&html, "name=\"_csrf\" value=\"", "\"");
+        let answer = browser
+            .post(&action)
+            .form(&[("_csrf", csrf.as_str()), ("username", user.0), ("password", user.1)])
+            .send()
+            .await
+            .expect("login form post");
+        assert!(answer.status().is_redirection(), "the provider accepts the sign-in: {}", answer.status());
+        let callback = absolute(&action, &location(&answer));
+        assert!(callback.starts_with(&self.app.url("/auth/callback")), "{callback}");
+        callback
+    }
+}
+
+/// GETs `url` and returns the absolute URL it redirects to.
+pub async fn follow(browser: &reqwest::Client, url: &str) -> String {
+    let response = browser.get(url).send().await.expect("request");
+    assert!(response.status().is_redirection(), "{url} should redirect, got {}", response.status());
+    absolute(url, &location(&response))
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers().get("location").expect("a Location header").to_str().expect("ascii").to_string()
+}
+
+pub fn absolute(base: &str, target: &str) -> String {
+    url::Url::parse(base).and_then(|b| b.join(target)).expect("valid URL").to_string()
+}
+
+fn attribute_after(html: &str, marker: &str, end: &str) -> String {
+    let start = html.find(marker).unwrap_or_else(|| panic!("{marker} in {html}")) + marker.len();
+    let value = &html[start..];
+    html_unescape(&value[..value.find(end).expect("attribute end")])
+}
+
+fn html_unescape(value: &str) -> String {
+    value.replace("&amp;", "&").replace("&quot;", "\"").replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">")
+}
+
+pub fn query_of(url: &str) -> HashMap<String, String> {
+    url::Url::parse(url).expect("URL").query_pairs().into_owned().collect()
+}
+
+pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect()
 }

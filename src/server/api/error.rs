@@ -55,9 +55,9 @@ impl ApiError {
         let description = description.replace(['"', '\\'], "'");
         match self {
             ApiError::MissingCredential => Some(format!("Bearer realm=\"{REALM}\"")),
-            ApiError::MalformedCredential(_) => {
-                Some(format!("Bearer realm=\"{REALM}\", error=\"invalid_request\", error_description=\"{description}\""))
-            }
+            ApiError::MalformedCredential(_) => Some(format!(
+                "Bearer realm=\"{REALM}\", error=\"invalid_request\", error_description=\"{description}\""
+            )),
             ApiError::InvalidToken(_) => {
                 Some(format!("Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{description}\""))
             }

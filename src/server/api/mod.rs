@@ -16,11 +16,12 @@ pub use error::ApiError;
 
 use crate::server::state::AppState;
 
+/// Mounted at `/api/v1`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/ping", get(handlers::ping))
-        .route("/api/v1/me", get(handlers::me))
-        .route("/api/v1/admin/ping", get(handlers::admin_ping))
+        .route("/ping", get(handlers::ping))
+        .route("/me", get(handlers::me))
+        .route("/admin/ping", get(handlers::admin_ping))
         .fallback(handlers::not_found)
         // Answers depend on who asks: no shared cache may keep them (RFC 9111 §5.2.2.5).
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))

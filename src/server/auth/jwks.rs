@@ -1,7 +1,7 @@
 //! The user pool's signing keys, fetched from its JWKS and cached.
 //!
 //! Cognito rotates keys rarely, so keys are fetched once and again only when a token names
-//! an unknown `kid`, at most once per [`REFETCH_INTERVAL`] whatever the number of concurrent
+//! an unknown `kid`, at most once per [`REFETCH_INTERVAL_SECS`] whatever the number of concurrent
 //! requests: a flood of tokens with made-up `kid`s cannot make us flood the provider. A failed
 //! refetch keeps the keys we have, so a provider outage does not break verification.
 
@@ -11,13 +11,14 @@ use std::{
         Arc, RwLock,
         atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, Instant},
 };
 
 use jsonwebtoken::DecodingKey;
 use serde::Deserialize;
 
-pub const REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+use crate::server::clock::SharedClock;
+
+pub const REFETCH_INTERVAL_SECS: i64 = 10;
 /// A real JWKS is about 1 KiB; anything far larger is not a key set.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
 
@@ -53,19 +54,21 @@ pub struct JwksCache {
     http: reqwest::Client,
     uri: String,
     keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
-    /// Held while fetching; records when the last fetch started.
-    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    /// Held while fetching; records when the last fetch started (Unix seconds).
+    last_fetch: tokio::sync::Mutex<Option<i64>>,
     fetches: AtomicU64,
+    clock: SharedClock,
 }
 
 impl JwksCache {
-    pub fn new(http: reqwest::Client, uri: String) -> Self {
+    pub fn new(http: reqwest::Client, uri: String, clock: SharedClock) -> Self {
         Self {
             http,
             uri,
             keys: RwLock::new(HashMap::new()),
             last_fetch: tokio::sync::Mutex::new(None),
             fetches: AtomicU64::new(0),
+            clock,
         }
     }
 
@@ -79,10 +82,11 @@ impl JwksCache {
         if let Some(key) = self.cached(kid) {
             return Ok(key);
         }
-        if last_fetch.is_some_and(|at| at.elapsed() < REFETCH_INTERVAL) {
+        let now = self.clock.now();
+        if last_fetch.is_some_and(|at| now - at < REFETCH_INTERVAL_SECS) {
             return Err(JwksError::UnknownKid);
         }
-        *last_fetch = Some(Instant::now());
+        *last_fetch = Some(now);
         if let Err(error) = self.refresh().await {
             tracing::warn!(%error, "JWKS fetch failed; keeping the keys already known");
             if self.is_empty() {
@@ -98,7 +102,7 @@ impl JwksCache {
         let mut last_fetch = self.last_fetch.lock().await;
         match self.refresh().await {
             Ok(count) => {
-                *last_fetch = Some(Instant::now());
+                *last_fetch = Some(self.clock.now());
                 tracing::info!(keys = count, uri = %self.uri, "signing keys loaded");
             }
             Err(error) => tracing::warn!(%error, uri = %self.uri, "signing keys not loaded yet"),

@@ -2,6 +2,7 @@
 //! endpoints, verifying tokens against the pool's JWKS, and completing or ending a sign-in.
 
 pub mod claims;
+pub mod initiate_auth;
 pub mod jwks;
 pub mod login_transaction;
 pub mod oauth_client;

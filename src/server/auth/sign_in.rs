@@ -163,7 +163,7 @@ async fn exchange_and_verify(
         access_token: tokens.access_token,
         refresh_token: tokens.refresh_token,
     };
-    Ok(AuthSession::new(verified_id, session_tokens, now))
+    Ok(AuthSession::new(verified_id, access.scopes(), session_tokens, now))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_ro
 
 use crate::app::{App, shell};
 use crate::server::{
+    api,
     session::{layer::session_layer, store::AppSessionStore},
     state::AppState,
 };
@@ -31,6 +32,7 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/auth/login", get(auth_routes::login))
         .route("/auth/logout", post(auth_routes::logout))
+        .nest("/api/v1", api::router())
         .leptos_routes_with_context(&state, leptos_routes, provide_state.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -19,6 +19,9 @@ pub struct AuthSession {
     pub name: Option<String>,
     pub groups: Vec<String>,
     pub auth_time: Option<i64>,
+    /// Scopes of the access token, for API callers using the session cookie.
+    #[serde(default)]
+    pub scopes: Vec<String>,
     pub id_claims: Map<String, Value>,
     pub tokens: SessionTokens,
     /// When this session began, for `SESSION_MAX_AGE_SECS`.
@@ -39,7 +42,7 @@ pub struct SessionTokens {
 pub struct SessionStoreError(String);
 
 impl AuthSession {
-    pub fn new(id_token: VerifiedIdToken, tokens: SessionTokens, now: i64) -> Self {
+    pub fn new(id_token: VerifiedIdToken, scopes: Vec<String>, tokens: SessionTokens, now: i64) -> Self {
         let claims = id_token.claims;
         AuthSession {
             username: claims.username.clone().unwrap_or_else(|| claims.sub.clone()),
@@ -49,6 +52,7 @@ impl AuthSession {
             name: claims.name,
             groups: claims.groups,
             auth_time: claims.auth_time,
+            scopes,
             id_claims: id_token.all_claims,
             tokens,
             signed_in_at: now,

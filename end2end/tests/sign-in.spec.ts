@@ -1,0 +1,69 @@
+import { test, expect, waitForHydration } from "./fixtures";
+import type { Page } from "@playwright/test";
+
+const ADMIN = { username: "admin@example.com", password: "Admin-Passw0rd!" };
+const USER = { username: "user@example.com", password: "User-Passw0rd!" };
+
+/** Fills in the embedded identity provider's hosted sign-in form. */
+async function signInAtProvider(page: Page, user: { username: string; password: string }) {
+  await expect(page.getByLabel("Username")).toBeVisible();
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: /sign in/i }).click();
+}
+
+test("an admin signs in, sees their claims, opens /admin and signs out", async ({ page }) => {
+  await page.goto("/dashboard");
+  // Not signed in: the app sends the browser to the hosted UI.
+  await expect(page).toHaveURL(/\/login\?/);
+  await signInAtProvider(page, ADMIN);
+
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await waitForHydration(page);
+  await expect(page.getByTestId("claim-email")).toContainText("admin@example.com");
+  await expect(page.getByTestId("claim-email")).toContainText("verified");
+  await expect(page.getByTestId("claim-groups")).toContainText("admin");
+  await expect(page.getByTestId("user-chip")).toContainText("Ada Admin");
+
+  // The session cookie is opaque and out of JavaScript's reach.
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === "lc_session");
+  expect(session?.httpOnly).toBe(true);
+  expect(session?.sameSite).toBe("Lax");
+  expect(session?.value).not.toContain("eyJ");
+  expect(await page.evaluate(() => document.cookie)).not.toContain("lc_session");
+
+  await page.getByRole("link", { name: "Admin" }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.getByTestId("admin-overview")).toBeVisible();
+
+  const reload = await page.goto("/admin");
+  expect(reload?.status()).toBe(200);
+
+  await page.getByTestId("sign-out").click();
+  await expect(page.getByTestId("sign-in-state")).toContainText("You are signed out");
+
+  await page.goto("/dashboard");
+  await expect(page).toHaveURL(/\/login\?/);
+  await expect(page.getByLabel("Password")).toBeVisible();
+});
+
+test("a user outside the admin group gets the 403 page at /admin", async ({ page }) => {
+  await page.goto("/auth/login?return_to=/admin");
+  await signInAtProvider(page, USER);
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.getByTestId("forbidden")).toBeVisible();
+  const response = await page.goto("/admin");
+  expect(response?.status()).toBe(403);
+  await expect(page.getByTestId("forbidden")).toBeVisible();
+});
+
+test("the profile page lists every claim of the ID token", async ({ page }) => {
+  await page.goto("/auth/login?return_to=/profile");
+  await signInAtProvider(page, USER);
+  await expect(page).toHaveURL(/\/profile$/);
+  const table = page.getByTestId("claims-table");
+  await expect(table).toContainText("cognito:username");
+  await expect(table).toContainText("token_use");
+  await expect(table).toContainText("user@example.com");
+});

@@ -1,0 +1,166 @@
+//! `/api/v1`: session cookie or Bearer access token, RFC 6750 errors, group authorization.
+
+mod common;
+
+use common::{ADMIN, USER, browser, spawn_stack};
+use leptos_cognito::local_idp::{defaults, secret_hash};
+use serde_json::{Value, json};
+
+async fn initiate_auth(domain: &str, user: (&str, &str)) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{domain}/"))
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
+        .json(&json!({
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": defaults::CLIENT_ID,
+            "AuthParameters": {
+                "USERNAME": user.0,
+                "PASSWORD": user.1,
+                "SECRET_HASH": secret_hash(defaults::CLIENT_SECRET, user.0, defaults::CLIENT_ID),
+            }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json::<Value>().await.unwrap()["AuthenticationResult"].clone()
+}
+
+async fn get(url: &str, authorization: Option<&str>) -> (u16, Option<String>, Option<String>, Value) {
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let challenge = response.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_string());
+    let cache = response.headers().get("cache-control").map(|v| v.to_str().unwrap().to_string());
+    (status, challenge, cache, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_and_malformed_credentials_get_401_with_a_challenge() {
+    let stack = spawn_stack(&[]).await;
+    let url = stack.app.url("/api/v1/ping");
+
+    let (status, challenge, cache, body) = get(&url, None).await;
+    assert_eq!(status, 401);
+    assert_eq!(challenge.as_deref(), Some("Bearer realm=\"leptos-cognito\""));
+    assert_eq!(cache.as_deref(), Some("no-store"));
+    assert_eq!(body["error"], "unauthorized");
+    assert!(body["error_description"].is_string());
+
+    for header in ["Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc"] {
+        let (status, challenge, _, body) = get(&url, Some(header)).await;
+        assert_eq!(status, 401, "{header}");
+        assert_eq!(body["error"], "invalid_request", "{header}");
+        assert!(challenge.unwrap().contains("error=\"invalid_request\""), "{header}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bearer_access_tokens_are_verified() {
+    let stack = spawn_stack(&[]).await;
+    let tokens = initiate_auth(&stack.idp.domain, USER).await;
+    let access = tokens["AccessToken"].as_str().unwrap();
+    let id = tokens["IdToken"].as_str().unwrap();
+
+    let (status, _, cache, me) = get(&stack.app.url("/api/v1/me"), Some(&format!("Bearer {access}"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(cache.as_deref(), Some("no-store"));
+    assert_eq!(me["username"], "user@example.com");
+    assert_eq!(me["groups"], json!([]));
+    assert_eq!(me["scopes"], json!(["aws.cognito.signin.user.admin"]));
+    assert_eq!(me["credential"], "bearer");
+    assert!(me["sub"].as_str().unwrap().len() >= 32);
+
+    // An ID token is not an access token.
+    let (status, challenge, _, body) = get(&stack.app.url("/api/v1/me"), Some(&format!("Bearer {id}"))).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"], "invalid_token");
+    assert!(challenge.unwrap().contains("error=\"invalid_token\""));
+
+    // A tampered signature.
+    let mut tampered = access.to_string();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let (status, _, _, body) = get(&stack.app.url("/api/v1/me"), Some(&format!("Bearer {tampered}"))).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"], "invalid_token");
+
+    // Not a JWT at all.
+    let (status, _, _, body) = get(&stack.app.url("/api/v1/me"), Some("Bearer not.a.jwt")).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_token")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_route_checks_the_group() {
+    let stack = spawn_stack(&[]).await;
+    let user = initiate_auth(&stack.idp.domain, USER).await;
+    let admin = initiate_auth(&stack.idp.domain, ADMIN).await;
+    let url = stack.app.url("/api/v1/admin/ping");
+
+    let (status, _, _, body) = get(&url, Some(&format!("Bearer {}", user["AccessToken"].as_str().unwrap()))).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"], "forbidden");
+    let (status, _, _, body) = get(&url, Some(&format!("Bearer {}", admin["AccessToken"].as_str().unwrap()))).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["admin"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_cookie_works_too() {
+    let stack = spawn_stack(&[]).await;
+    let browser = browser();
+    assert_eq!(browser.get(stack.app.url("/api/v1/ping")).send().await.unwrap().status(), 401);
+    stack.sign_in(&browser, ADMIN, None).await;
+
+    let me: Value = browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["email"], "admin@example.com");
+    assert_eq!(me["groups"], json!(["admin"]));
+    assert_eq!(me["credential"], "session");
+    assert!(me["scopes"].as_array().unwrap().iter().any(|s| s == "openid"));
+    let admin = browser.get(stack.app.url("/api/v1/admin/ping")).send().await.unwrap();
+    assert_eq!(admin.status(), 200);
+    // The API never redirects, even for unknown routes.
+    let unknown = browser.get(stack.app.url("/api/v1/nope")).send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_command_prints_an_access_token_the_api_accepts() {
+    let stack = spawn_stack(&[]).await;
+    let issuer = stack.idp.idp.issuer();
+    let domain = stack.idp.domain.clone();
+    let run = move |password: &'static str| {
+        let issuer = issuer.clone();
+        let domain = domain.clone();
+        tokio::task::spawn_blocking(move || {
+            let dir = tempfile::tempdir().unwrap();
+            std::process::Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
+                .args(["token", "--username", USER.0, "--password", password, "--access-token"])
+                .current_dir(dir.path())
+                .env_clear()
+                .env("LOCAL_IDP", "off")
+                .env("COGNITO_ISSUER", issuer)
+                .env("COGNITO_DOMAIN", domain)
+                .env("COGNITO_CLIENT_ID", defaults::CLIENT_ID)
+                .env("COGNITO_CLIENT_SECRET", defaults::CLIENT_SECRET)
+                .output()
+                .unwrap()
+        })
+    };
+    let output = run(USER.1).await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_string();
+    let (status, _, _, me) = get(&stack.app.url("/api/v1/me"), Some(&format!("Bearer {token}"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["username"], USER.0);
+
+    let output = run("wrong-password").await.unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("incorrect username or password"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}

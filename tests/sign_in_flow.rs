@@ -1,0 +1,162 @@
+//! The whole sign-in journey over real sockets: the app configured for Cognito by
+//! environment variables, the embedded provider playing Cognito, a cookie-keeping client.
+
+mod common;
+
+use common::{
+    ADMIN, IdpSetup, USER, app_clock_now, browser, location, query_of, set_cookies, spawn_stack, spawn_stack_with,
+};
+
+/// Any JWT: base64url of `{"` is `eyJ`.
+fn assert_no_token(body: &str) {
+    assert!(!body.contains("eyJ"), "a token reached the browser: {body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_lands_on_the_dashboard_with_the_claims_and_no_tokens() {
+    let stack = spawn_stack(&[]).await;
+    let browser = browser();
+    let callback = stack.sign_in(&browser, ADMIN, None).await;
+
+    assert_eq!(callback.status(), 303);
+    assert_eq!(location(&callback), "/dashboard");
+    assert_eq!(callback.headers()["referrer-policy"], "no-referrer");
+    let cookies = set_cookies(&callback);
+    let session = cookies.iter().find(|c| c.starts_with("lc_session=")).expect("a session cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(session.contains(attribute), "{attribute} missing: {session}");
+    }
+    assert_no_token(&callback.text().await.unwrap());
+
+    let dashboard = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(dashboard.status(), 200);
+    let html = dashboard.text().await.unwrap();
+    assert!(html.contains("admin@example.com"), "email shown");
+    assert!(html.contains("Ada Admin"), "name shown");
+    assert!(html.contains(">admin<"), "group shown");
+    assert_no_token(&html);
+
+    let profile = browser.get(stack.app.url("/profile")).send().await.unwrap().text().await.unwrap();
+    assert!(profile.contains("cognito:username"), "full claim table");
+    assert_no_token(&profile);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn return_to_is_honoured_and_open_redirects_are_not() {
+    let stack = spawn_stack(&[]).await;
+    let callback = stack.sign_in(&browser(), USER, Some("/profile?tab=claims")).await;
+    assert_eq!(location(&callback), "/profile?tab=claims");
+
+    for hostile in ["//evil.example/x", "https://evil.example/", "/\\evil.example"] {
+        let callback = stack.sign_in(&browser(), USER, Some(hostile)).await;
+        assert_eq!(location(&callback), "/dashboard", "{hostile}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protected_page_sends_you_through_sign_in_and_back() {
+    let stack = spawn_stack(&[]).await;
+    let browser = browser();
+    let first = browser.get(stack.app.url("/profile")).send().await.unwrap();
+    assert_eq!(location(&first), "/auth/login?return_to=%2Fprofile");
+    let callback = stack.sign_in(&browser, USER, Some("/profile")).await;
+    assert_eq!(location(&callback), "/profile");
+    assert_eq!(browser.get(stack.app.url("/profile")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_page_is_for_the_admin_group_only() {
+    let stack = spawn_stack(&[]).await;
+    let admin = browser();
+    stack.sign_in(&admin, ADMIN, None).await;
+    let page = admin.get(stack.app.url("/admin")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("data-testid=\"admin-overview\""));
+
+    let user = browser();
+    stack.sign_in(&user, USER, None).await;
+    let page = user.get(stack.app.url("/admin")).send().await.unwrap();
+    assert_eq!(page.status(), 403);
+    assert!(page.text().await.unwrap().contains("Not allowed"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_callback_is_refused() {
+    let stack = spawn_stack(&[]).await;
+    let browser = browser();
+    let callback = stack.callback_url(&browser, USER, None).await;
+    assert_eq!(browser.get(&callback).send().await.unwrap().status(), 303);
+    let replay = browser.get(&callback).send().await.unwrap();
+    assert_eq!(replay.status(), 400, "state and code are single-use");
+    // Someone else replaying it gets no session either.
+    let other = common::browser().get(&callback).send().await.unwrap();
+    assert_eq!(other.status(), 400);
+    assert!(set_cookies(&other).iter().all(|c| !c.starts_with("lc_session=")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tabs_can_sign_in_at_once() {
+    let stack = spawn_stack(&[]).await;
+    let browser = browser();
+    // Both tabs reach the provider before either comes back.
+    let first = stack.callback_url(&browser, USER, Some("/profile")).await;
+    let second = stack.callback_url(&browser, USER, Some("/dashboard")).await;
+    let second_done = browser.get(&second).send().await.unwrap();
+    assert_eq!(location(&second_done), "/dashboard");
+    let first_done = browser.get(&first).send().await.unwrap();
+    assert_eq!(location(&first_done), "/profile");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_ends_the_session_and_revokes_the_refresh_token() {
+    let stack = spawn_stack(&[]).await;
+    let browser = browser();
+    stack.sign_in(&browser, ADMIN, None).await;
+    assert_eq!(stack.idp.idp.stats().revocations, 0);
+
+    let response =
+        browser.post(stack.app.url("/auth/logout")).header("origin", &stack.app.base_url).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let target = location(&response);
+    assert!(target.starts_with(&format!("{}/logout?", stack.idp.domain)), "{target}");
+    assert_eq!(query_of(&target)["logout_uri"], stack.app.url("/"));
+    assert_eq!(stack.idp.idp.stats().revocations, 1, "the provider saw the revocation");
+
+    // The provider's logout sends the browser back to the app, signed out.
+    let back = common::follow(&browser, &target).await;
+    assert_eq!(back, stack.app.url("/"));
+    let home = browser.get(&back).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("You are signed out"));
+    let dashboard = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(location(&dashboard), "/auth/login?return_to=%2Fdashboard");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_kid_causes_exactly_one_jwks_fetch() {
+    let clock = app_clock_now();
+    let stack = spawn_stack_with(&[], IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() }).await;
+    // Let the start-up preload finish, then rotate: the next tokens carry new kids.
+    stack.sign_in(&browser(), USER, None).await;
+    stack.idp.idp.rotate_keys().unwrap();
+    // Unknown kids refetch at most once per 10 s; the preload was just now.
+    clock.advance(11);
+    let before = stack.idp.idp.stats().jwks_requests;
+    let callback = stack.sign_in(&browser(), USER, None).await;
+    assert_eq!(callback.status(), 303);
+    assert_eq!(stack.idp.idp.stats().jwks_requests - before, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_sessions_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite://{}", dir.path().join("sessions.db").display());
+    let mut stack = spawn_stack(&[("SESSION_STORE", store.as_str())]).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    assert_eq!(browser.get(stack.app.url("/dashboard")).send().await.unwrap().status(), 200);
+
+    stack.restart_app().await;
+    let dashboard = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(dashboard.status(), 200, "still signed in after the restart");
+    assert!(dashboard.text().await.unwrap().contains("user@example.com"));
+}
