@@ -25,6 +25,12 @@ export LEPTOS_RELOAD_PORT=3401
 export APP_URL=http://localhost:3400
 export LOCAL_IDP=on
 export LOCAL_IDP_ADDR=127.0.0.1:9329
+# Short tokens, so the end-to-end tests see the dashboard refresh them live.
+export LOCAL_IDP_ID_TOKEN_SECS=8
+export LOCAL_IDP_ACCESS_TOKEN_SECS=8
+export TOKEN_REFRESH_SKEW_SECS=3
+# Keys of the end-to-end provider stay out of the developer's own .local/.
+export LOCAL_IDP_KEYS_FILE="$HOME/.cache/leptos-cognito/e2e-local-idp-keys.json"
 step "release build and end-to-end tests in Chromium" cargo leptos end-to-end --release --precompress
 
 report="$(scripts/wasm-size.sh)"

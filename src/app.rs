@@ -11,7 +11,7 @@ use leptos_router::{
 use crate::components::{footer::Footer, session::provide_session, theme::ThemeProvider, top_bar::TopBar};
 use crate::pages::{
     admin::AdminPage, auth_callback::AuthCallbackPage, dashboard::DashboardPage, home::HomePage,
-    not_found::NotFoundPage, profile::ProfilePage, sign_out::SignOutPage,
+    not_found::NotFoundPage, profile::ProfilePage, session_expired::SessionExpiredPage, sign_out::SignOutPage,
 };
 
 /// The document around the app, rendered only on the server.
@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin") view=AdminPage />
                         <Route path=path!("/auth/callback") view=AuthCallbackPage ssr=SsrMode::Async />
                         <Route path=path!("/auth/logout") view=SignOutPage />
+                        <Route path=path!("/auth/session-expired") view=SessionExpiredPage />
                     </Routes>
                 </main>
                 <Footer />

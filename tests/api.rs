@@ -2,29 +2,12 @@
 
 mod common;
 
-use common::{ADMIN, USER, browser, spawn_stack};
-use leptos_cognito::local_idp::{defaults, secret_hash};
+use common::{ADMIN, IdpSetup, OTHER_CLIENT, USER, app_clock_now, browser, spawn_stack, spawn_stack_with};
+use leptos_cognito::local_idp::defaults;
 use serde_json::{Value, json};
 
 async fn initiate_auth(domain: &str, user: (&str, &str)) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{domain}/"))
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
-        .json(&json!({
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "ClientId": defaults::CLIENT_ID,
-            "AuthParameters": {
-                "USERNAME": user.0,
-                "PASSWORD": user.1,
-                "SECRET_HASH": secret_hash(defaults::CLIENT_SECRET, user.0, defaults::CLIENT_ID),
-            }
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json::<Value>().await.unwrap()["AuthenticationResult"].clone()
+    common::initiate_auth(domain, defaults::CLIENT_ID, user).await
 }
 
 async fn get(url: &str, authorization: Option<&str>) -> (u16, Option<String>, Option<String>, Value) {
@@ -163,4 +146,27 @@ async fn the_token_command_prints_an_access_token_the_api_accepts() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("incorrect username or password"), "{stderr}");
     assert!(output.stdout.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_clients_token_and_an_expired_token_are_refused() {
+    let clock = app_clock_now();
+    let stack = spawn_stack_with(&[], IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() }).await;
+    let url = stack.app.url("/api/v1/me");
+
+    let other = common::initiate_auth(&stack.idp.domain, OTHER_CLIENT, USER).await;
+    let (status, challenge, _, body) =
+        get(&url, Some(&format!("Bearer {}", other["AccessToken"].as_str().unwrap()))).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"], "invalid_token");
+    assert!(body["error_description"].as_str().unwrap().contains("another app client"), "{body}");
+    assert!(challenge.unwrap().contains("invalid_token"));
+
+    let mine = initiate_auth(&stack.idp.domain, USER).await;
+    let bearer = format!("Bearer {}", mine["AccessToken"].as_str().unwrap());
+    assert_eq!(get(&url, Some(&bearer)).await.0, 200);
+    clock.advance(2 * 3600);
+    let (status, _, _, body) = get(&url, Some(&bearer)).await;
+    assert_eq!(status, 401);
+    assert!(body["error_description"].as_str().unwrap().contains("expired"), "{body}");
 }

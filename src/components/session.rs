@@ -13,17 +13,28 @@ pub struct SessionInfo {
     pub user: Option<SignedInUser>,
     /// Federated providers offered as "Sign in with ..." buttons.
     pub identity_providers: Vec<String>,
+    /// Seconds until the server will want to refresh the tokens; relative, so the browser's
+    /// clock does not matter.
+    pub refresh_in_secs: Option<i64>,
 }
 
 #[server]
 pub async fn get_session_info() -> Result<SessionInfo, ServerFnError> {
-    use crate::server::leptos_bridge::{app_state, signed_in};
+    use crate::server::leptos_bridge::{app_state, session_info, signed_in};
     let state = app_state()?;
     let auth = signed_in(&state).await?;
-    Ok(SessionInfo {
-        user: auth.map(|auth| auth.to_user(&state.config.admin_group)),
-        identity_providers: state.config.cognito.identity_providers.clone(),
-    })
+    Ok(session_info(&state, auth))
+}
+
+/// Refreshes the tokens if they are due (the dashboard calls this on a timer and when the tab
+/// regains focus) and returns the signed-in state with the new expiry times.
+#[server]
+pub async fn refresh_session() -> Result<SessionInfo, ServerFnError> {
+    use crate::server::leptos_bridge::{app_state, session_info, signed_in_within};
+    let state = app_state()?;
+    // A few seconds of extra lead absorb timer jitter in the browser.
+    let auth = signed_in_within(&state, state.config.refresh_skew_secs + 5).await?;
+    Ok(session_info(&state, auth))
 }
 
 pub type SessionResource = Resource<Result<SessionInfo, ServerFnError>>;

@@ -153,6 +153,14 @@ impl LocalIdp {
         keys.rotate()
     }
 
+    /// Revokes every refresh token of `username` (and the access tokens minted from them), like
+    /// Cognito's `AdminUserGlobalSignOut`. Returns how many sign-ins were ended.
+    pub fn global_sign_out(&self, username: &str) -> usize {
+        let now = self.pool.now();
+        let remember_until = self.pool.revocation_memory();
+        self.pool.store().revoke_user(username, remember_until, now)
+    }
+
     /// While `down`, every endpoint answers 503, to test how the app copes with a provider outage.
     pub fn set_unavailable(&self, down: bool) {
         self.pool.unavailable.store(down, Ordering::Relaxed);

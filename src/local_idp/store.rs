@@ -116,6 +116,22 @@ impl Store {
         self.revoked_origins.insert(origin_jti.to_string(), remember_until);
     }
 
+    /// Every token family of one user, as `AdminUserGlobalSignOut` would end them.
+    pub fn revoke_user(&mut self, username: &str, remember_until: SystemTime, now: SystemTime) -> usize {
+        let mut origins: Vec<String> = self
+            .refresh_tokens
+            .values()
+            .filter(|g| g.identity.username == username)
+            .map(|g| g.origin_jti.clone())
+            .collect();
+        origins.sort();
+        origins.dedup();
+        for origin in &origins {
+            self.revoke_origin(origin, remember_until, now);
+        }
+        origins.len()
+    }
+
     pub fn is_origin_revoked(&self, origin_jti: &str) -> bool {
         self.revoked_origins.contains_key(origin_jti)
     }

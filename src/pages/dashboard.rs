@@ -1,9 +1,22 @@
-use leptos::prelude::*;
+//! `/dashboard`: who you are, from the verified ID token, and when your tokens expire. The page
+//! keeps the session fresh while it is open: a timer (and regaining focus) asks the server to
+//! refresh shortly before expiry, and the claims on screen update without a reload.
+
+use std::time::Duration;
+
+use leptos::{ev, prelude::*};
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::components::{session::use_session, sign_in_required::SignInRequired, time_display::format_unix};
+use crate::components::{
+    session::{RefreshSession, use_session},
+    sign_in_required::SignInRequired,
+    time_display::format_unix,
+};
 use crate::identity::SignedInUser;
+
+/// Retry delay after a failed refresh call (network, provider outage).
+const RETRY_SECS: u64 = 10;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -14,9 +27,12 @@ pub fn DashboardPage() -> impl IntoView {
             {move || {
                 session
                     .get()
-                    .map(|result| match result.ok().and_then(|info| info.user) {
-                        Some(user) => view! { <Dashboard user /> }.into_any(),
-                        None => view! { <SignInRequired path="/dashboard" /> }.into_any(),
+                    .map(|result| {
+                        let info = result.unwrap_or_default();
+                        match info.user {
+                            Some(user) => view! { <Dashboard user refresh_in_secs=info.refresh_in_secs /> }.into_any(),
+                            None => view! { <SignInRequired path="/dashboard" /> }.into_any(),
+                        }
                     })
             }}
         </Transition>
@@ -24,39 +40,85 @@ pub fn DashboardPage() -> impl IntoView {
 }
 
 #[component]
-fn Dashboard(user: SignedInUser) -> impl IntoView {
-    let verified = match user.email_verified {
+fn Dashboard(user: SignedInUser, refresh_in_secs: Option<i64>) -> impl IntoView {
+    let user = RwSignal::new(user);
+    let next_refresh_in = RwSignal::new(refresh_in_secs);
+    let refresh = ServerAction::<RefreshSession>::new();
+
+    // One pending timer at a time: each run clears the previous one.
+    Effect::new(move |previous: Option<Option<TimeoutHandle>>| {
+        if let Some(Some(handle)) = previous {
+            handle.clear();
+        }
+        let delay = next_refresh_in.get()?.max(1) as u64;
+        set_timeout_with_handle(
+            move || {
+                refresh.dispatch(RefreshSession {});
+            },
+            Duration::from_secs(delay),
+        )
+        .ok()
+    });
+    Effect::new(move |_| {
+        let handle = window_event_listener(ev::focus, move |_| {
+            refresh.dispatch(RefreshSession {});
+        });
+        on_cleanup(move || handle.remove());
+    });
+    Effect::new(move |_| match refresh.value().get() {
+        Some(Ok(info)) => match info.user {
+            Some(fresh) => {
+                user.set(fresh);
+                next_refresh_in.set(info.refresh_in_secs);
+            }
+            None => {
+                let _ = window().location().assign("/auth/session-expired?return_to=%2Fdashboard");
+            }
+        },
+        Some(Err(_)) => next_refresh_in.set(Some(RETRY_SECS as i64)),
+        None => {}
+    });
+
+    let verified = move || match user.with(|u| u.email_verified) {
         Some(true) => view! { <span class="badge ok">"verified"</span> }.into_any(),
         Some(false) => view! { <span class="badge">"not verified"</span> }.into_any(),
         None => ().into_any(),
     };
-    let groups = if user.groups.is_empty() {
-        view! { <span>"none"</span> }.into_any()
-    } else {
-        user.groups.iter().map(|g| view! { <span class="badge">{g.clone()}</span> }).collect_view().into_any()
+    let groups = move || {
+        let groups = user.with(|u| u.groups.clone());
+        if groups.is_empty() {
+            view! { <span>"none"</span> }.into_any()
+        } else {
+            groups.into_iter().map(|g| view! { <span class="badge">{g}</span> }).collect_view().into_any()
+        }
     };
+    let text = move |f: fn(&SignedInUser) -> String| move || user.with(f);
+
     view! {
-        <h1>"Welcome, " {user.display_name().to_string()}</h1>
+        <h1>"Welcome, " {text(|u| u.display_name().to_string())}</h1>
         <section class="card" aria-labelledby="who">
             <h2 id="who">"Who you are"</h2>
             <dl class="facts">
                 <dt>"Name"</dt>
-                <dd data-testid="claim-name">{user.name.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dd data-testid="claim-name">{text(|u| u.name.clone().unwrap_or_else(|| "—".into()))}</dd>
                 <dt>"Email"</dt>
-                <dd data-testid="claim-email">{user.email.clone().unwrap_or_else(|| "—".into())} " " {verified}</dd>
+                <dd data-testid="claim-email">
+                    {text(|u| u.email.clone().unwrap_or_else(|| "—".into()))} " " {verified}
+                </dd>
                 <dt>"Username"</dt>
-                <dd>{user.username.clone()}</dd>
+                <dd>{text(|u| u.username.clone())}</dd>
                 <dt>"Groups"</dt>
                 <dd data-testid="claim-groups">{groups}</dd>
                 <dt>"Subject (sub)"</dt>
-                <dd class="mono">{user.sub.clone()}</dd>
+                <dd class="mono">{text(|u| u.sub.clone())}</dd>
                 <dt>"Signed in at"</dt>
-                <dd>{user.auth_time.map(format_unix).unwrap_or_else(|| "—".into())}</dd>
+                <dd>{text(|u| u.auth_time.map(format_unix).unwrap_or_else(|| "—".into()))}</dd>
                 <dt>"ID token expires"</dt>
-                <dd data-testid="id-token-expiry">{format_unix(user.id_token_expires_at)}</dd>
+                <dd data-testid="id-token-expiry">{text(|u| format_unix(u.id_token_expires_at))}</dd>
                 <dt>"Access token expires"</dt>
-                <dd data-testid="access-token-expiry">{format_unix(user.access_token_expires_at)}</dd>
+                <dd data-testid="access-token-expiry">{text(|u| format_unix(u.access_token_expires_at))}</dd>
             </dl>
+            <p class="muted">"Tokens are refreshed on the server shortly before they expire."</p>
         </section>
         <p>
             <A href="/profile">"See every claim of your ID token"</A>

@@ -6,4 +6,5 @@ pub mod dashboard;
 pub mod home;
 pub mod not_found;
 pub mod profile;
+pub mod session_expired;
 pub mod sign_out;

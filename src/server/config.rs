@@ -39,6 +39,8 @@ pub struct AppConfig {
     pub local_idp: Option<LocalIdpSettings>,
     /// `API_ALLOWED_CLIENT_IDS`: other app clients whose access tokens `/api` accepts.
     pub api_extra_clients: Vec<String>,
+    /// `TOKEN_REFRESH_SKEW_SECS`: refresh tokens this long before they expire.
+    pub refresh_skew_secs: i64,
 }
 
 /// How the app reaches its user pool: real Cognito, or the embedded provider.
@@ -281,7 +283,19 @@ impl AppConfig {
             .transpose()?
             .unwrap_or_default();
 
-        Ok(AppConfig { site_addr, app_url, cognito, session, admin_group, local_idp, api_extra_clients })
+        let refresh_skew_secs =
+            parse_seconds("TOKEN_REFRESH_SKEW_SECS", get("TOKEN_REFRESH_SKEW_SECS"), 60)?.as_secs() as i64;
+
+        Ok(AppConfig {
+            site_addr,
+            app_url,
+            cognito,
+            session,
+            admin_group,
+            local_idp,
+            api_extra_clients,
+            refresh_skew_secs,
+        })
     }
 
     /// The app's own origin, e.g. `http://localhost:3000`, for same-origin checks.

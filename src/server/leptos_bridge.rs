@@ -9,8 +9,10 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
+use crate::components::session::SessionInfo;
 use crate::server::{
-    session::auth_session::{self, AuthSession},
+    auth::refresh::{RefreshError, fresh_session_within, seconds_until_refresh},
+    session::auth_session::AuthSession,
     state::AppState,
 };
 
@@ -22,14 +24,39 @@ pub async fn session() -> Result<Session, ServerFnError> {
     leptos_axum::extract::<Session>().await.map_err(|_| ServerFnError::new("session layer is missing"))
 }
 
-/// The signed-in session, if any, after the absolute-lifetime check.
+/// The signed-in session, if any, with its tokens refreshed when they are about to expire.
 pub async fn signed_in(state: &AppState) -> Result<Option<AuthSession>, ServerFnError> {
+    signed_in_within(state, state.config.refresh_skew_secs).await
+}
+
+/// Like [`signed_in`], refreshing when the tokens expire within `skew` seconds.
+pub async fn signed_in_within(state: &AppState, skew: i64) -> Result<Option<AuthSession>, ServerFnError> {
     let session = session().await?;
-    let max_age = state.config.session.max_age.as_secs() as i64;
-    auth_session::load(&session, state.clock.now(), max_age).await.map_err(|error| {
-        tracing::error!(%error, "session store failed");
-        ServerFnError::new("the session store is unavailable")
-    })
+    match fresh_session_within(state, &session, skew).await {
+        Ok(auth) => Ok(auth),
+        Err(RefreshError::SessionExpired) => Ok(None),
+        Err(RefreshError::ProviderUnavailable) => {
+            set_status(503);
+            Err(ServerFnError::new("the identity provider is unreachable"))
+        }
+        Err(RefreshError::Store(error)) => {
+            tracing::error!(%error, "session store failed");
+            set_status(503);
+            Err(ServerFnError::new("the session store is unavailable"))
+        }
+    }
+}
+
+/// What the browser may know about the session.
+pub fn session_info(state: &AppState, auth: Option<AuthSession>) -> SessionInfo {
+    let now = state.clock.now();
+    SessionInfo {
+        refresh_in_secs: auth
+            .as_ref()
+            .map(|auth| seconds_until_refresh(&auth.tokens, now, state.config.refresh_skew_secs)),
+        user: auth.map(|auth| auth.to_user(&state.config.admin_group)),
+        identity_providers: state.config.cognito.identity_providers.clone(),
+    }
 }
 
 pub fn set_status(status: u16) {

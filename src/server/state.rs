@@ -9,7 +9,7 @@ use leptos::config::LeptosOptions;
 use crate::server::{
     auth::{
         jwks::JwksCache, login_transaction::LoginTransactionStore, oauth_client::CognitoOAuthClient,
-        verify::TokenVerifier,
+        refresh::SessionRefresher, verify::TokenVerifier,
     },
     clock::{SharedClock, SystemClock},
     config::AppConfig,
@@ -23,6 +23,7 @@ pub struct AppState {
     pub oauth: Arc<CognitoOAuthClient>,
     pub verifier: Arc<TokenVerifier>,
     pub login_transactions: Arc<LoginTransactionStore>,
+    pub refresher: Arc<SessionRefresher>,
 }
 
 impl AppState {
@@ -44,6 +45,7 @@ impl AppState {
             leptos_options,
             config: Arc::new(config),
             login_transactions: Arc::new(LoginTransactionStore::new(clock.clone())),
+            refresher: Arc::new(SessionRefresher::default()),
             clock,
             oauth,
             verifier,

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod proxy;
+
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
 use leptos_cognito::{
@@ -29,6 +31,25 @@ pub async fn serial() -> MutexGuard<'static, ()> {
 
 pub const ADMIN: (&str, &str) = ("admin@example.com", "Admin-Passw0rd!");
 pub const USER: (&str, &str) = ("user@example.com", "User-Passw0rd!");
+pub const OTHER_CLIENT: &str = "othermachineclient00000001";
+
+/// Tokens straight from the provider's `InitiateAuth` (no browser), for `client_id`.
+pub async fn initiate_auth(domain: &str, client_id: &str, user: (&str, &str)) -> serde_json::Value {
+    let mut parameters = serde_json::json!({ "USERNAME": user.0, "PASSWORD": user.1 });
+    if client_id == defaults::CLIENT_ID {
+        parameters["SECRET_HASH"] = local_idp::secret_hash(defaults::CLIENT_SECRET, user.0, client_id).into();
+    }
+    let response = reqwest::Client::new()
+        .post(format!("{domain}/"))
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
+        .json(&serde_json::json!({ "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client_id, "AuthParameters": parameters }))
+        .send()
+        .await
+        .expect("InitiateAuth");
+    assert_eq!(response.status(), 200, "InitiateAuth for {client_id}");
+    response.json::<serde_json::Value>().await.expect("json")["AuthenticationResult"].clone()
+}
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -119,6 +140,7 @@ pub struct IdpSetup {
     pub id_token_ttl: Duration,
     pub access_token_ttl: Duration,
     pub refresh_token_rotation: bool,
+    pub refresh_token_ttl: Duration,
     /// The app's clock; real time when `None`. The provider always uses real time.
     pub app_clock: Option<ManualClock>,
 }
@@ -129,6 +151,7 @@ impl Default for IdpSetup {
             id_token_ttl: Duration::from_secs(3600),
             access_token_ttl: Duration::from_secs(3600),
             refresh_token_rotation: false,
+            refresh_token_ttl: Duration::from_secs(86_400),
             app_clock: None,
         }
     }
@@ -149,7 +172,7 @@ async fn start_idp(app_base_url: &str, setup: &IdpSetup) -> TestIdp {
         keys_file: "unused".into(),
         id_token_ttl: setup.id_token_ttl,
         access_token_ttl: setup.access_token_ttl,
-        refresh_token_ttl: Duration::from_secs(86_400),
+        refresh_token_ttl: setup.refresh_token_ttl,
         refresh_token_rotation: setup.refresh_token_rotation,
     };
     let mut options = LocalIdpOptions::for_app(
@@ -161,6 +184,20 @@ async fn start_idp(app_base_url: &str, setup: &IdpSetup) -> TestIdp {
     )
     .expect("provider options");
     options.keys_file = None;
+    // A second app client of the same pool, e.g. a machine client: its tokens must not pass
+    // as the app's.
+    options.clients.push(local_idp::ClientRegistration {
+        client_id: OTHER_CLIENT.into(),
+        client_secret: None,
+        callback_urls: vec![],
+        logout_urls: vec![],
+        allowed_scopes: vec!["openid".into(), "email".into(), "profile".into()],
+        allow_code_grant: false,
+        allow_client_credentials: false,
+        allow_user_password_auth: true,
+        refresh_token_rotation: false,
+        identity_providers: vec![],
+    });
     let idp = LocalIdp::new(options).expect("provider starts");
     let (shutdown, shutdown_rx) = oneshot::channel::<()>();
     let served = idp.clone();
@@ -247,7 +284,7 @@ impl TestStack {
             url.push_str(&format!("?return_to={encoded}"));
         }
         let authorize = follow(browser, &url).await;
-        assert!(authorize.starts_with(&self.idp.domain), "login goes to the provider: {authorize}");
+        assert!(authorize.contains("/oauth2/authorize?"), "login goes to the provider: {authorize}");
         let callback_prefix = self.app.url("/auth/callback");
         // Follow the provider's redirects: to its sign-in form, or straight back to the app
         // when its own session cookie makes the sign-in silent.

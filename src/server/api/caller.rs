@@ -8,7 +8,10 @@ use axum::{
 use tower_sessions::Session;
 
 use super::error::ApiError;
-use crate::server::{session::auth_session, state::AppState};
+use crate::server::{
+    auth::refresh::{RefreshError, fresh_session},
+    state::AppState,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -90,12 +93,17 @@ async fn from_bearer(header: Option<&str>, state: &AppState) -> Result<ApiCaller
 
 async fn from_session(parts: &mut Parts, state: &AppState) -> Result<ApiCaller, ApiError> {
     let session = Session::from_request_parts(parts, state).await.map_err(|_| ApiError::Unavailable)?;
-    let max_age = state.config.session.max_age.as_secs() as i64;
-    let auth = auth_session::load(&session, state.clock.now(), max_age).await.map_err(|error| {
-        tracing::error!(%error, "session store failed");
-        ApiError::Unavailable
-    })?;
-    let auth = auth.ok_or(ApiError::MissingCredential)?;
+    let auth = match fresh_session(state, &session).await {
+        Ok(auth) => auth.ok_or(ApiError::MissingCredential)?,
+        Err(RefreshError::SessionExpired) => {
+            return Err(ApiError::InvalidToken("The session has expired; sign in again".into()));
+        }
+        Err(RefreshError::ProviderUnavailable) => return Err(ApiError::Unavailable),
+        Err(RefreshError::Store(error)) => {
+            tracing::error!(%error, "session store failed");
+            return Err(ApiError::Unavailable);
+        }
+    };
     Ok(ApiCaller {
         sub: auth.sub,
         username: auth.username,

@@ -8,6 +8,7 @@ pub mod login_transaction;
 pub mod oauth_client;
 pub mod pkce;
 pub mod random;
+pub mod refresh;
 pub mod return_to;
 pub mod sign_in;
 pub mod sign_out;

@@ -10,7 +10,10 @@ use axum::{
 use tower_sessions::Session;
 
 use super::error_page::error_page;
-use crate::server::{session::auth_session, state::AppState};
+use crate::server::{
+    auth::refresh::{RefreshError, fresh_session},
+    state::AppState,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Protection {
@@ -35,10 +38,22 @@ pub async fn guard_protected_pages(
     let Some(protection) = protection_for(request.uri().path()) else {
         return next.run(request).await;
     };
-    let max_age = state.config.session.max_age.as_secs() as i64;
-    let auth = match auth_session::load(&session, state.clock.now(), max_age).await {
+    let path = request.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+    let encoded_path: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+    let return_to = || encoded_path.clone();
+    let auth = match fresh_session(&state, &session).await {
         Ok(auth) => auth,
-        Err(error) => {
+        Err(RefreshError::SessionExpired) => {
+            return Redirect::to(&format!("/auth/session-expired?return_to={}", return_to())).into_response();
+        }
+        Err(RefreshError::ProviderUnavailable) => {
+            return error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Identity provider unreachable",
+                "Your sign-in needs renewing, but the identity provider cannot be reached right now. You are still signed in; please try again shortly.",
+            );
+        }
+        Err(RefreshError::Store(error)) => {
             tracing::error!(%error, "session store failed");
             return error_page(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -48,11 +63,7 @@ pub async fn guard_protected_pages(
         }
     };
     match auth {
-        None => {
-            let return_to = request.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-            let encoded: String = url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect();
-            Redirect::to(&format!("/auth/login?return_to={encoded}")).into_response()
-        }
+        None => Redirect::to(&format!("/auth/login?return_to={}", return_to())).into_response(),
         Some(auth) if protection == Protection::AdminGroup && !auth.is_member_of(&state.config.admin_group) => {
             // The page itself explains the refusal; the status says it to machines.
             let mut response = next.run(request).await;

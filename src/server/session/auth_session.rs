@@ -12,6 +12,9 @@ const AUTH_KEY: &str = "auth";
 /// Stored server-side only. Never serialized into a response.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AuthSession {
+    /// Identifies this sign-in for single-flight refresh; stable for the session's lifetime.
+    #[serde(default = "new_session_key")]
+    pub session_key: String,
     pub sub: String,
     pub username: String,
     pub email: Option<String>,
@@ -45,6 +48,7 @@ impl AuthSession {
     pub fn new(id_token: VerifiedIdToken, scopes: Vec<String>, tokens: SessionTokens, now: i64) -> Self {
         let claims = id_token.claims;
         AuthSession {
+            session_key: new_session_key(),
             username: claims.username.clone().unwrap_or_else(|| claims.sub.clone()),
             sub: claims.sub,
             email: claims.email,
@@ -57,6 +61,15 @@ impl AuthSession {
             tokens,
             signed_in_at: now,
         }
+    }
+
+    /// The same sign-in with refreshed tokens; claims are taken from the new ID token (groups
+    /// may have changed), the session's identity and start time stay.
+    pub fn refreshed(&self, id_token: VerifiedIdToken, scopes: Vec<String>, tokens: SessionTokens) -> Self {
+        let mut next = AuthSession::new(id_token, scopes, tokens, self.signed_in_at);
+        next.session_key = self.session_key.clone();
+        next.auth_time = self.auth_time.or(next.auth_time);
+        next
     }
 
     pub fn is_member_of(&self, group: &str) -> bool {
@@ -82,6 +95,10 @@ impl AuthSession {
             claims,
         }
     }
+}
+
+fn new_session_key() -> String {
+    crate::server::auth::random::random_urlsafe(16)
 }
 
 fn display_value(value: &Value) -> String {

@@ -1,0 +1,31 @@
+import { test, expect, waitForHydration } from "./fixtures";
+
+// scripts/test.sh runs the end-to-end server with 8-second tokens refreshed 3 seconds before
+// expiry, so the dashboard has to renew them several times while this test watches.
+test("the dashboard stays signed in across token expiries without a reload", async ({ page }) => {
+  test.setTimeout(60_000);
+  await page.goto("/auth/login?return_to=/dashboard");
+  await page.getByLabel("Username").fill("user@example.com");
+  await page.getByLabel("Password").fill("User-Passw0rd!");
+  await page.getByRole("button", { name: /sign in/i }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await waitForHydration(page);
+
+  // A marker that a reload would erase.
+  await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
+  const expiry = page.getByTestId("access-token-expiry");
+  const seen = [await expiry.textContent()];
+  for (let round = 0; round < 3; round++) {
+    await expect.poll(async () => expiry.textContent(), { timeout: 15_000 }).not.toBe(seen[seen.length - 1]);
+    seen.push(await expiry.textContent());
+  }
+  // Each refresh moved the expiry forward.
+  const times = seen.map((text) => Date.parse(text ?? ""));
+  for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]);
+
+  expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+  await expect(page.getByTestId("claim-email")).toContainText("user@example.com");
+  // The session is still good for the server too.
+  const me = await page.request.get("/api/v1/me");
+  expect(me.status()).toBe(200);
+});

@@ -1,0 +1,93 @@
+//! A pass-through HTTP proxy in front of the provider that can tamper with token responses:
+//! how the tests play a malicious or broken identity provider with real, validly signed tokens.
+
+use std::sync::{Arc, RwLock};
+
+use axum::{
+    body::{Body, to_bytes},
+    extract::{Request, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde_json::Value;
+use tokio::{net::TcpListener, sync::oneshot};
+
+pub type Tamper = Arc<dyn Fn(&mut Value) + Send + Sync>;
+
+#[derive(Clone, Default)]
+struct ProxyState {
+    target: Arc<RwLock<String>>,
+    tamper: Arc<RwLock<Option<Tamper>>>,
+}
+
+pub struct TokenProxy {
+    pub url: String,
+    state: ProxyState,
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl TokenProxy {
+    pub async fn start() -> TokenProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = ProxyState::default();
+        let router = axum::Router::new().fallback(forward).with_state(state.clone());
+        let (shutdown, stop) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.await;
+                })
+                .await;
+        });
+        TokenProxy { url, state, _shutdown: shutdown }
+    }
+
+    pub fn forward_to(&self, target: &str) {
+        *self.state.target.write().expect("lock") = target.trim_end_matches('/').to_string();
+    }
+
+    /// Changes every later `/oauth2/token` answer with `tamper`.
+    pub fn tamper(&self, tamper: impl Fn(&mut Value) + Send + Sync + 'static) {
+        *self.state.tamper.write().expect("lock") = Some(Arc::new(tamper));
+    }
+}
+
+async fn forward(State(state): State<ProxyState>, request: Request) -> Response {
+    let target = state.target.read().expect("lock").clone();
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/").to_string();
+    let body = to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let mut headers = HeaderMap::new();
+    for (name, value) in parts.headers.iter() {
+        if name != "host" && name != "content-length" {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let Ok(answer) =
+        client.request(parts.method.clone(), format!("{target}{path}")).headers(headers).body(body).send().await
+    else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    let status = answer.status();
+    let headers = answer.headers().clone();
+    let mut bytes = answer.bytes().await.unwrap_or_default().to_vec();
+    let tamper = state.tamper.read().expect("lock").clone();
+    if path.starts_with("/oauth2/token")
+        && status.is_success()
+        && let Some(tamper) = tamper
+        && let Ok(mut json) = serde_json::from_slice::<Value>(&bytes)
+    {
+        tamper(&mut json);
+        bytes = serde_json::to_vec(&json).expect("json");
+    }
+    let mut response = Response::new(Body::from(bytes));
+    *response.status_mut() = status;
+    for (name, value) in headers.iter() {
+        if name != "content-length" && name != "transfer-encoding" {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    response
+}

@@ -1,0 +1,127 @@
+//! The callback refuses every ID token that is not exactly right, even when the provider (here
+//! a tampering proxy in front of the embedded one) sends it with a valid signature.
+
+mod common;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use common::{
+    IdpSetup, OTHER_CLIENT, TestStack, USER, app_clock_now, browser, initiate_auth, location, proxy::TokenProxy,
+    set_cookies, spawn_stack_with,
+};
+use leptos_cognito::local_idp::defaults;
+use serde_json::Value;
+
+async fn stack_behind_proxy(extra: &[(&str, &str)], setup: IdpSetup) -> (TestStack, TokenProxy) {
+    let proxy = TokenProxy::start().await;
+    let mut vars = vec![("COGNITO_DOMAIN", proxy.url.as_str())];
+    vars.extend_from_slice(extra);
+    let stack = spawn_stack_with(&vars, setup).await;
+    proxy.forward_to(&stack.idp.domain);
+    (stack, proxy)
+}
+
+/// Signs in and asserts the callback refused it: a 4xx page, no session, still signed out.
+async fn assert_sign_in_refused(stack: &TestStack, why: &str) {
+    let browser = browser();
+    let callback = stack.sign_in(&browser, USER, None).await;
+    assert_eq!(callback.status(), 401, "{why}");
+    assert!(set_cookies(&callback).iter().all(|c| !c.starts_with("lc_session=")), "{why}: no session");
+    assert!(callback.text().await.unwrap().contains("data-testid=\"sign-in-error\""), "{why}");
+    let dashboard = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
+    assert!(location(&dashboard).starts_with("/auth/login"), "{why}: still signed out");
+}
+
+fn replace_id_token(value: String) -> impl Fn(&mut Value) + Send + Sync + 'static {
+    move |json: &mut Value| json["id_token"] = Value::String(value.clone())
+}
+
+fn with_header(token: &str, header: &str, signature: &str) -> String {
+    let payload = token.split('.').nth(1).unwrap();
+    format!("{}.{payload}.{signature}", URL_SAFE_NO_PAD.encode(header))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_signature_is_refused() {
+    let (stack, proxy) = stack_behind_proxy(&[], IdpSetup::default()).await;
+    proxy.tamper(|json| {
+        let token = json["id_token"].as_str().unwrap().to_string();
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        let mut bytes = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        bytes[0] ^= 0x01;
+        json["id_token"] = Value::String(format!("{signed}.{}", URL_SAFE_NO_PAD.encode(bytes)));
+    });
+    assert_sign_in_refused(&stack, "tampered signature").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alg_none_and_hs256_are_refused() {
+    let (stack, proxy) = stack_behind_proxy(&[], IdpSetup::default()).await;
+    proxy.tamper(|json| {
+        let token = json["id_token"].as_str().unwrap().to_string();
+        json["id_token"] = Value::String(with_header(&token, r#"{"alg":"none","typ":"JWT"}"#, ""));
+    });
+    assert_sign_in_refused(&stack, "alg none").await;
+    proxy.tamper(|json| {
+        let token = json["id_token"].as_str().unwrap().to_string();
+        json["id_token"] = Value::String(with_header(&token, r#"{"alg":"HS256","typ":"JWT"}"#, "c2lnbmF0dXJl"));
+    });
+    assert_sign_in_refused(&stack, "HS256").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_for_another_client_is_refused() {
+    let (stack, proxy) = stack_behind_proxy(&[], IdpSetup::default()).await;
+    let other = initiate_auth(&stack.idp.domain, OTHER_CLIENT, USER).await;
+    proxy.tamper(replace_id_token(other["IdToken"].as_str().unwrap().to_string()));
+    assert_sign_in_refused(&stack, "wrong aud").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_without_our_nonce_is_refused() {
+    let (stack, proxy) = stack_behind_proxy(&[], IdpSetup::default()).await;
+    // Validly signed, right audience, but minted for another sign-in (no nonce).
+    let replayed = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
+    proxy.tamper(replace_id_token(replayed["IdToken"].as_str().unwrap().to_string()));
+    assert_sign_in_refused(&stack, "nonce mismatch").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_access_token_in_place_of_the_id_token_is_refused() {
+    let (stack, proxy) = stack_behind_proxy(&[], IdpSetup::default()).await;
+    proxy.tamper(|json| json["id_token"] = json["access_token"].clone());
+    assert_sign_in_refused(&stack, "token_use").await;
+    proxy.tamper(|json| json["access_token"] = json["id_token"].clone());
+    assert_sign_in_refused(&stack, "ID token as access token").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_from_another_issuer_is_refused() {
+    // The app expects the proxy's issuer; the provider signs as itself. The keys come through
+    // the proxy, so the signature is valid and only `iss` is wrong.
+    let proxy = TokenProxy::start().await;
+    let issuer = format!("{}/{}", proxy.url, defaults::USER_POOL_ID);
+    let stack = spawn_stack_with(&[("COGNITO_ISSUER", issuer.as_str())], IdpSetup::default()).await;
+    proxy.forward_to(&stack.idp.domain);
+    assert_sign_in_refused(&stack, "wrong iss").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_token_is_refused() {
+    let clock = app_clock_now();
+    let minute = std::time::Duration::from_secs(60);
+    let setup = IdpSetup {
+        app_clock: Some(clock.clone()),
+        id_token_ttl: minute,
+        access_token_ttl: minute,
+        ..IdpSetup::default()
+    };
+    let (stack, _proxy) = stack_behind_proxy(&[], setup).await;
+    let browser = browser();
+    let callback = stack.callback_url(&browser, USER, None).await;
+    // One-minute tokens checked five minutes later: past their expiry and the 60 s leeway,
+    // while the sign-in attempt itself (ten minutes) is still open.
+    clock.advance(300);
+    let response = browser.get(&callback).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    assert!(set_cookies(&response).iter().all(|c| !c.starts_with("lc_session=")));
+}
