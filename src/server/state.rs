@@ -8,8 +8,8 @@ use leptos::config::LeptosOptions;
 
 use crate::server::{
     auth::{
-        jwks::JwksCache, login_transaction::LoginTransactionStore, oauth_client::CognitoOAuthClient,
-        refresh::SessionRefresher, verify::TokenVerifier,
+        access_token_cache::AccessTokenCache, jwks::JwksCache, login_transaction::LoginTransactionStore,
+        oauth_client::CognitoOAuthClient, refresh::SessionRefresher, verify::TokenVerifier,
     },
     clock::{SharedClock, SystemClock},
     config::AppConfig,
@@ -24,6 +24,7 @@ pub struct AppState {
     pub verifier: Arc<TokenVerifier>,
     pub login_transactions: Arc<LoginTransactionStore>,
     pub refresher: Arc<SessionRefresher>,
+    pub access_tokens: Arc<AccessTokenCache>,
 }
 
 impl AppState {
@@ -46,6 +47,7 @@ impl AppState {
             config: Arc::new(config),
             login_transactions: Arc::new(LoginTransactionStore::new(clock.clone())),
             refresher: Arc::new(SessionRefresher::default()),
+            access_tokens: Arc::new(AccessTokenCache::new(clock.clone())),
             clock,
             oauth,
             verifier,

@@ -278,43 +278,54 @@ impl TestStack {
     /// Everything up to the provider's redirect back to the app: the callback URL with
     /// `code` and `state`, not yet visited.
     pub async fn callback_url(&self, browser: &reqwest::Client, user: (&str, &str), return_to: Option<&str>) -> String {
-        let mut url = self.app.url("/auth/login");
-        if let Some(path) = return_to {
-            let encoded: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
-            url.push_str(&format!("?return_to={encoded}"));
-        }
-        let authorize = follow(browser, &url).await;
-        assert!(authorize.contains("/oauth2/authorize?"), "login goes to the provider: {authorize}");
-        let callback_prefix = self.app.url("/auth/callback");
-        // Follow the provider's redirects: to its sign-in form, or straight back to the app
-        // when its own session cookie makes the sign-in silent.
-        let mut login_page_url = authorize;
-        let page = loop {
-            let response = browser.get(&login_page_url).send().await.expect("provider page");
-            if !response.status().is_redirection() {
-                break response;
-            }
-            let next = absolute(&login_page_url, &location(&response));
-            if next.starts_with(&callback_prefix) {
-                return next;
-            }
-            login_page_url = next;
-        };
-        assert_eq!(page.status(), 200, "the provider shows its sign-in form");
-        let html = page.text().await.expect("login page body");
-        let action = absolute(&login_page_url, &attribute_after(&html, "<form method=\"post\" action=\"", "\""));
-        let csrf = attribute_after(&html, "name=\"_csrf\" value=\"", "\"");
-        let answer = browser
-            .post(&action)
-            .form(&[("_csrf", csrf.as_str()), ("username", user.0), ("password", user.1)])
-            .send()
-            .await
-            .expect("login form post");
-        assert!(answer.status().is_redirection(), "the provider accepts the sign-in: {}", answer.status());
-        let callback = absolute(&action, &location(&answer));
-        assert!(callback.starts_with(&self.app.url("/auth/callback")), "{callback}");
-        callback
+        hosted_ui_sign_in(browser, &self.app.base_url, user, return_to).await
     }
+}
+
+/// Signs in through the app's `/auth/login` and the provider's hosted form, hop by hop, and
+/// returns the callback URL (with `code` and `state`) the provider sends the browser to.
+pub async fn hosted_ui_sign_in(
+    browser: &reqwest::Client,
+    app_base_url: &str,
+    user: (&str, &str),
+    return_to: Option<&str>,
+) -> String {
+    let mut url = format!("{app_base_url}/auth/login");
+    if let Some(path) = return_to {
+        let encoded: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+        url.push_str(&format!("?return_to={encoded}"));
+    }
+    let authorize = follow(browser, &url).await;
+    assert!(authorize.contains("/oauth2/authorize?"), "login goes to the provider: {authorize}");
+    let callback_prefix = format!("{app_base_url}/auth/callback");
+    // Follow the provider's redirects: to its sign-in form, or straight back to the app
+    // when its own session cookie makes the sign-in silent.
+    let mut login_page_url = authorize;
+    let page = loop {
+        let response = browser.get(&login_page_url).send().await.expect("provider page");
+        if !response.status().is_redirection() {
+            break response;
+        }
+        let next = absolute(&login_page_url, &location(&response));
+        if next.starts_with(&callback_prefix) {
+            return next;
+        }
+        login_page_url = next;
+    };
+    assert_eq!(page.status(), 200, "the provider shows its sign-in form");
+    let html = page.text().await.expect("login page body");
+    let action = absolute(&login_page_url, &attribute_after(&html, "<form method=\"post\" action=\"", "\""));
+    let csrf = attribute_after(&html, "name=\"_csrf\" value=\"", "\"");
+    let answer = browser
+        .post(&action)
+        .form(&[("_csrf", csrf.as_str()), ("username", user.0), ("password", user.1)])
+        .send()
+        .await
+        .expect("login form post");
+    assert!(answer.status().is_redirection(), "the provider accepts the sign-in: {}", answer.status());
+    let callback = absolute(&action, &location(&answer));
+    assert!(callback.starts_with(&callback_prefix), "{callback}");
+    callback
 }
 
 /// GETs `url` and returns the absolute URL it redirects to.

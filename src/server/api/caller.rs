@@ -75,18 +75,17 @@ fn bearer_token(header: Option<&str>) -> Result<&str, ApiError> {
 async fn from_bearer(header: Option<&str>, state: &AppState) -> Result<ApiCaller, ApiError> {
     let token = bearer_token(header)?;
     let claims = state
-        .verifier
-        .verify_access_token(token, &state.config.api_allowed_clients())
+        .access_tokens
+        .verify(&state.verifier, token, &state.config.api_allowed_clients())
         .await
         .map_err(|error| ApiError::InvalidToken(error.to_string()))?;
-    let scopes = claims.scopes();
     Ok(ApiCaller {
         username: claims.username.clone().unwrap_or_else(|| claims.sub.clone()),
-        sub: claims.sub,
+        sub: claims.sub.clone(),
         email: None,
-        groups: claims.groups,
-        scopes,
-        client_id: claims.client_id,
+        groups: claims.groups.clone(),
+        scopes: claims.scopes(),
+        client_id: claims.client_id.clone(),
         credential: Credential::Bearer,
     })
 }

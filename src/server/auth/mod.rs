@@ -1,6 +1,7 @@
 //! The auth core: starting a sign-in (state, nonce, PKCE), talking to Cognito's OAuth
 //! endpoints, verifying tokens against the pool's JWKS, and completing or ending a sign-in.
 
+pub mod access_token_cache;
 pub mod claims;
 pub mod initiate_auth;
 pub mod jwks;

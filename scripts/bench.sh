@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Benchmarks, not timed tests:
+#  (a) criterion: access-token verification, cold (signature + claims) and warm (cache hit);
+#  (b) load: wrk against a bare JSON route (/healthz), /api/v1/me with a Bearer token and
+#      /dashboard with a session cookie, on the release build with the embedded provider.
+# Prints requests per second, p50 and p99, and each route's throughput relative to the bare one.
+set -euo pipefail
+source "$(dirname "$0")/lib/setup.sh"
+ensure_build_tools
+
+if ! command -v wrk >/dev/null 2>&1; then
+  say "installing wrk (Debian)"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk
+fi
+
+say "criterion: token verification"
+cargo bench --features ssr --bench token_verification -- --warm-up-time 1 --measurement-time 5 2>&1 \
+  | grep -E "^access token|time:" || true
+
+say "release build"
+cargo leptos build --release >/dev/null 2>&1
+
+# Ports of their own, so nothing else running here gets in the way.
+export LEPTOS_SITE_ADDR=127.0.0.1:3500 APP_URL=http://127.0.0.1:3500
+export LOCAL_IDP=on LOCAL_IDP_ADDR=127.0.0.1:9429
+export LOCAL_IDP_KEYS_FILE="$HOME/.cache/leptos-cognito/bench-local-idp-keys.json"
+export RUST_LOG=warn LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=leptos-cognito LEPTOS_HASH_FILES=true
+server="$CARGO_TARGET_DIR/release/leptos-cognito"
+"$server" serve &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+work="$(mktemp -d)"
+for _ in $(seq 1 100); do curl -fs "$APP_URL/healthz" >/dev/null && break; sleep 0.1; done
+
+token="$("$server" token --username user@example.com --password User-Passw0rd! --access-token)"
+
+# A browser sign-in with curl: app → hosted UI form (with its CSRF token) → callback.
+jar="$work/cookies"
+login_page="$(curl -fsL -c "$jar" -b "$jar" "$APP_URL/auth/login")"
+action="$(printf '%s' "$login_page" | sed -n 's/.*<form method="post" action="\([^"]*\)".*/\1/p' | sed 's/&amp;/\&/g')"
+csrf="$(printf '%s' "$login_page" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p')"
+curl -fsL -o /dev/null -c "$jar" -b "$jar" --data-urlencode "_csrf=$csrf" \
+  --data-urlencode "username=user@example.com" --data-urlencode "password=User-Passw0rd!" "http://$LOCAL_IDP_ADDR$action"
+session="$(awk '$6 == "lc_session" { print $7 }' "$jar")"
+[ -n "$session" ] || { echo "sign-in for the benchmark failed" >&2; exit 1; }
+
+run() { # name, url, extra wrk args...
+  local name="$1" url="$2"
+  shift 2
+  wrk -t2 -c32 -d10s --latency "$@" "$url" >"$work/$name.txt"
+  local rps p50 p99
+  rps="$(awk '/^Requests\/sec:/ { print $2 }' "$work/$name.txt")"
+  p50="$(awk '$1 == "50%" { print $2 }' "$work/$name.txt")"
+  p99="$(awk '$1 == "99%" { print $2 }' "$work/$name.txt")"
+  echo "$name $rps $p50 $p99"
+}
+
+say "load: wrk, 2 threads, 32 connections, 10 s per route"
+results="$work/results"
+{
+  run bare "$APP_URL/healthz"
+  run bearer_me "$APP_URL/api/v1/me" -H "Authorization: Bearer $token"
+  run cookie_dashboard "$APP_URL/dashboard" -H "Cookie: lc_session=$session"
+} >"$results"
+bare="$(awk '$1 == "bare" { print $2 }' "$results")"
+printf '%-18s %12s %10s %10s %8s\n' route "req/s" p50 p99 "vs bare"
+awk -v bare="$bare" '{ printf "%-18s %12.0f %10s %10s %8.2f\n", $1, $2, $3, $4, $2 / bare }' "$results"
