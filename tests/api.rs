@@ -170,3 +170,34 @@ async fn another_clients_token_and_an_expired_token_are_refused() {
     assert_eq!(status, 401);
     assert!(body["error_description"].as_str().unwrap().contains("expired"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn machine_routes_require_their_scope() {
+    let stack = spawn_stack(&[]).await;
+    let url = stack.app.url("/api/v1/machine/ping");
+    let machine: Value = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", stack.idp.domain))
+        .basic_auth(defaults::CLIENT_ID, Some(defaults::CLIENT_SECRET))
+        .form(&[("grant_type", "client_credentials"), ("scope", "api/read")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = machine["access_token"].as_str().expect("a client_credentials token");
+    let (status, _, _, body) = get(&url, Some(&format!("Bearer {token}"))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["client_id"], defaults::CLIENT_ID);
+
+    let user = initiate_auth(&stack.idp.domain, USER).await;
+    let (status, challenge, _, body) =
+        get(&url, Some(&format!("Bearer {}", user["AccessToken"].as_str().unwrap()))).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"], "insufficient_scope");
+    let challenge = challenge.unwrap();
+    assert!(
+        challenge.contains("error=\"insufficient_scope\"") && challenge.contains("scope=\"api/read\""),
+        "{challenge}"
+    );
+}

@@ -25,6 +25,16 @@ pub async fn admin_ping(State(state): State<AppState>, caller: ApiCaller) -> Res
     Ok(Json(json!({ "pong": true, "sub": caller.sub, "admin": true })))
 }
 
+/// The scope a machine client (`client_credentials`) needs for `/api/v1/machine/*`. In
+/// Cognito it is a custom scope of a resource server: `<resource server id>/read`.
+pub const MACHINE_SCOPE: &str = "api/read";
+
+/// An example of a route for machine clients: it asks for an OAuth scope, not a group.
+pub async fn machine_ping(caller: ApiCaller) -> Result<Json<Value>, ApiError> {
+    caller.require_scope(MACHINE_SCOPE)?;
+    Ok(Json(json!({ "pong": true, "client_id": caller.client_id, "scopes": caller.scopes })))
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::NotFound
 }

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/ping", get(handlers::ping))
         .route("/me", get(handlers::me))
         .route("/admin/ping", get(handlers::admin_ping))
+        .route("/machine/ping", get(handlers::machine_ping))
         .fallback(handlers::not_found)
         // Answers depend on who asks: no shared cache may keep them (RFC 9111 §5.2.2.5).
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
