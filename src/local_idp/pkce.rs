@@ -1,16 +1,14 @@
 //! PKCE (RFC 7636). Cognito supports only `S256`: `plain` is refused at the authorization endpoint.
 
-use aws_lc_rs::{constant_time::verify_slices_are_equal, digest};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use aws_lc_rs::constant_time::verify_slices_are_equal;
+
+/// The same S256 the app's sign-in uses to make challenges.
+pub use crate::server::auth::pkce::s256_challenge;
 
 /// RFC 7636 §4.1: 43 to 128 characters of `[A-Za-z0-9-._~]`; a S256 challenge has the same shape.
 pub fn well_formed(value: &str) -> bool {
     (43..=128).contains(&value.len())
         && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
-}
-
-pub fn s256_challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, verifier.as_bytes()))
 }
 
 pub fn verifier_matches(challenge: &str, verifier: &str) -> bool {
