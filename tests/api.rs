@@ -107,8 +107,12 @@ async fn the_session_cookie_works_too() {
     let admin = browser.get(stack.app.url("/api/v1/admin/ping")).send().await.unwrap();
     assert_eq!(admin.status(), 200);
     // The API never redirects, even for unknown routes.
-    let unknown = browser.get(stack.app.url("/api/v1/nope")).send().await.unwrap();
-    assert_eq!(unknown.status(), 404);
+    for path in ["/api/v1/nope", "/api/v1/admin/nope"] {
+        let unknown = browser.get(stack.app.url(path)).send().await.unwrap();
+        assert_eq!(unknown.status(), 404, "{path}");
+        let body: Value = unknown.json().await.unwrap();
+        assert_eq!(body["error"], "not_found", "{path}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -160,3 +160,18 @@ async fn sqlite_sessions_survive_a_restart() {
     assert_eq!(dashboard.status(), 200, "still signed in after the restart");
     assert!(dashboard.text().await.unwrap().contains("user@example.com"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ends_at_its_maximum_age_whatever_happens() {
+    let clock = app_clock_now();
+    let setup = IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() };
+    let stack = spawn_stack_with(&[("SESSION_MAX_AGE_SECS", "600")], setup).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    clock.advance(590);
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    clock.advance(20);
+    let page = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(location(&page), "/auth/login?return_to=%2Fdashboard");
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+}

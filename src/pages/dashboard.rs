@@ -2,7 +2,10 @@
 //! keeps the session fresh while it is open: a timer (and regaining focus) asks the server to
 //! refresh shortly before expiry, and the claims on screen update without a reload.
 
-use std::time::Duration;
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use leptos::{ev, prelude::*};
 use leptos_meta::Title;
@@ -45,19 +48,31 @@ fn Dashboard(user: SignedInUser, refresh_in_secs: Option<i64>) -> impl IntoView 
     let next_refresh_in = RwSignal::new(refresh_in_secs);
     let refresh = ServerAction::<RefreshSession>::new();
 
-    // One pending timer at a time: each run clears the previous one.
-    Effect::new(move |previous: Option<Option<TimeoutHandle>>| {
-        if let Some(Some(handle)) = previous {
-            handle.clear();
+    // One pending timer at a time, cleared when a new one is set and when the component goes
+    // away (a timer firing after that would dispatch a disposed action). Plain shared state,
+    // not a signal, so the cleanup can still reach it while the component is being disposed.
+    let pending: Arc<Mutex<Option<TimeoutHandle>>> = Arc::default();
+    let clear_pending = {
+        let pending = pending.clone();
+        move || {
+            if let Some(handle) = pending.lock().ok().and_then(|mut p| p.take()) {
+                handle.clear();
+            }
         }
-        let delay = next_refresh_in.get()?.max(1) as u64;
-        set_timeout_with_handle(
+    };
+    on_cleanup(clear_pending.clone());
+    Effect::new(move |_| {
+        clear_pending();
+        let Some(delay) = next_refresh_in.get() else { return };
+        let timer = set_timeout_with_handle(
             move || {
                 refresh.dispatch(RefreshSession {});
             },
-            Duration::from_secs(delay),
-        )
-        .ok()
+            Duration::from_secs(delay.max(1) as u64),
+        );
+        if let (Ok(handle), Ok(mut slot)) = (timer, pending.lock()) {
+            *slot = Some(handle);
+        }
     });
     Effect::new(move |_| {
         let handle = window_event_listener(ev::focus, move |_| {
