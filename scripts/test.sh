@@ -6,6 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/setup.sh"
 ensure_build_tools
 ensure_chromium
+ensure_redis_server
 
 started=$SECONDS
 step() {

@@ -71,6 +71,18 @@ ensure_chromium() {
     || { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
 }
 
+ensure_redis_server() {
+  if command -v redis-server >/dev/null 2>&1; then
+    say "redis-server: present"
+    return
+  fi
+  say "installing Debian's redis-server (the Redis session store test starts its own on loopback)"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server \
+    || { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server; }
+}
+
 ensure_build_tools() {
   ensure_wasm_target
   ensure_cargo_leptos

@@ -1,0 +1,53 @@
+//! `SESSION_STORE=redis://HOST:PORT`: sessions live in Redis and survive an app restart.
+//! Starts its own `redis-server` (Debian's, installed by scripts/test.sh) on a free port.
+
+mod common;
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use common::{USER, browser, spawn_stack};
+
+struct RedisServer(Child);
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start_redis() -> (RedisServer, u16) {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("redis-server is installed (scripts/test.sh installs Debian's redis-server)");
+    let server = RedisServer(child);
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return (server, port);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("redis-server did not start on port {port}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_sessions_survive_a_restart() {
+    let (_redis, port) = start_redis().await;
+    let store = format!("redis://127.0.0.1:{port}");
+    let mut stack = spawn_stack(&[("SESSION_STORE", store.as_str())]).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    assert_eq!(browser.get(stack.app.url("/dashboard")).send().await.unwrap().status(), 200);
+
+    stack.restart_app().await;
+    let dashboard = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(dashboard.status(), 200, "still signed in after the restart");
+    assert!(dashboard.text().await.unwrap().contains("user@example.com"));
+}
