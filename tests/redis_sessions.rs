@@ -9,8 +9,6 @@ use std::{
     time::Duration,
 };
 
-use common::{USER, browser, spawn_stack};
-
 struct RedisServer(Child);
 
 impl Drop for RedisServer {
@@ -41,13 +39,5 @@ async fn start_redis() -> (RedisServer, u16) {
 async fn redis_sessions_survive_a_restart() {
     let (_redis, port) = start_redis().await;
     let store = format!("redis://127.0.0.1:{port}");
-    let mut stack = spawn_stack(&[("SESSION_STORE", store.as_str())]).await;
-    let browser = browser();
-    stack.sign_in(&browser, USER, None).await;
-    assert_eq!(browser.get(stack.app.url("/dashboard")).send().await.unwrap().status(), 200);
-
-    stack.restart_app().await;
-    let dashboard = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
-    assert_eq!(dashboard.status(), 200, "still signed in after the restart");
-    assert!(dashboard.text().await.unwrap().contains("user@example.com"));
+    common::assert_signed_in_across_a_restart(&store).await;
 }

@@ -150,15 +150,7 @@ async fn an_unknown_kid_causes_exactly_one_jwks_fetch() {
 async fn sqlite_sessions_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let store = format!("sqlite://{}", dir.path().join("sessions.db").display());
-    let mut stack = spawn_stack(&[("SESSION_STORE", store.as_str())]).await;
-    let browser = browser();
-    stack.sign_in(&browser, USER, None).await;
-    assert_eq!(browser.get(stack.app.url("/dashboard")).send().await.unwrap().status(), 200);
-
-    stack.restart_app().await;
-    let dashboard = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
-    assert_eq!(dashboard.status(), 200, "still signed in after the restart");
-    assert!(dashboard.text().await.unwrap().contains("user@example.com"));
+    common::assert_signed_in_across_a_restart(&store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

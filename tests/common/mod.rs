@@ -328,6 +328,20 @@ pub async fn hosted_ui_sign_in(
     callback
 }
 
+/// Signs in with `SESSION_STORE=store`, restarts the app, and checks the person is still
+/// signed in: the contract of every persistent session store.
+pub async fn assert_signed_in_across_a_restart(store: &str) {
+    let mut stack = spawn_stack(&[("SESSION_STORE", store)]).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    assert_eq!(browser.get(stack.app.url("/dashboard")).send().await.unwrap().status(), 200);
+
+    stack.restart_app().await;
+    let dashboard = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(dashboard.status(), 200, "still signed in after the restart");
+    assert!(dashboard.text().await.unwrap().contains(USER.0));
+}
+
 /// GETs `url` and returns the absolute URL it redirects to.
 pub async fn follow(browser: &reqwest::Client, url: &str) -> String {
     let response = browser.get(url).send().await.expect("request");
