@@ -1022,3 +1022,18 @@ async fn the_app_pool_is_built_from_settings() {
     assert!(message.starts_with("LOCAL_IDP_USERS file ") && message.contains("users.json: line 3:"), "{message}");
     assert!(users::load_file(&dir.path().join("missing.json")).is_err());
 }
+
+#[tokio::test]
+async fn initiate_auth_refuses_a_flow_the_client_does_not_allow() {
+    let idp = spawn_with(|options| {
+        for client in &mut options.clients {
+            client.allow_user_password_auth = false;
+        }
+    })
+    .await;
+    let request = password_auth(PUBLIC_CLIENT, USER.0, USER.1, None);
+    let (status, kind, body) = amz_error(idp.initiate_auth(&request).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(kind, "NotAuthorizedException");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("not enabled")), "{body}");
+}

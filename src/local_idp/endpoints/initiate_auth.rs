@@ -89,8 +89,10 @@ fn user_password(
     client: &ClientRegistration,
     parameters: &HashMap<String, String>,
 ) -> Result<Value, AmzError> {
+    // Cognito answers a flow the client does not allow with NotAuthorizedException
+    // (COGNITO.md §1.12), not InvalidParameterException.
     if !client.allow_user_password_auth {
-        return Err(AmzError::invalid_parameter("USER_PASSWORD_AUTH flow not enabled for this client"));
+        return Err(AmzError::not_authorized("USER_PASSWORD_AUTH flow not enabled for this client"));
     }
     let username = required(parameters, "USERNAME")?;
     let password = required(parameters, "PASSWORD")?;
