@@ -37,8 +37,9 @@ pub struct AppConfig {
     pub admin_group: String,
     /// Set when the embedded identity provider runs inside this process.
     pub local_idp: Option<LocalIdpSettings>,
-    /// `API_ALLOWED_CLIENT_IDS`: other app clients whose access tokens `/api` accepts.
-    pub api_extra_clients: Vec<String>,
+    /// Client ids whose access tokens `/api` accepts: this app's, then `API_ALLOWED_CLIENT_IDS`
+    /// (machine clients of the same pool). Built once here, not on every Bearer request.
+    pub api_allowed_clients: Vec<String>,
     /// `TOKEN_REFRESH_SKEW_SECS`: refresh tokens this long before they expire.
     pub refresh_skew_secs: i64,
 }
@@ -120,12 +121,6 @@ impl AppConfig {
     pub fn from_environment_for_local_idp() -> Result<Self, ConfigError> {
         load_dotenv()?;
         Self::from_lookup(|name| if name == "LOCAL_IDP" { Some("on".into()) } else { std::env::var(name).ok() })
-    }
-
-    /// Client ids whose access tokens the API accepts: this app's, plus `API_ALLOWED_CLIENT_IDS`
-    /// (machine clients of the same pool).
-    pub fn api_allowed_clients(&self) -> Vec<String> {
-        std::iter::once(self.cognito.client_id.clone()).chain(self.api_extra_clients.iter().cloned()).collect()
     }
 
     /// Parses settings from any variable source; tests pass a map.
@@ -266,6 +261,7 @@ impl AppConfig {
         };
         let admin_group = get("ADMIN_GROUP").unwrap_or_else(|| "admin".to_string());
 
+        let mut api_allowed_clients = vec![cognito.client_id.clone()];
         let api_extra_clients = get("API_ALLOWED_CLIENT_IDS")
             .map(|list| {
                 list.split(',')
@@ -282,6 +278,7 @@ impl AppConfig {
             })
             .transpose()?
             .unwrap_or_default();
+        api_allowed_clients.extend(api_extra_clients);
 
         let refresh_skew_secs =
             parse_seconds("TOKEN_REFRESH_SKEW_SECS", get("TOKEN_REFRESH_SKEW_SECS"), 60)?.as_secs() as i64;
@@ -293,7 +290,7 @@ impl AppConfig {
             session,
             admin_group,
             local_idp,
-            api_extra_clients,
+            api_allowed_clients,
             refresh_skew_secs,
         })
     }

@@ -76,7 +76,7 @@ async fn from_bearer(header: Option<&str>, state: &AppState) -> Result<ApiCaller
     let token = bearer_token(header)?;
     let claims = state
         .access_tokens
-        .verify(&state.verifier, token, &state.config.api_allowed_clients())
+        .verify(&state.verifier, token, &state.config.api_allowed_clients)
         .await
         .map_err(|error| ApiError::InvalidToken(error.to_string()))?;
     Ok(ApiCaller {
