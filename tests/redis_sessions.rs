@@ -1,8 +1,10 @@
-//! `SESSION_STORE=redis://HOST:PORT`: sessions live in Redis and survive an app restart.
+//! `SESSION_STORE=redis://HOST:PORT`: sessions live in Redis, survive an app restart, and are
+//! shared by several instances, which then also share each session's refresh lock.
 //! Starts its own `redis-server` (Debian's, installed by scripts/test.sh) on a free port.
 
 mod common;
 
+use common::{IdpSetup, USER, browser, spawn_stack_with};
 use std::{
     net::TcpListener,
     process::{Child, Command, Stdio},
@@ -40,4 +42,46 @@ async fn redis_sessions_survive_a_restart() {
     let (_redis, port) = start_redis().await;
     let store = format!("redis://127.0.0.1:{port}");
     common::assert_signed_in_across_a_restart(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_refresh_a_shared_session_once() {
+    let (_redis, port) = start_redis().await;
+    let store = format!("redis://127.0.0.1:{port}");
+    for rotation in [false, true] {
+        // 5-second tokens, refreshed when less than 2 seconds remain.
+        let setup = IdpSetup {
+            id_token_ttl: Duration::from_secs(5),
+            access_token_ttl: Duration::from_secs(5),
+            refresh_token_rotation: rotation,
+            ..IdpSetup::default()
+        };
+        let stack = spawn_stack_with(&[("SESSION_STORE", &store), ("TOKEN_REFRESH_SKEW_SECS", "2")], setup).await;
+        let second = stack.spawn_another_app().await;
+        let instances = [stack.app.base_url.clone(), second.base_url.clone()];
+        let browser = browser();
+        stack.sign_in(&browser, USER, None).await;
+        let me_on_second = browser.get(second.url("/api/v1/me")).send().await.unwrap();
+        assert_eq!(me_on_second.status(), 200, "the session is shared");
+
+        for round in 1..=2u64 {
+            tokio::time::sleep(Duration::from_millis(3_500)).await;
+            let before = stack.idp.idp.stats().refresh_grants;
+            let requests = (0..20).map(|i| {
+                let browser = browser.clone();
+                let path = if i % 4 < 2 { "/api/v1/me" } else { "/dashboard" };
+                let url = format!("{}{path}", instances[i % 2]);
+                tokio::spawn(async move { (browser.get(&url).send().await.unwrap().status().as_u16(), url) })
+            });
+            for request in requests.collect::<Vec<_>>() {
+                let (status, url) = request.await.unwrap();
+                assert_eq!(status, 200, "rotation {rotation}, round {round}: {url}");
+            }
+            assert_eq!(
+                stack.idp.idp.stats().refresh_grants - before,
+                1,
+                "rotation {rotation}, round {round}: one refresh across both instances"
+            );
+        }
+    }
 }

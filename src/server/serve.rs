@@ -43,7 +43,7 @@ impl Server {
         let leptos_options = leptos_options(&config)?;
         let sessions = AppSessionStore::open(&config.session.store).await?;
         sessions.spawn_expired_deletion();
-        let state = AppState::with_clock(config, leptos_options, clock)?;
+        let state = AppState::with_clock(config, leptos_options, sessions.refresh_locks(), clock)?;
         // Warm the key cache without delaying start-up or failing when the provider is down.
         let verifier = state.verifier.clone();
         tokio::spawn(async move { verifier.jwks().preload().await });

@@ -9,10 +9,11 @@ use leptos::config::LeptosOptions;
 use crate::server::{
     auth::{
         access_token_cache::AccessTokenCache, jwks::JwksCache, login_transaction::LoginTransactionStore,
-        oauth_client::CognitoOAuthClient, refresh::SessionRefresher, verify::TokenVerifier,
+        oauth_client::CognitoOAuthClient, verify::TokenVerifier,
     },
     clock::{SharedClock, SystemClock},
     config::AppConfig,
+    session::refresh_lock::RefreshLocks,
 };
 
 #[derive(Clone, FromRef)]
@@ -23,16 +24,21 @@ pub struct AppState {
     pub oauth: Arc<CognitoOAuthClient>,
     pub verifier: Arc<TokenVerifier>,
     pub login_transactions: Arc<LoginTransactionStore>,
-    pub refresher: Arc<SessionRefresher>,
+    pub refresh_locks: Arc<RefreshLocks>,
     pub access_tokens: Arc<AccessTokenCache>,
 }
 
 impl AppState {
-    pub fn new(config: AppConfig, leptos_options: LeptosOptions) -> anyhow::Result<Self> {
-        Self::with_clock(config, leptos_options, Arc::new(SystemClock))
+    pub fn new(config: AppConfig, leptos_options: LeptosOptions, refresh_locks: RefreshLocks) -> anyhow::Result<Self> {
+        Self::with_clock(config, leptos_options, refresh_locks, Arc::new(SystemClock))
     }
 
-    pub fn with_clock(config: AppConfig, leptos_options: LeptosOptions, clock: SharedClock) -> anyhow::Result<Self> {
+    pub fn with_clock(
+        config: AppConfig,
+        leptos_options: LeptosOptions,
+        refresh_locks: RefreshLocks,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
         let http = provider_http_client()?;
         let jwks = Arc::new(JwksCache::new(http.clone(), config.cognito.jwks_uri(), clock.clone()));
         let verifier = Arc::new(TokenVerifier::new(
@@ -46,7 +52,7 @@ impl AppState {
             leptos_options,
             config: Arc::new(config),
             login_transactions: Arc::new(LoginTransactionStore::new(clock.clone())),
-            refresher: Arc::new(SessionRefresher::default()),
+            refresh_locks: Arc::new(refresh_locks),
             access_tokens: Arc::new(AccessTokenCache::new(clock.clone())),
             clock,
             oauth,

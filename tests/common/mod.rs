@@ -263,6 +263,14 @@ impl TestStack {
         self.app = start_app(listener, &borrowed, self.clock.clone()).await;
     }
 
+    /// A second instance of the app with the same settings (so the same session store and
+    /// provider) on its own port, as behind a load balancer.
+    pub async fn spawn_another_app(&self) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let borrowed: Vec<(&str, &str)> = self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        start_app(listener, &borrowed, self.clock.clone()).await
+    }
+
     /// Signs `user` in through the hosted UI, hop by hop; returns the app's final response to
     /// the callback.
     pub async fn sign_in(

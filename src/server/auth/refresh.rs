@@ -4,13 +4,12 @@
 //! Two requests of one session that both find the tokens near expiry must not both refresh:
 //! Cognito counts refresh grants against a per-account quota, and with rotation the loser of
 //! the race gets `invalid_grant` and would sign the person out. So refreshes go through a
-//! per-session lock, and its result is kept in memory so that every request of that session,
-//! including ones that loaded the session before the refresh, continues with the new tokens.
+//! per-session lock (shared by all instances when sessions live in Redis, see
+//! `session::refresh_lock`), and its result is published so that every request of that
+//! session, including ones that loaded the session before the refresh, continues with the new
+//! tokens.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
+use std::time::Duration;
 
 use tower_sessions::Session;
 
@@ -31,32 +30,6 @@ pub enum RefreshError {
     ProviderUnavailable,
     #[error(transparent)]
     Store(#[from] SessionStoreError),
-}
-
-/// The latest refresh result of each session, and the lock that makes refreshes single-flight.
-#[derive(Default)]
-pub struct SessionRefresher {
-    sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<AuthSession>>>>>,
-}
-
-impl SessionRefresher {
-    fn slot(&self, key: &str) -> Arc<tokio::sync::Mutex<Option<AuthSession>>> {
-        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        sessions.entry(key.to_string()).or_default().clone()
-    }
-
-    fn forget(&self, key: &str) {
-        self.sessions.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
-    }
-
-    /// Drops results of sessions whose refresh token may have expired, bounding memory.
-    fn prune(&self, now: i64, max_age_secs: i64) {
-        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        sessions.retain(|_, slot| match slot.try_lock() {
-            Ok(latest) => latest.as_ref().is_some_and(|auth| now - auth.signed_in_at <= max_age_secs),
-            Err(_) => true,
-        });
-    }
 }
 
 /// Whether the tokens expire within `skew` seconds.
@@ -85,11 +58,10 @@ pub async fn fresh_session_within(
     let Some(mut auth) = auth_session::load(session, now, max_age).await? else {
         return Ok(None);
     };
-    let slot = state.refresher.slot(&auth.session_key);
-    // Another request may have refreshed after this one loaded the session.
-    if let Ok(latest) = slot.try_lock()
-        && let Some(newer) = newer_than(latest.as_ref(), &auth)
-    {
+    let locks = &state.refresh_locks;
+    // Another request may have refreshed after this one loaded the session; this one must
+    // continue with (and save) the newer tokens, not write the older ones back.
+    if let Some(newer) = newer_than(locks.latest(&auth.session_key).await?, &auth) {
         auth = newer;
         auth_session::update(session, &auth).await?;
     }
@@ -97,8 +69,8 @@ pub async fn fresh_session_within(
         return Ok(Some(auth));
     }
 
-    let mut latest = slot.lock().await;
-    if let Some(newer) = newer_than(latest.as_ref(), &auth) {
+    let turn = locks.take_turn(&auth.session_key).await?;
+    if let Some(newer) = newer_than(turn.latest().cloned(), &auth) {
         auth_session::update(session, &newer).await?;
         if !needs_refresh(&newer.tokens, now, skew) {
             return Ok(Some(newer));
@@ -108,12 +80,16 @@ pub async fn fresh_session_within(
     match refresh(state, &auth).await {
         Ok(refreshed) => {
             auth_session::update(session, &refreshed).await?;
-            *latest = Some(refreshed.clone());
-            drop(latest);
-            state.refresher.prune(now, max_age);
+            let lifetime_left = (max_age - (now - refreshed.signed_in_at)).max(1) as u64;
+            if let Err(error) = turn.publish(&refreshed, Duration::from_secs(lifetime_left)).await {
+                // This request has the new tokens; others of the session will refresh again.
+                tracing::warn!(%error, "could not publish a refreshed session");
+            }
+            locks.prune(now, max_age);
             Ok(Some(refreshed))
         }
         Err(Failure::Unavailable(reason)) => {
+            drop(turn);
             tracing::warn!(%reason, "token refresh failed; will retry");
             // Requests go on while the access token is still valid.
             if auth.tokens.access_token_expires_at > now {
@@ -124,16 +100,16 @@ pub async fn fresh_session_within(
         }
         Err(Failure::Ended(reason)) => {
             tracing::info!(%reason, sub = %auth.sub, "session ended at refresh");
-            drop(latest);
-            state.refresher.forget(&auth.session_key);
+            drop(turn);
+            locks.forget(&auth.session_key).await;
             auth_session::end(session).await?;
             Err(RefreshError::SessionExpired)
         }
     }
 }
 
-fn newer_than(latest: Option<&AuthSession>, current: &AuthSession) -> Option<AuthSession> {
-    latest.filter(|l| l.tokens.access_token_expires_at > current.tokens.access_token_expires_at).cloned()
+fn newer_than(latest: Option<AuthSession>, current: &AuthSession) -> Option<AuthSession> {
+    latest.filter(|l| l.tokens.access_token_expires_at > current.tokens.access_token_expires_at)
 }
 
 enum Failure {

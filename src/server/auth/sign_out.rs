@@ -5,7 +5,10 @@
 use tower_sessions::Session;
 use url::Url;
 
-use crate::server::{session::auth_session, state::AppState};
+use crate::server::{
+    session::auth_session::{self, AuthSession},
+    state::AppState,
+};
 
 /// Returns the provider's logout URL to redirect to.
 pub async fn sign_out(state: &AppState, session: &Session) -> Url {
@@ -17,6 +20,12 @@ pub async fn sign_out(state: &AppState, session: &Session) -> Url {
             tracing::warn!(%error, "could not read the session being signed out");
             None
         }
+    };
+    // With rotation, a refresh by another request may have replaced the stored refresh token;
+    // the newest one is the one to revoke.
+    let auth = match auth {
+        Some(auth) => Some(newest_state(state, auth).await),
+        None => None,
     };
     if let Err(error) = auth_session::end(session).await {
         tracing::warn!(%error, "could not delete the session");
@@ -32,4 +41,16 @@ pub async fn sign_out(state: &AppState, session: &Session) -> Url {
         tracing::info!(sub = %auth.sub, "signed out");
     }
     state.oauth.logout_url()
+}
+
+async fn newest_state(state: &AppState, auth: AuthSession) -> AuthSession {
+    let latest = state.refresh_locks.latest(&auth.session_key).await.unwrap_or_else(|error| {
+        tracing::warn!(%error, "could not read the latest refresh of the session being signed out");
+        None
+    });
+    state.refresh_locks.forget(&auth.session_key).await;
+    match latest {
+        Some(latest) if latest.tokens.access_token_expires_at > auth.tokens.access_token_expires_at => latest,
+        _ => auth,
+    }
 }

@@ -44,6 +44,12 @@ pub struct SessionTokens {
 #[error("session store: {0}")]
 pub struct SessionStoreError(String);
 
+impl SessionStoreError {
+    pub fn new(problem: impl Into<String>) -> Self {
+        SessionStoreError(problem.into())
+    }
+}
+
 impl AuthSession {
     pub fn new(id_token: VerifiedIdToken, scopes: Vec<String>, tokens: SessionTokens, now: i64) -> Self {
         let claims = id_token.claims;

@@ -4,4 +4,5 @@
 pub mod auth_session;
 pub mod cookies;
 pub mod layer;
+pub mod refresh_lock;
 pub mod store;

@@ -1,17 +1,16 @@
 //! The session store chosen by `SESSION_STORE`, behind one type.
 
 use async_trait::async_trait;
+use fred::prelude::{ClientLike, Config, Pool};
 use tower_sessions::{
     ExpiredDeletion, MemoryStore, SessionStore,
     session::{Id, Record},
     session_store,
 };
-use tower_sessions_redis_store::{
-    RedisStore,
-    fred::prelude::{ClientLike, Config, Pool},
-};
+use tower_sessions_redis_store::RedisStore;
 use tower_sessions_sqlx_store::{SqliteStore, sqlx::sqlite::SqliteConnectOptions, sqlx::sqlite::SqlitePoolOptions};
 
+use super::refresh_lock::RefreshLocks;
 use crate::server::config::SessionStoreSetting;
 
 /// tower-sessions' layer is generic over one store type; this enum lets configuration pick
@@ -20,7 +19,7 @@ use crate::server::config::SessionStoreSetting;
 pub enum AppSessionStore {
     Memory(MemoryStore),
     Sqlite(SqliteStore),
-    Redis(RedisStore<Pool>),
+    Redis { store: RedisStore<Pool>, pool: Pool },
 }
 
 impl AppSessionStore {
@@ -57,8 +56,17 @@ impl AppSessionStore {
                     .map_err(|_| unreachable(&"no answer within 5 s"))?
                     .map_err(|e| unreachable(&e))?;
                 // Redis expires the keys itself, from each session's expiry.
-                Ok(AppSessionStore::Redis(RedisStore::new(pool)))
+                Ok(AppSessionStore::Redis { store: RedisStore::new(pool.clone()), pool })
             }
+        }
+    }
+
+    /// Where refreshes of one session wait for each other: in Redis when instances share
+    /// sessions there. SQLite is for a single instance (see docs/design.md).
+    pub fn refresh_locks(&self) -> RefreshLocks {
+        match self {
+            AppSessionStore::Redis { pool, .. } => RefreshLocks::redis(pool.clone()),
+            AppSessionStore::Memory(_) | AppSessionStore::Sqlite(_) => RefreshLocks::in_process(),
         }
     }
 
@@ -79,7 +87,7 @@ impl SessionStore for AppSessionStore {
         match self {
             AppSessionStore::Memory(store) => store.create(record).await,
             AppSessionStore::Sqlite(store) => store.create(record).await,
-            AppSessionStore::Redis(store) => store.create(record).await,
+            AppSessionStore::Redis { store, .. } => store.create(record).await,
         }
     }
 
@@ -87,7 +95,7 @@ impl SessionStore for AppSessionStore {
         match self {
             AppSessionStore::Memory(store) => store.save(record).await,
             AppSessionStore::Sqlite(store) => store.save(record).await,
-            AppSessionStore::Redis(store) => store.save(record).await,
+            AppSessionStore::Redis { store, .. } => store.save(record).await,
         }
     }
 
@@ -95,7 +103,7 @@ impl SessionStore for AppSessionStore {
         match self {
             AppSessionStore::Memory(store) => store.load(id).await,
             AppSessionStore::Sqlite(store) => store.load(id).await,
-            AppSessionStore::Redis(store) => store.load(id).await,
+            AppSessionStore::Redis { store, .. } => store.load(id).await,
         }
     }
 
@@ -103,7 +111,7 @@ impl SessionStore for AppSessionStore {
         match self {
             AppSessionStore::Memory(store) => store.delete(id).await,
             AppSessionStore::Sqlite(store) => store.delete(id).await,
-            AppSessionStore::Redis(store) => store.delete(id).await,
+            AppSessionStore::Redis { store, .. } => store.delete(id).await,
         }
     }
 }

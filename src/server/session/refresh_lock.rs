@@ -1,0 +1,317 @@
+//! Where concurrent refreshes of one session meet, so that only one of them asks the provider.
+//!
+//! Within one process a mutex per session is enough. Instances that share sessions in Redis must
+//! share the lock too, or two of them refresh the same session at once: a second grant against
+//! Cognito's per-account quota and, with rotation, an `invalid_grant` for the loser that would
+//! sign the person out. In Redis the lock is a key set with `NX` and an expiry (a crashed holder
+//! cannot block a session for longer than that), and the refreshed session is published under a
+//! second key for the requests that waited, on whichever instance they run.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use fred::{
+    prelude::{KeysInterface, LuaInterface, Pool},
+    types::{Expiration, SetOptions},
+};
+use tokio::sync::OwnedMutexGuard;
+
+use super::auth_session::{AuthSession, SessionStoreError};
+use crate::server::auth::random::random_urlsafe;
+
+/// How long a Redis lock outlives a holder that never releases it: longer than a refresh can
+/// take (the provider client's 10 s timeout, plus a JWKS fetch).
+const REDIS_LOCK_TTL: Duration = Duration::from_secs(30);
+/// How often a waiting request looks at a lock held by another instance.
+const REDIS_POLL_INTERVAL: Duration = Duration::from_millis(20);
+/// Deletes the lock only if this holder still owns it, so a holder whose lock expired cannot
+/// release the next holder's.
+const RELEASE_IF_OWNED: &str =
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/// The refresh locks of every session, of this process or shared through Redis.
+pub enum RefreshLocks {
+    InProcess(InProcessLocks),
+    Redis(RedisLocks),
+}
+
+/// The right to refresh one session, held until dropped or [`RefreshTurn::publish`]ed.
+pub enum RefreshTurn {
+    InProcess(OwnedMutexGuard<Option<AuthSession>>),
+    Redis(Box<RedisTurn>),
+}
+
+impl RefreshLocks {
+    pub fn in_process() -> Self {
+        RefreshLocks::InProcess(InProcessLocks::default())
+    }
+
+    pub fn redis(pool: Pool) -> Self {
+        RefreshLocks::Redis(RedisLocks { pool })
+    }
+
+    /// The newest refreshed state of the session, if another request has published one.
+    /// Never waits for a refresh in progress.
+    pub async fn latest(&self, session_key: &str) -> Result<Option<AuthSession>, SessionStoreError> {
+        match self {
+            RefreshLocks::InProcess(locks) => Ok(locks.latest(session_key)),
+            RefreshLocks::Redis(locks) => locks.latest(session_key).await,
+        }
+    }
+
+    /// Waits until no other request, of this instance or another, is refreshing the session.
+    pub async fn take_turn(&self, session_key: &str) -> Result<RefreshTurn, SessionStoreError> {
+        match self {
+            RefreshLocks::InProcess(locks) => Ok(RefreshTurn::InProcess(locks.slot(session_key).lock_owned().await)),
+            RefreshLocks::Redis(locks) => Ok(RefreshTurn::Redis(Box::new(locks.take_turn(session_key).await?))),
+        }
+    }
+
+    /// Bounds the memory of in-process locks; Redis expires its keys itself.
+    pub fn prune(&self, now: i64, max_age_secs: i64) {
+        if let RefreshLocks::InProcess(locks) = self {
+            locks.prune(now, max_age_secs);
+        }
+    }
+
+    /// Drops what is kept for a session that has ended.
+    pub async fn forget(&self, session_key: &str) {
+        match self {
+            RefreshLocks::InProcess(locks) => locks.forget(session_key),
+            RefreshLocks::Redis(locks) => locks.forget(session_key).await,
+        }
+    }
+}
+
+impl RefreshTurn {
+    /// The newest refreshed state published before this turn began.
+    pub fn latest(&self) -> Option<&AuthSession> {
+        match self {
+            RefreshTurn::InProcess(guard) => guard.as_ref(),
+            RefreshTurn::Redis(turn) => turn.latest.as_ref(),
+        }
+    }
+
+    /// Makes `refreshed` the state every request of the session continues with, and ends the
+    /// turn. `keep_for`: how long the session can live, after which nobody needs it.
+    pub async fn publish(self, refreshed: &AuthSession, keep_for: Duration) -> Result<(), SessionStoreError> {
+        match self {
+            RefreshTurn::InProcess(mut guard) => {
+                *guard = Some(refreshed.clone());
+                Ok(())
+            }
+            RefreshTurn::Redis(turn) => turn.publish(refreshed, keep_for).await,
+        }
+    }
+}
+
+/// One mutex per session, holding that session's newest refreshed state.
+#[derive(Default)]
+pub struct InProcessLocks {
+    sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<AuthSession>>>>>,
+}
+
+impl InProcessLocks {
+    fn slot(&self, key: &str) -> Arc<tokio::sync::Mutex<Option<AuthSession>>> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        sessions.entry(key.to_string()).or_default().clone()
+    }
+
+    fn latest(&self, key: &str) -> Option<AuthSession> {
+        let sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        // A slot locked right now is being refreshed; the caller will wait for it if it must.
+        sessions.get(key).and_then(|slot| slot.try_lock().ok().and_then(|latest| latest.clone()))
+    }
+
+    fn forget(&self, key: &str) {
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+
+    /// Drops the states of sessions past their maximum age.
+    fn prune(&self, now: i64, max_age_secs: i64) {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        sessions.retain(|_, slot| match slot.try_lock() {
+            Ok(latest) => latest.as_ref().is_some_and(|auth| now - auth.signed_in_at <= max_age_secs),
+            Err(_) => true,
+        });
+    }
+}
+
+pub struct RedisLocks {
+    pool: Pool,
+}
+
+fn lock_key(session_key: &str) -> String {
+    format!("leptos-cognito:refresh:{session_key}:lock")
+}
+
+fn latest_key(session_key: &str) -> String {
+    format!("leptos-cognito:refresh:{session_key}:latest")
+}
+
+fn redis_error(error: impl std::fmt::Display) -> SessionStoreError {
+    SessionStoreError::new(format!("redis refresh lock: {error}"))
+}
+
+impl RedisLocks {
+    async fn latest(&self, session_key: &str) -> Result<Option<AuthSession>, SessionStoreError> {
+        let stored: Option<String> = self.pool.get(latest_key(session_key)).await.map_err(redis_error)?;
+        Ok(stored.and_then(|json| match serde_json::from_str(&json) {
+            Ok(auth) => Some(auth),
+            Err(error) => {
+                // Written by another version of the app: ignore it; a refresh will replace it.
+                tracing::warn!(%error, "unreadable refreshed session in redis");
+                None
+            }
+        }))
+    }
+
+    async fn take_turn(&self, session_key: &str) -> Result<RedisTurn, SessionStoreError> {
+        let lock_key = lock_key(session_key);
+        let owner = random_urlsafe(16);
+        let give_up = tokio::time::Instant::now() + REDIS_LOCK_TTL + REDIS_LOCK_TTL / 2;
+        loop {
+            let taken: Option<String> = self
+                .pool
+                .set(
+                    &lock_key,
+                    owner.as_str(),
+                    Some(Expiration::PX(REDIS_LOCK_TTL.as_millis() as i64)),
+                    Some(SetOptions::NX),
+                    false,
+                )
+                .await
+                .map_err(redis_error)?;
+            if taken.is_some() {
+                let mut turn = RedisTurn {
+                    pool: self.pool.clone(),
+                    lock_key,
+                    latest_key: latest_key(session_key),
+                    owner: Some(owner),
+                    latest: None,
+                };
+                turn.latest = self.latest(session_key).await?;
+                return Ok(turn);
+            }
+            if tokio::time::Instant::now() >= give_up {
+                return Err(redis_error("another instance holds the lock too long"));
+            }
+            tokio::time::sleep(REDIS_POLL_INTERVAL).await;
+        }
+    }
+
+    async fn forget(&self, session_key: &str) {
+        let deleted: Result<i64, _> = self.pool.del(latest_key(session_key)).await;
+        if let Err(error) = deleted {
+            // The key expires on its own; nothing is lost by leaving it.
+            tracing::warn!(%error, "could not delete a refreshed session from redis");
+        }
+    }
+}
+
+pub struct RedisTurn {
+    pool: Pool,
+    lock_key: String,
+    latest_key: String,
+    /// `None` once released.
+    owner: Option<String>,
+    latest: Option<AuthSession>,
+}
+
+impl RedisTurn {
+    async fn publish(mut self, refreshed: &AuthSession, keep_for: Duration) -> Result<(), SessionStoreError> {
+        let json = serde_json::to_string(refreshed).map_err(redis_error)?;
+        let keep_for_ms = keep_for.as_millis().clamp(1, i64::MAX as u128) as i64;
+        let stored: Result<(), _> =
+            self.pool.set(&self.latest_key, json, Some(Expiration::PX(keep_for_ms)), None, false).await;
+        if let Some(owner) = self.owner.take() {
+            release(&self.pool, &self.lock_key, &owner).await;
+        }
+        stored.map_err(redis_error)
+    }
+}
+
+impl Drop for RedisTurn {
+    /// A turn that ends without publishing (a failed refresh, an early return) still frees the
+    /// lock at once rather than after its expiry.
+    fn drop(&mut self) {
+        if let Some(owner) = self.owner.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let pool = self.pool.clone();
+            let lock_key = std::mem::take(&mut self.lock_key);
+            runtime.spawn(async move { release(&pool, &lock_key, &owner).await });
+        }
+    }
+}
+
+async fn release(pool: &Pool, lock_key: &str, owner: &str) {
+    let released: Result<i64, _> = pool.eval(RELEASE_IF_OWNED, vec![lock_key], vec![owner]).await;
+    if let Err(error) = released {
+        // The lock expires on its own after REDIS_LOCK_TTL.
+        tracing::warn!(%error, "could not release a refresh lock in redis");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn in_process_turns_are_exclusive_and_see_the_published_state() {
+        let locks = Arc::new(RefreshLocks::in_process());
+        let first = locks.take_turn("s").await.expect("turn");
+        assert!(first.latest().is_none());
+
+        let waiter = {
+            let locks = locks.clone();
+            tokio::spawn(async move { locks.take_turn("s").await.expect("turn").latest().map(|a| a.username.clone()) })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiter.is_finished(), "a second turn waits for the first");
+        assert!(locks.latest("s").await.expect("latest").is_none(), "nothing published yet");
+
+        first.publish(&sample("new"), Duration::from_secs(60)).await.expect("publish");
+        assert_eq!(waiter.await.expect("joined").as_deref(), Some("new"));
+        assert_eq!(locks.latest("s").await.expect("latest").map(|a| a.username), Some("new".to_string()));
+
+        locks.forget("s").await;
+        assert!(locks.latest("s").await.expect("latest").is_none());
+    }
+
+    #[tokio::test]
+    async fn in_process_sessions_do_not_wait_for_each_other() {
+        let locks = RefreshLocks::in_process();
+        let _one = locks.take_turn("one").await.expect("turn");
+        let other = tokio::time::timeout(Duration::from_millis(100), locks.take_turn("other")).await;
+        assert!(other.is_ok(), "another session's turn is free");
+    }
+
+    fn sample(username: &str) -> AuthSession {
+        serde_json::from_value(serde_json::json!({
+            "session_key": "s",
+            "sub": "sub",
+            "username": username,
+            "email": null,
+            "email_verified": null,
+            "name": null,
+            "groups": [],
+            "auth_time": null,
+            "id_claims": {},
+            "tokens": {
+                "id_token": "id",
+                "access_token": "access",
+                "refresh_token": null,
+                "id_token_expires_at": 0,
+                "access_token_expires_at": 0
+            },
+            "signed_in_at": 0
+        }))
+        .expect("a valid session")
+    }
+}
