@@ -1,0 +1,19 @@
+//! The embedded identity provider's wire contract, checked over a real socket the way the app,
+//! a browser and aws-jwt-verify would see it (COGNITO.md is the reference for every answer).
+//! One test binary, a module per endpoint family.
+
+#![cfg(feature = "ssr")]
+
+mod support;
+
+mod authorize;
+mod code_flow;
+mod discovery;
+mod federated;
+mod initiate_auth;
+mod keys_and_settings;
+mod logout;
+mod refresh_and_revocation;
+mod token;
+mod userinfo;
+mod verification;

@@ -1,0 +1,148 @@
+//! Refresh grants with and without rotation, and `/oauth2/revoke`.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use super::support::*;
+
+#[tokio::test]
+async fn refresh_without_rotation_keeps_the_old_refresh_token() {
+    let idp = spawn().await;
+    let tokens = idp.tokens_for(USER).await;
+    let refresh = string(&tokens, "refresh_token");
+    idp.advance(Duration::from_secs(120));
+    for _ in 0..2 {
+        let response = idp
+            .token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)], Some((WEB_CLIENT, WEB_SECRET)))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let refreshed: Value = response.json().await.expect("json");
+        assert!(refreshed.get("refresh_token").is_none(), "rotation off: no new refresh token");
+        let id = claims(&string(&refreshed, "id_token"));
+        let original = claims(&string(&tokens, "id_token"));
+        assert_eq!(id["auth_time"], original["auth_time"], "refreshed ID token keeps auth_time");
+        assert!(id["iat"].as_u64() > original["iat"].as_u64());
+        assert_eq!(id["origin_jti"], original["origin_jti"]);
+        assert!(id.get("nonce").is_none());
+    }
+    assert_eq!(idp.idp.stats().refresh_grants, 2);
+}
+
+#[tokio::test]
+async fn refresh_with_rotation_retires_the_old_token() {
+    let idp = spawn().await;
+    let code = idp.code_for(&browser(), ROTATING_CLIENT, USER).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", CALLBACK),
+        ("code_verifier", VERIFIER),
+    ];
+    let tokens: Value = idp.token(&form, Some((ROTATING_CLIENT, ROTATING_SECRET))).await.json().await.expect("json");
+    let old = string(&tokens, "refresh_token");
+    let response = idp
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &old)], Some((ROTATING_CLIENT, ROTATING_SECRET)))
+        .await;
+    let refreshed: Value = response.json().await.expect("json");
+    let new = string(&refreshed, "refresh_token");
+    assert_ne!(new, old);
+    let (_, _, body) = oauth_error(
+        idp.token(
+            &[("grant_type", "refresh_token"), ("refresh_token", &old)],
+            Some((ROTATING_CLIENT, ROTATING_SECRET)),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(body["error"], "invalid_grant");
+    let again = idp
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &new)], Some((ROTATING_CLIENT, ROTATING_SECRET)))
+        .await;
+    assert_eq!(again.status(), StatusCode::OK);
+
+    // Another client cannot use it.
+    let (_, _, body) = oauth_error(
+        idp.token(&[("grant_type", "refresh_token"), ("refresh_token", &new)], Some((WEB_CLIENT, WEB_SECRET))).await,
+    )
+    .await;
+    assert_eq!(body["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn an_expired_refresh_token_is_invalid_grant() {
+    let idp = spawn().await;
+    let refresh = string(&idp.tokens_for(USER).await, "refresh_token");
+    idp.advance(Duration::from_secs(30 * 24 * 3_600 + 1));
+    let (_, _, body) = oauth_error(
+        idp.token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)], Some((WEB_CLIENT, WEB_SECRET)))
+            .await,
+    )
+    .await;
+    assert_eq!(body["error"], "invalid_grant");
+}
+
+async fn revoke(idp: &TestIdp, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> reqwest::Response {
+    let mut request = reqwest::Client::new().post(idp.url("/oauth2/revoke")).form(form);
+    if let Some((id, secret)) = basic {
+        request = request.basic_auth(id, Some(secret));
+    }
+    request.send().await.expect("revoke")
+}
+
+#[tokio::test]
+async fn revocation_kills_the_refresh_token_and_its_access_tokens() {
+    let idp = spawn().await;
+    let tokens = idp.tokens_for(USER).await;
+    let other = idp.tokens_for(USER).await;
+    let refresh = string(&tokens, "refresh_token");
+    let access = string(&tokens, "access_token");
+    assert_eq!(idp.userinfo(&access).await.status(), StatusCode::OK);
+
+    let response = revoke(&idp, &[("token", &refresh)], Some((WEB_CLIENT, WEB_SECRET))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.expect("body").is_empty());
+
+    let (_, _, body) = oauth_error(
+        idp.token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)], Some((WEB_CLIENT, WEB_SECRET)))
+            .await,
+    )
+    .await;
+    assert_eq!(body["error"], "invalid_grant");
+    let info = idp.userinfo(&access).await;
+    assert_eq!(info.status(), StatusCode::UNAUTHORIZED);
+    assert!(header_of(&info, "www-authenticate").contains("error=\"invalid_token\""));
+
+    // Other sign-ins of the same user are untouched.
+    assert_eq!(idp.userinfo(&string(&other, "access_token")).await.status(), StatusCode::OK);
+    let again = revoke(&idp, &[("token", &refresh)], Some((WEB_CLIENT, WEB_SECRET))).await;
+    assert_eq!(again.status(), StatusCode::OK, "already revoked is still 200");
+    assert_eq!(idp.idp.stats().revocations, 1);
+}
+
+#[tokio::test]
+async fn revocation_errors() {
+    let idp = spawn().await;
+    let tokens = idp.tokens_for(USER).await;
+    let unknown = revoke(&idp, &[("token", "no-such-token")], Some((WEB_CLIENT, WEB_SECRET))).await;
+    assert_eq!(unknown.status(), StatusCode::OK);
+    assert!(unknown.text().await.expect("body").is_empty());
+
+    let (status, _, body) =
+        oauth_error(revoke(&idp, &[("token", &string(&tokens, "access_token"))], Some((WEB_CLIENT, WEB_SECRET))).await)
+            .await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("unsupported_token_type")));
+    let (status, _, body) = oauth_error(revoke(&idp, &[], Some((WEB_CLIENT, WEB_SECRET))).await).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    let (status, _, body) =
+        oauth_error(revoke(&idp, &[("token", &string(&tokens, "refresh_token"))], Some((WEB_CLIENT, "wrong"))).await)
+            .await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
+    // The failed attempt did not revoke anything.
+    let refresh = string(&tokens, "refresh_token");
+    let response = idp
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)], Some((WEB_CLIENT, WEB_SECRET)))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
