@@ -83,5 +83,15 @@ async fn two_instances_refresh_a_shared_session_once() {
                 "rotation {rotation}, round {round}: one refresh across both instances"
             );
         }
+
+        // Signing out on one instance ends the session on both.
+        let signed_out =
+            browser.post(second.url("/auth/logout")).header("origin", &second.base_url).send().await.unwrap();
+        assert_eq!(signed_out.status(), 303);
+        assert_eq!(stack.idp.idp.stats().revocations, 1, "rotation {rotation}");
+        for base in &instances {
+            let me = browser.get(format!("{base}/api/v1/me")).send().await.unwrap();
+            assert_eq!(me.status(), 401, "rotation {rotation}: {base}");
+        }
     }
 }

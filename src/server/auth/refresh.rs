@@ -69,7 +69,15 @@ pub async fn fresh_session_within(
         return Ok(Some(auth));
     }
 
-    let turn = locks.take_turn(&auth.session_key).await?;
+    let turn = match locks.take_turn(&auth.session_key).await {
+        Ok(turn) => turn,
+        // Like an unreachable provider: no reason to fail a request whose tokens still work.
+        Err(error) if auth.tokens.access_token_expires_at > now => {
+            tracing::warn!(%error, "could not take the refresh lock; will retry");
+            return Ok(Some(auth));
+        }
+        Err(error) => return Err(error.into()),
+    };
     if let Some(newer) = newer_than(turn.latest().cloned(), &auth) {
         auth_session::update(session, &newer).await?;
         if !needs_refresh(&newer.tokens, now, skew) {

@@ -5,6 +5,7 @@ mod error_page;
 mod health;
 mod page_guard;
 mod request_log;
+mod response_headers;
 
 use axum::{
     Router, middleware,
@@ -39,6 +40,7 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .layer(middleware::from_fn_with_state(state.clone(), page_guard::guard_protected_pages))
+        .layer(middleware::from_fn_with_state(state.clone(), response_headers::add_response_headers))
         .layer(session_layer(sessions, &state.config))
         .layer(request_log::layer())
         .with_state(state)

@@ -22,9 +22,12 @@ use tokio::sync::OwnedMutexGuard;
 use super::auth_session::{AuthSession, SessionStoreError};
 use crate::server::auth::random::random_urlsafe;
 
-/// How long a Redis lock outlives a holder that never releases it: longer than a refresh can
-/// take (the provider client's 10 s timeout, plus a JWKS fetch).
-const REDIS_LOCK_TTL: Duration = Duration::from_secs(30);
+/// How long a Redis lock outlives a holder that never releases it: well beyond what a refresh
+/// can take (the provider client's 10 s timeout, plus a JWKS fetch with the same limit), since
+/// a lock expiring under a slow holder lets a second instance refresh with the same token.
+const REDIS_LOCK_TTL: Duration = Duration::from_secs(60);
+/// How long a request waits for another instance's refresh before giving up.
+const REDIS_WAIT_LIMIT: Duration = Duration::from_secs(65);
 /// How often a waiting request looks at a lock held by another instance.
 const REDIS_POLL_INTERVAL: Duration = Duration::from_millis(20);
 /// Deletes the lock only if this holder still owns it, so a holder whose lock expired cannot
@@ -170,14 +173,23 @@ impl RedisLocks {
     }
 
     async fn take_turn(&self, session_key: &str) -> Result<RedisTurn, SessionStoreError> {
-        let lock_key = lock_key(session_key);
-        let owner = random_urlsafe(16);
-        let give_up = tokio::time::Instant::now() + REDIS_LOCK_TTL + REDIS_LOCK_TTL / 2;
+        // The turn exists before the lock is asked for: a request cancelled while `SET` is in
+        // flight still releases what Redis may have granted it (the release only ever deletes
+        // this owner's lock, so releasing one never taken is harmless).
+        let mut turn = RedisTurn {
+            pool: self.pool.clone(),
+            lock_key: lock_key(session_key),
+            latest_key: latest_key(session_key),
+            owner: Some(random_urlsafe(16)),
+            latest: None,
+        };
+        let owner = turn.owner.clone().unwrap_or_default();
+        let give_up = tokio::time::Instant::now() + REDIS_WAIT_LIMIT;
         loop {
             let taken: Option<String> = self
                 .pool
                 .set(
-                    &lock_key,
+                    &turn.lock_key,
                     owner.as_str(),
                     Some(Expiration::PX(REDIS_LOCK_TTL.as_millis() as i64)),
                     Some(SetOptions::NX),
@@ -186,13 +198,6 @@ impl RedisLocks {
                 .await
                 .map_err(redis_error)?;
             if taken.is_some() {
-                let mut turn = RedisTurn {
-                    pool: self.pool.clone(),
-                    lock_key,
-                    latest_key: latest_key(session_key),
-                    owner: Some(owner),
-                    latest: None,
-                };
                 turn.latest = self.latest(session_key).await?;
                 return Ok(turn);
             }
@@ -227,9 +232,11 @@ impl RedisTurn {
         let keep_for_ms = keep_for.as_millis().clamp(1, i64::MAX as u128) as i64;
         let stored: Result<(), _> =
             self.pool.set(&self.latest_key, json, Some(Expiration::PX(keep_for_ms)), None, false).await;
-        if let Some(owner) = self.owner.take() {
-            release(&self.pool, &self.lock_key, &owner).await;
+        if let Some(owner) = &self.owner {
+            release(&self.pool, &self.lock_key, owner).await;
         }
+        // Only now: a request cancelled during the release leaves it to `Drop`.
+        self.owner = None;
         stored.map_err(redis_error)
     }
 }

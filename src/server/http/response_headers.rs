@@ -1,0 +1,43 @@
+//! Headers every response of the app carries unless its handler chose otherwise.
+//!
+//! - No framing (`frame-ancestors 'none'`, and `X-Frame-Options` for old browsers): the sign-out
+//!   form and the admin page must not be clickjackable.
+//! - `nosniff`, and a referrer policy that keeps paths and queries on this origin.
+//! - `Cache-Control: no-store` on everything but the hashed bundle: every page shows who is
+//!   signed in, and after sign-out the Back button must not bring a dashboard out of a cache.
+//!   The files under `/pkg/` carry a content hash in their names (`hash-files`), so they can be
+//!   cached for good.
+//! - `Strict-Transport-Security` when `APP_URL` is https.
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderMap, HeaderName, HeaderValue, header},
+    middleware::Next,
+    response::Response,
+};
+
+use crate::server::state::AppState;
+
+const CONTENT_SECURITY_POLICY: &str = "frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
+const HASHED_ASSETS: &str = "/pkg/";
+
+pub async fn add_response_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let hashed_asset = request.uri().path().starts_with(HASHED_ASSETS);
+    let mut response = next.run(request).await;
+    let cache_control =
+        if hashed_asset && response.status().is_success() { "public, max-age=31536000, immutable" } else { "no-store" };
+    let headers = response.headers_mut();
+    set_if_absent(headers, header::CACHE_CONTROL, cache_control);
+    set_if_absent(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set_if_absent(headers, header::X_FRAME_OPTIONS, "DENY");
+    set_if_absent(headers, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set_if_absent(headers, header::REFERRER_POLICY, "strict-origin-when-cross-origin");
+    if state.config.uses_https() {
+        set_if_absent(headers, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    }
+    response
+}
+
+fn set_if_absent(headers: &mut HeaderMap, name: HeaderName, value: &'static str) {
+    headers.entry(name).or_insert(HeaderValue::from_static(value));
+}
