@@ -1,0 +1,137 @@
+//! Typed settings, read once at start-up from `.env` and the environment.
+//!
+//! Every variable of the outside contract (`CONTRACT.md`) is parsed here and nowhere else, so a
+//! bad value stops the process before it serves anything, with one line that names the
+//! variable. Secret values are never echoed back in those lines.
+
+mod cognito;
+mod local_idp;
+#[cfg(test)]
+mod tests;
+mod values;
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use url::Url;
+
+pub use cognito::CognitoSettings;
+pub use local_idp::{LocalIdpMode, LocalIdpSettings};
+use values::{parse_base_url, parse_client_ids, parse_seconds, parse_session_store, parse_socket_addr};
+
+/// Where settings come from: a variable's value by name, `None` when unset.
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// A configuration problem, reported as `VARIABLE: what is wrong`.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self { variable, problem: problem.into() }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Where the app listens (`LEPTOS_SITE_ADDR`).
+    pub site_addr: SocketAddr,
+    /// The app's public base URL as the browser sees it (`APP_URL`), always ending in `/`.
+    pub app_url: Url,
+    pub cognito: CognitoSettings,
+    pub session: SessionSettings,
+    /// Cognito group allowed into `/admin` and `/api/v1/admin/*`.
+    pub admin_group: String,
+    /// Set when the embedded identity provider runs inside this process.
+    pub local_idp: Option<LocalIdpSettings>,
+    /// Client ids whose access tokens `/api` accepts: this app's, then `API_ALLOWED_CLIENT_IDS`
+    /// (machine clients of the same pool). Built once here, not on every Bearer request.
+    pub api_allowed_clients: Vec<String>,
+    /// `TOKEN_REFRESH_SKEW_SECS`: refresh tokens this long before they expire.
+    pub refresh_skew_secs: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionStoreSetting {
+    Memory,
+    Sqlite(PathBuf),
+    Redis { host: String, port: u16 },
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    pub store: SessionStoreSetting,
+    pub idle_timeout: Duration,
+    pub max_age: Duration,
+}
+
+impl AppConfig {
+    /// Loads `.env` (the real environment wins over it), then parses the environment.
+    pub fn from_environment() -> Result<Self, ConfigError> {
+        load_dotenv()?;
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// For `leptos-cognito local-idp`: the embedded provider's settings whatever `LOCAL_IDP`
+    /// says, since running it is the whole point of the command.
+    pub fn from_environment_for_local_idp() -> Result<Self, ConfigError> {
+        load_dotenv()?;
+        Self::from_lookup(|name| if name == "LOCAL_IDP" { Some("on".into()) } else { std::env::var(name).ok() })
+    }
+
+    /// Parses settings from any variable source; tests pass a map.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        // An empty value (`COGNITO_CLIENT_SECRET=` in a .env file) means "not set".
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+
+        let site_addr = match get("LEPTOS_SITE_ADDR") {
+            Some(value) => parse_socket_addr("LEPTOS_SITE_ADDR", &value)?,
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+        };
+        let app_url = parse_base_url("APP_URL", get("APP_URL").as_deref().unwrap_or("http://localhost:3000"))?;
+        let local_idp = local_idp::from_lookup(&get)?;
+        let cognito = cognito::from_lookup(&get, &app_url, local_idp.as_ref())?;
+        let session = SessionSettings {
+            store: parse_session_store(get("SESSION_STORE").as_deref().unwrap_or("memory"))?,
+            idle_timeout: parse_seconds("SESSION_IDLE_TIMEOUT_SECS", get("SESSION_IDLE_TIMEOUT_SECS"), 28_800)?,
+            max_age: parse_seconds("SESSION_MAX_AGE_SECS", get("SESSION_MAX_AGE_SECS"), 2_592_000)?,
+        };
+        let admin_group = get("ADMIN_GROUP").unwrap_or_else(|| "admin".to_string());
+        let api_allowed_clients = std::iter::once(cognito.client_id.clone())
+            .chain(parse_client_ids("API_ALLOWED_CLIENT_IDS", get("API_ALLOWED_CLIENT_IDS"))?)
+            .collect();
+        let refresh_skew_secs =
+            parse_seconds("TOKEN_REFRESH_SKEW_SECS", get("TOKEN_REFRESH_SKEW_SECS"), 60)?.as_secs() as i64;
+
+        Ok(AppConfig {
+            site_addr,
+            app_url,
+            cognito,
+            session,
+            admin_group,
+            local_idp,
+            api_allowed_clients,
+            refresh_skew_secs,
+        })
+    }
+
+    /// The app's own origin, e.g. `http://localhost:3000`, for same-origin checks.
+    pub fn app_origin(&self) -> String {
+        self.app_url.origin().ascii_serialization()
+    }
+
+    pub fn uses_https(&self) -> bool {
+        self.app_url.scheme() == "https"
+    }
+}
+
+fn load_dotenv() -> Result<(), ConfigError> {
+    match dotenvy::dotenv() {
+        Ok(_) => Ok(()),
+        Err(error) if error.not_found() => Ok(()),
+        Err(error) => Err(ConfigError::new(".env", format!("cannot be read: {error}"))),
+    }
+}

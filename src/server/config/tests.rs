@@ -1,0 +1,123 @@
+use std::collections::HashMap;
+
+use secrecy::ExposeSecret;
+
+use super::*;
+use crate::local_idp::defaults as local;
+
+fn parse(vars: &[(&str, &str)]) -> Result<AppConfig, ConfigError> {
+    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    AppConfig::from_lookup(|name| map.get(name).cloned())
+}
+
+const REAL_COGNITO: &[(&str, &str)] = &[
+    ("COGNITO_REGION", "eu-west-1"),
+    ("COGNITO_USER_POOL_ID", "eu-west-1_AbC123xyz"),
+    ("COGNITO_DOMAIN", "https://example.auth.eu-west-1.amazoncognito.com"),
+    ("COGNITO_CLIENT_ID", "1example23456789"),
+];
+
+#[test]
+fn defaults_use_the_embedded_provider() {
+    let config = parse(&[]).unwrap();
+    assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");
+    assert_eq!(config.app_url.as_str(), "http://localhost:3000/");
+    let local = config.local_idp.as_ref().expect("embedded provider on by default");
+    assert_eq!(local.addr.to_string(), "127.0.0.1:9229");
+    assert_eq!(config.cognito.issuer, format!("http://127.0.0.1:9229/{}", local::USER_POOL_ID));
+    assert_eq!(config.cognito.redirect_uri.as_str(), "http://localhost:3000/auth/callback");
+    assert_eq!(config.cognito.logout_uri.as_str(), "http://localhost:3000/");
+    assert_eq!(config.cognito.scopes, ["openid", "email", "profile"]);
+    assert_eq!(config.session.store, SessionStoreSetting::Memory);
+    assert_eq!(config.session.idle_timeout, Duration::from_secs(28_800));
+    assert_eq!(config.session.max_age, Duration::from_secs(2_592_000));
+    assert_eq!(config.admin_group, "admin");
+}
+
+#[test]
+fn real_cognito_derives_issuer_and_uris() {
+    let config = parse(REAL_COGNITO).unwrap();
+    assert!(config.local_idp.is_none(), "a client id switches the embedded provider off");
+    assert_eq!(config.cognito.issuer, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz");
+    assert_eq!(
+        config.cognito.jwks_uri(),
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz/.well-known/jwks.json"
+    );
+    assert_eq!(
+        config.cognito.domain_endpoint("oauth2/token"),
+        "https://example.auth.eu-west-1.amazoncognito.com/oauth2/token"
+    );
+    assert!(config.cognito.client_secret.is_none());
+}
+
+#[test]
+fn explicit_values_win() {
+    let mut vars = REAL_COGNITO.to_vec();
+    vars.extend([
+        ("APP_URL", "https://app.example.com"),
+        ("COGNITO_ISSUER", "https://issuer.example.com/pool/"),
+        ("COGNITO_CLIENT_SECRET", "s3cret"),
+        ("COGNITO_SCOPES", "openid email"),
+        ("COGNITO_IDENTITY_PROVIDERS", "Google, Okta-Corp"),
+        ("SESSION_STORE", "sqlite://data/sessions.db"),
+        ("SESSION_IDLE_TIMEOUT_SECS", "60"),
+        ("ADMIN_GROUP", "staff"),
+    ]);
+    let config = parse(&vars).unwrap();
+    assert_eq!(config.cognito.issuer, "https://issuer.example.com/pool");
+    assert_eq!(config.cognito.redirect_uri.as_str(), "https://app.example.com/auth/callback");
+    assert_eq!(config.cognito.client_secret.as_ref().unwrap().expose_secret(), "s3cret");
+    assert_eq!(config.cognito.identity_providers, ["Google", "Okta-Corp"]);
+    assert_eq!(config.session.store, SessionStoreSetting::Sqlite("data/sessions.db".into()));
+    assert_eq!(config.session.idle_timeout, Duration::from_secs(60));
+    assert_eq!(config.admin_group, "staff");
+    assert!(config.uses_https());
+    assert_eq!(config.app_origin(), "https://app.example.com");
+}
+
+#[test]
+fn bad_values_name_their_variable() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("APP_URL", "not-a-url")], "APP_URL"),
+        (&[("APP_URL", "ftp://example.com")], "APP_URL"),
+        (&[("LEPTOS_SITE_ADDR", "localhost")], "LEPTOS_SITE_ADDR"),
+        (&[("LOCAL_IDP", "maybe")], "LOCAL_IDP"),
+        (&[("LOCAL_IDP_ADDR", "0.0.0.0:9229")], "LOCAL_IDP_ADDR"),
+        (&[("SESSION_STORE", "postgres://x")], "SESSION_STORE"),
+        (&[("SESSION_STORE", "redis://nohost")], "SESSION_STORE"),
+        (&[("SESSION_IDLE_TIMEOUT_SECS", "-5")], "SESSION_IDLE_TIMEOUT_SECS"),
+        (&[("SESSION_MAX_AGE_SECS", "0")], "SESSION_MAX_AGE_SECS"),
+        (&[("COGNITO_SCOPES", "email profile")], "COGNITO_SCOPES"),
+        (&[("COGNITO_IDENTITY_PROVIDERS", "Google,,Okta")], "COGNITO_IDENTITY_PROVIDERS"),
+        (&[("LOCAL_IDP", "off")], "COGNITO_REGION"),
+    ];
+    for (vars, variable) in cases {
+        let error = parse(vars).expect_err(&format!("{vars:?} should fail"));
+        assert_eq!(error.variable, *variable, "{vars:?} gave {error}");
+    }
+}
+
+#[test]
+fn real_cognito_needs_its_variables() {
+    for (index, (variable, _)) in REAL_COGNITO.iter().enumerate() {
+        if *variable == "COGNITO_CLIENT_ID" {
+            continue; // without it the embedded provider takes over
+        }
+        let mut vars: Vec<_> = REAL_COGNITO.to_vec();
+        vars.remove(index);
+        let error = parse(&vars).expect_err(variable);
+        assert_eq!(error.variable, *variable);
+    }
+    let mut vars = REAL_COGNITO.to_vec();
+    vars.push(("COGNITO_USER_POOL_ID", "us-east-1_Other"));
+    vars.remove(1);
+    assert_eq!(parse(&vars).unwrap_err().variable, "COGNITO_USER_POOL_ID");
+}
+
+#[test]
+fn secrets_are_not_printed() {
+    let mut vars = REAL_COGNITO.to_vec();
+    vars.push(("COGNITO_CLIENT_SECRET", "very-secret-value"));
+    let config = parse(&vars).unwrap();
+    assert!(!format!("{config:?}").contains("very-secret-value"));
+}
