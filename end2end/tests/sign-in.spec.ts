@@ -43,6 +43,12 @@ test("an admin signs in, sees their claims, opens /admin and signs out", async (
   await page.getByTestId("sign-out").click();
   await expect(page.getByTestId("sign-in-state")).toContainText("You are signed out");
 
+  // Pages are `no-store`: Back asks the server again instead of showing the admin page from a
+  // cache, and the server wants a sign-in.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/login\?/);
+  await expect(page.getByTestId("admin-overview")).toHaveCount(0);
+
   await page.goto("/dashboard");
   await expect(page).toHaveURL(/\/login\?/);
   await expect(page.getByLabel("Password")).toBeVisible();
