@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{IdpSetup, USER, browser, spawn_stack_with};
+use common::{IdpSetup, USER, browser, spawn_stack, spawn_stack_with};
 use std::{
     net::TcpListener,
     process::{Child, Command, Stdio},
@@ -22,6 +22,10 @@ impl Drop for RedisServer {
 
 async fn start_redis() -> (RedisServer, u16) {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    (start_redis_on(port).await, port)
+}
+
+async fn start_redis_on(port: u16) -> RedisServer {
     let child = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         .stdout(Stdio::null())
@@ -30,7 +34,7 @@ async fn start_redis() -> (RedisServer, u16) {
     let server = RedisServer(child);
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return (server, port);
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -94,4 +98,37 @@ async fn two_instances_refresh_a_shared_session_once() {
             assert_eq!(me.status(), 401, "rotation {rotation}: {base}");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_outage_costs_503s_and_sign_in_works_again_after_it() {
+    let (redis, port) = start_redis().await;
+    let stack = spawn_stack(&[("SESSION_STORE", &format!("redis://127.0.0.1:{port}"))]).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    assert_eq!(browser.get(stack.app.url("/dashboard")).send().await.unwrap().status(), 200);
+
+    drop(redis);
+    for path in ["/dashboard", "/", "/api/v1/me"] {
+        let started = std::time::Instant::now();
+        let response = browser.get(stack.app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 503, "{path} while Redis is down");
+        assert!(started.elapsed() < Duration::from_secs(10), "{path} answered in {:?}", started.elapsed());
+        assert!(!response.text().await.unwrap().is_empty(), "{path}: the 503 explains itself");
+    }
+
+    // Redis comes back empty (it keeps nothing on disk here): the app reconnects by itself,
+    // the old session is gone, and a new sign-in works.
+    let _redis = start_redis_on(port).await;
+    let mut dashboard = 0;
+    for _ in 0..50 {
+        let fresh = common::browser();
+        stack.sign_in(&fresh, USER, None).await;
+        dashboard = fresh.get(stack.app.url("/dashboard")).send().await.unwrap().status().as_u16();
+        if dashboard == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(dashboard, 200, "signed in again once Redis is back");
 }

@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`: session cookie or Cognito access token, never a redirect.
 
 mod caller;
-mod error;
+pub(crate) mod error;
 mod handlers;
 
 use axum::{

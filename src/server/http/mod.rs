@@ -6,6 +6,7 @@ mod health;
 mod page_guard;
 mod request_log;
 mod response_headers;
+mod session_store_outage;
 
 use axum::{
     Router, middleware,
@@ -23,7 +24,8 @@ use crate::server::{
 
 /// Builds the whole app: plain axum routes first (they can set headers and redirects freely),
 /// then the Leptos pages and server functions, then static files with the Leptos 404 page as
-/// fallback; sessions and the request log around everything.
+/// fallback; around them the page guard, sessions (with their outage answer), the response
+/// headers and the request log.
 pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
     let leptos_routes = generate_route_list(App);
     let context_state = state.clone();
@@ -40,8 +42,9 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .layer(middleware::from_fn_with_state(state.clone(), page_guard::guard_protected_pages))
-        .layer(middleware::from_fn_with_state(state.clone(), response_headers::add_response_headers))
         .layer(session_layer(sessions, &state.config))
+        .layer(middleware::from_fn(session_store_outage::explain_session_store_outage))
+        .layer(middleware::from_fn_with_state(state.clone(), response_headers::add_response_headers))
         .layer(request_log::layer())
         .with_state(state)
 }

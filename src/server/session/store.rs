@@ -1,7 +1,7 @@
 //! The session store chosen by `SESSION_STORE`, behind one type.
 
 use async_trait::async_trait;
-use fred::prelude::{ClientLike, Config, Pool};
+use fred::prelude::{ClientLike, Config, ConnectionConfig, PerformanceConfig, Pool, ReconnectPolicy};
 use tower_sessions::{
     ExpiredDeletion, MemoryStore, SessionStore,
     session::{Id, Record},
@@ -12,6 +12,9 @@ use tower_sessions_sqlx_store::{SqliteStore, sqlx::sqlite::SqliteConnectOptions,
 
 use super::refresh_lock::RefreshLocks;
 use crate::server::config::SessionStoreSetting;
+
+/// How long a Redis command (and a new connection) may take before the request gives up.
+const REDIS_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// tower-sessions' layer is generic over one store type; this enum lets configuration pick
 /// the store at run time.
@@ -49,7 +52,15 @@ impl AppSessionStore {
                     anyhow::anyhow!("SESSION_STORE: cannot use redis at {host}:{port}: {e}")
                 };
                 let config = Config::from_url(&format!("redis://{host}:{port}")).map_err(|e| unreachable(&e))?;
-                let pool = Pool::new(config, None, None, None, 4).map_err(|e| unreachable(&e))?;
+                // Without a command timeout a Redis that stops answering would hold every request
+                // forever; without a reconnect policy a Redis restart would break sessions until
+                // the app restarts. With both, an outage costs 503s for its duration, no more.
+                let performance =
+                    PerformanceConfig { default_command_timeout: REDIS_COMMAND_TIMEOUT, ..Default::default() };
+                let connection = ConnectionConfig { connection_timeout: REDIS_COMMAND_TIMEOUT, ..Default::default() };
+                let reconnect = ReconnectPolicy::new_exponential(0, 100, 2_000, 2);
+                let pool = Pool::new(config, Some(performance), Some(connection), Some(reconnect), 4)
+                    .map_err(|e| unreachable(&e))?;
                 // Fail at start-up, with a clear line, rather than on the first sign-in.
                 tokio::time::timeout(std::time::Duration::from_secs(5), pool.init())
                     .await
