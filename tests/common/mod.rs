@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test crate uses a different subset
 
 pub mod proxy;
+pub mod redis;
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 

@@ -1,0 +1,146 @@
+//! One conformance suite for every `SESSION_STORE` (memory, SQLite, Redis) and for both kinds of
+//! refresh lock (in process, and in Redis shared by instances): the same checks, so a store or
+//! lock cannot quietly behave differently from the others.
+
+mod common;
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use common::redis::start_redis;
+use leptos_cognito::server::{
+    config::SessionStoreSetting,
+    session::{auth_session::AuthSession, refresh_lock::RefreshLocks, store::AppSessionStore},
+};
+use serde_json::json;
+use time::OffsetDateTime;
+use tower_sessions::{
+    SessionStore,
+    session::{Id, Record},
+};
+
+fn record(expires_in: time::Duration) -> Record {
+    Record {
+        id: Id::default(),
+        data: HashMap::from([("greeting".to_string(), json!("hello"))]),
+        expiry_date: OffsetDateTime::now_utc() + expires_in,
+    }
+}
+
+async fn store_conformance(store: &AppSessionStore, name: &str) {
+    let mut session = record(time::Duration::hours(1));
+    store.create(&mut session).await.expect("create");
+    let loaded = store.load(&session.id).await.expect("load").expect("a created session loads");
+    assert_eq!(loaded.data, session.data, "{name}: what was stored comes back");
+
+    session.data.insert("greeting".into(), json!("hello again"));
+    store.save(&session).await.expect("save");
+    let loaded = store.load(&session.id).await.expect("load").expect("a saved session loads");
+    assert_eq!(loaded.data["greeting"], json!("hello again"), "{name}: a save replaces the data");
+
+    store.delete(&session.id).await.expect("delete");
+    assert!(store.load(&session.id).await.expect("load").is_none(), "{name}: a deleted session is gone");
+
+    let mut expired = record(-time::Duration::minutes(1));
+    store.create(&mut expired).await.expect("create");
+    assert!(store.load(&expired.id).await.expect("load").is_none(), "{name}: an expired session does not load");
+
+    assert!(store.load(&Id::default()).await.expect("load").is_none(), "{name}: an unknown id loads nothing");
+}
+
+fn signed_in(username: &str, access_token_expires_at: i64) -> AuthSession {
+    serde_json::from_value(json!({
+        "session_key": "conformance",
+        "sub": "sub",
+        "username": username,
+        "email": null,
+        "email_verified": null,
+        "name": null,
+        "groups": [],
+        "auth_time": null,
+        "id_claims": {},
+        "tokens": {
+            "id_token": "id",
+            "access_token": "access",
+            "refresh_token": null,
+            "id_token_expires_at": access_token_expires_at,
+            "access_token_expires_at": access_token_expires_at
+        },
+        "signed_in_at": 0
+    }))
+    .expect("a valid session")
+}
+
+/// `first` and `second` are two instances' views of the same locks (the same value for the
+/// in-process kind, which only ever serves one instance).
+async fn lock_conformance(first: Arc<RefreshLocks>, second: Arc<RefreshLocks>, name: &str) {
+    const SHORT: Duration = Duration::from_millis(300);
+
+    // One turn at a time, and the waiter sees what the holder published.
+    let turn = first.take_turn("session-a").await.expect("turn");
+    assert!(turn.latest().is_none(), "{name}: nothing published yet");
+    let waiter = {
+        let second = second.clone();
+        tokio::spawn(async move { second.take_turn("session-a").await.expect("turn").latest().cloned() })
+    };
+    tokio::time::sleep(SHORT).await;
+    assert!(!waiter.is_finished(), "{name}: a second turn waits for the first");
+    turn.publish(&signed_in("refreshed", 2_000), Duration::from_secs(60)).await.expect("publish");
+    let seen = tokio::time::timeout(Duration::from_secs(5), waiter).await.expect("the waiter gets its turn");
+    assert_eq!(seen.expect("joined").map(|auth| auth.username), Some("refreshed".into()), "{name}");
+    let latest = second.latest("session-a").await.expect("latest").map(|auth| auth.username);
+    assert_eq!(latest, Some("refreshed".into()), "{name}: published for every instance");
+
+    // Sessions do not wait for each other.
+    let _held = first.take_turn("session-b").await.expect("turn");
+    let other = tokio::time::timeout(SHORT, second.take_turn("session-c")).await;
+    assert!(other.is_ok(), "{name}: another session's turn is free");
+
+    // A turn that ends without publishing (a failed refresh) frees the lock at once, and so
+    // does a waiter that gives up.
+    drop(first.take_turn("session-d").await.expect("turn"));
+    let held = first.take_turn("session-e").await.expect("turn");
+    let impatient = {
+        let second = second.clone();
+        tokio::spawn(async move { second.take_turn("session-e").await.map(|_| ()) })
+    };
+    tokio::time::sleep(SHORT).await;
+    impatient.abort();
+    drop(held);
+    for key in ["session-d", "session-e"] {
+        let again = tokio::time::timeout(Duration::from_secs(2), second.take_turn(key)).await;
+        assert!(again.is_ok(), "{name}: {key} is free again");
+    }
+
+    // An ended session leaves nothing behind.
+    first.forget("session-a").await;
+    assert!(second.latest("session-a").await.expect("latest").is_none(), "{name}: forgotten");
+}
+
+#[tokio::test]
+async fn memory_store() {
+    let store = AppSessionStore::open(&SessionStoreSetting::Memory).await.expect("opens");
+    store_conformance(&store, "memory").await;
+    let locks = Arc::new(store.refresh_locks());
+    lock_conformance(locks.clone(), locks, "memory").await;
+}
+
+#[tokio::test]
+async fn sqlite_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let setting = SessionStoreSetting::Sqlite(dir.path().join("sessions.db"));
+    let store = AppSessionStore::open(&setting).await.expect("opens");
+    store_conformance(&store, "sqlite").await;
+    let locks = Arc::new(store.refresh_locks());
+    lock_conformance(locks.clone(), locks, "sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store() {
+    let (_redis, port) = start_redis().await;
+    let setting = SessionStoreSetting::Redis { host: "127.0.0.1".into(), port };
+    let store = AppSessionStore::open(&setting).await.expect("opens");
+    store_conformance(&store, "redis").await;
+    // Two instances: each has its own connection pool to the same Redis.
+    let other_instance = AppSessionStore::open(&setting).await.expect("opens");
+    lock_conformance(Arc::new(store.refresh_locks()), Arc::new(other_instance.refresh_locks()), "redis").await;
+}
