@@ -117,7 +117,7 @@ pub async fn fresh_session_within(
 }
 
 fn newer_than(latest: Option<AuthSession>, current: &AuthSession) -> Option<AuthSession> {
-    latest.filter(|l| l.tokens.access_token_expires_at > current.tokens.access_token_expires_at)
+    latest.filter(|latest| latest.is_newer_than(current))
 }
 
 enum Failure {

@@ -76,7 +76,7 @@ async fn wait_for_refreshes(state: &AppState, session_key: &str) -> Option<Refre
 
 fn newest(auth: AuthSession, latest: Option<&AuthSession>) -> AuthSession {
     match latest {
-        Some(latest) if latest.tokens.access_token_expires_at > auth.tokens.access_token_expires_at => latest.clone(),
+        Some(latest) if latest.is_newer_than(&auth) => latest.clone(),
         _ => auth,
     }
 }

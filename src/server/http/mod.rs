@@ -44,7 +44,10 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), page_guard::guard_protected_pages))
         .layer(session_layer(sessions, &state.config))
         .layer(middleware::from_fn(session_store_outage::explain_session_store_outage))
-        .layer(middleware::from_fn_with_state(state.clone(), response_headers::add_response_headers))
+        .layer(middleware::from_fn_with_state(
+            response_headers::HeaderPolicy::for_config(&state.config),
+            response_headers::add_response_headers,
+        ))
         .layer(request_log::layer())
         .with_state(state)
 }

@@ -16,12 +16,25 @@ use axum::{
     response::Response,
 };
 
-use crate::server::state::AppState;
+use crate::server::config::AppConfig;
 
 const CONTENT_SECURITY_POLICY: &str = "frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
 const HASHED_ASSETS: &str = "/pkg/";
 
-pub async fn add_response_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// What differs between deployments, decided once at start-up (the middleware's state is
+/// cloned for every request, so it holds only this, not the whole `AppState`).
+#[derive(Clone, Copy)]
+pub struct HeaderPolicy {
+    strict_transport_security: bool,
+}
+
+impl HeaderPolicy {
+    pub fn for_config(config: &AppConfig) -> Self {
+        HeaderPolicy { strict_transport_security: config.uses_https() }
+    }
+}
+
+pub async fn add_response_headers(State(policy): State<HeaderPolicy>, request: Request, next: Next) -> Response {
     let hashed_asset = request.uri().path().starts_with(HASHED_ASSETS);
     let mut response = next.run(request).await;
     let cache_control =
@@ -32,7 +45,7 @@ pub async fn add_response_headers(State(state): State<AppState>, request: Reques
     set_if_absent(headers, header::X_FRAME_OPTIONS, "DENY");
     set_if_absent(headers, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
     set_if_absent(headers, header::REFERRER_POLICY, "strict-origin-when-cross-origin");
-    if state.config.uses_https() {
+    if policy.strict_transport_security {
         set_if_absent(headers, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     }
     response

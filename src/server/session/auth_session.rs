@@ -78,6 +78,12 @@ impl AuthSession {
         next
     }
 
+    /// Whether this is a later refresh of the same sign-in than `other` (refreshes only ever
+    /// move the access token's expiry forward).
+    pub fn is_newer_than(&self, other: &AuthSession) -> bool {
+        self.tokens.access_token_expires_at > other.tokens.access_token_expires_at
+    }
+
     pub fn is_member_of(&self, group: &str) -> bool {
         self.groups.iter().any(|g| g == group)
     }
