@@ -8,8 +8,15 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use common::redis::start_redis;
 use leptos_cognito::server::{
+    auth::login_transaction::LoginTransaction,
     config::SessionStoreSetting,
-    session::{auth_session::AuthSession, refresh_lock::RefreshLocks, store::AppSessionStore},
+    session::{
+        auth_session::AuthSession,
+        directory::{Lifetimes, SessionDirectory, SessionEntry},
+        login_transactions::LoginTransactions,
+        refresh_lock::RefreshLocks,
+        store::AppSessionStore,
+    },
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -45,6 +52,57 @@ async fn store_conformance(store: &AppSessionStore, name: &str) {
     assert!(store.load(&expired.id).await.expect("load").is_none(), "{name}: an expired session does not load");
 
     assert!(store.load(&Id::default()).await.expect("load").is_none(), "{name}: an unknown id loads nothing");
+
+    // A request still in flight when its session was deleted (signed out) saves its copy when
+    // it ends: that must not bring the session back.
+    let mut signed_out = record(time::Duration::hours(1));
+    store.create(&mut signed_out).await.expect("create");
+    store.delete(&signed_out.id).await.expect("delete");
+    store.save(&signed_out).await.expect("a save after delete is not an error");
+    assert!(store.load(&signed_out.id).await.expect("load").is_none(), "{name}: save after delete restores nothing");
+}
+
+/// Sign-ins in flight: `first` and `second` are two instances' views (the same value for the
+/// in-process kind).
+async fn transaction_conformance(first: &LoginTransactions, second: &LoginTransactions, name: &str) {
+    let tx = LoginTransaction::begin("binding", "/profile".into(), 1_000);
+    first.put(&tx).await.expect("put");
+    let taken = second.take(&tx.state, 1_000).await.expect("take").expect("seen by the other instance");
+    assert_eq!(taken.return_to, "/profile", "{name}");
+    assert_eq!(taken.pkce_verifier, tx.pkce_verifier, "{name}");
+    assert!(first.take(&tx.state, 1_000).await.expect("take").is_none(), "{name}: taken once");
+    let late = LoginTransaction::begin("binding", "/".into(), 1_000);
+    first.put(&late).await.expect("put");
+    assert!(second.take(&late.state, 1_000 + 601).await.expect("take").is_none(), "{name}: expired");
+
+    // Two callbacks racing with one state: exactly one wins.
+    let raced = LoginTransaction::begin("binding", "/".into(), 1_000);
+    first.put(&raced).await.expect("put");
+    let (a, b) = tokio::join!(first.take(&raced.state, 1_000), second.take(&raced.state, 1_000));
+    assert_eq!(a.expect("take").is_some() as u8 + b.expect("take").is_some() as u8, 1, "{name}");
+}
+
+async fn directory_conformance(first: &SessionDirectory, second: &SessionDirectory, name: &str) {
+    let lifetimes = Lifetimes { idle_secs: 100, max_age_secs: 1_000 };
+    let entry = |key: &str, last_active| SessionEntry {
+        session_key: key.into(),
+        session_id: format!("id-{key}"),
+        device: "Firefox on Linux".into(),
+        signed_in_at: 0,
+        last_active,
+    };
+    let keep = Duration::from_secs(1_000);
+    first.register("alice", &entry("a", 900), keep).await.expect("register");
+    first.register("alice", &entry("b", 500), keep).await.expect("register");
+    first.register("bob", &entry("c", 900), keep).await.expect("register");
+    let listed = second.list("alice", lifetimes, 950).await.expect("list");
+    assert_eq!(listed, vec![entry("a", 900)], "{name}: live sessions, seen by every instance");
+    second.touch("alice", "a", 960).await.expect("touch");
+    assert_eq!(first.get("alice", "a").await.expect("get").expect("there").last_active, 960, "{name}");
+    first.remove("alice", "a").await.expect("remove");
+    second.touch("alice", "a", 970).await.expect("touch");
+    assert!(first.get("alice", "a").await.expect("get").is_none(), "{name}: a touch does not bring it back");
+    assert_eq!(second.all("bob").await.expect("all").len(), 1, "{name}: others are untouched");
 }
 
 fn signed_in(username: &str, access_token_expires_at: i64) -> AuthSession {
@@ -111,6 +169,21 @@ async fn lock_conformance(first: Arc<RefreshLocks>, second: Arc<RefreshLocks>, n
         assert!(again.is_ok(), "{name}: {key} is free again");
     }
 
+    // A request whose tokens still work waits only briefly for another's refresh (a crashed
+    // holder keeps the lock until it expires).
+    let held = first.take_turn("session-f").await.expect("turn");
+    let started = std::time::Instant::now();
+    assert!(second.take_turn_within("session-f", SHORT).await.expect("no error").is_none(), "{name}: gives up");
+    assert!(started.elapsed() < Duration::from_secs(2), "{name}");
+    drop(held);
+
+    // A published result lasts as long as it is asked to, no longer.
+    let turn = first.take_turn("session-g").await.expect("turn");
+    turn.publish(&signed_in("short-lived", 3_000), Duration::from_millis(200)).await.expect("publish");
+    assert!(second.latest("session-g").await.expect("latest").is_some(), "{name}");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(second.latest("session-g").await.expect("latest").is_none(), "{name}: expired with its time");
+
     // An ended session leaves nothing behind.
     first.forget("session-a").await;
     assert!(second.latest("session-a").await.expect("latest").is_none(), "{name}: forgotten");
@@ -122,6 +195,10 @@ async fn memory_store() {
     store_conformance(&store, "memory").await;
     let locks = Arc::new(store.refresh_locks());
     lock_conformance(locks.clone(), locks, "memory").await;
+    let transactions = store.login_transactions();
+    transaction_conformance(&transactions, &transactions, "memory").await;
+    let directory = store.directory().await.expect("directory");
+    directory_conformance(&directory, &directory, "memory").await;
 }
 
 #[tokio::test]
@@ -132,6 +209,17 @@ async fn sqlite_store() {
     store_conformance(&store, "sqlite").await;
     let locks = Arc::new(store.refresh_locks());
     lock_conformance(locks.clone(), locks, "sqlite").await;
+    let transactions = store.login_transactions();
+    transaction_conformance(&transactions, &transactions, "sqlite").await;
+    let directory = store.directory().await.expect("directory");
+    directory_conformance(&directory, &directory, "sqlite").await;
+    // The file holds refresh tokens: only the app's user may read it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("sessions.db")).expect("the file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "sessions.db is private");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,4 +231,8 @@ async fn redis_store() {
     // Two instances: each has its own connection pool to the same Redis.
     let other_instance = AppSessionStore::open(&setting).await.expect("opens");
     lock_conformance(Arc::new(store.refresh_locks()), Arc::new(other_instance.refresh_locks()), "redis").await;
+    transaction_conformance(&store.login_transactions(), &other_instance.login_transactions(), "redis").await;
+    let directories =
+        (store.directory().await.expect("directory"), other_instance.directory().await.expect("directory"));
+    directory_conformance(&directories.0, &directories.1, "redis").await;
 }

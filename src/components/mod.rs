@@ -7,3 +7,4 @@ pub mod theme;
 pub mod time_display;
 pub mod top_bar;
 pub mod user_menu;
+pub mod your_sessions;

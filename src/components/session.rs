@@ -20,8 +20,13 @@ pub struct SessionInfo {
 
 #[server]
 pub async fn get_session_info() -> Result<SessionInfo, ServerFnError> {
-    use crate::server::leptos_bridge::{app_state, session_info, signed_in};
+    use crate::server::leptos_bridge::{app_state, is_sign_in_callback, session_info, signed_in};
     let state = app_state()?;
+    // The callback page replaces the session with a new sign-in; reading (and perhaps
+    // refreshing and saving) the previous one in the same request could write it back.
+    if is_sign_in_callback().await {
+        return Ok(session_info(&state, None));
+    }
     let auth = signed_in(&state).await?;
     Ok(session_info(&state, auth))
 }

@@ -37,12 +37,14 @@ pub async fn complete_sign_in(
     let session = session().await?;
     let jar = leptos_axum::extract::<CookieJar>().await.unwrap_or_default();
     let binding = jar.get(login_binding_cookie_name(app.config.uses_https())).map(|c| c.value().to_string());
+    let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.unwrap_or_default();
+    let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok());
     // The callback URL carries a one-time code: never let it leak to another site.
     set_header(header::REFERRER_POLICY, "no-referrer");
     set_header(header::CACHE_CONTROL, "no-store");
 
     let params = CallbackParams { code, state, error, error_description };
-    match complete(&app, &session, binding.as_deref(), params).await {
+    match complete(&app, &session, binding.as_deref(), user_agent, params).await {
         Ok(return_to) => {
             see_other(&return_to);
             Ok(CallbackOutcome::Redirect(return_to))

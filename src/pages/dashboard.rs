@@ -15,6 +15,7 @@ use crate::components::{
     session::{RefreshSession, use_session},
     sign_in_required::SignInRequired,
     time_display::format_unix,
+    your_sessions::YourSessions,
 };
 use crate::identity::SignedInUser;
 
@@ -138,5 +139,6 @@ fn Dashboard(user: SignedInUser, refresh_in_secs: Option<i64>) -> impl IntoView 
         <p>
             <A href="/profile">"See every claim of your ID token"</A>
         </p>
+        <YourSessions />
     }
 }

@@ -24,6 +24,11 @@ pub async fn session() -> Result<Session, ServerFnError> {
     leptos_axum::extract::<Session>().await.map_err(|_| ServerFnError::new("session layer is missing"))
 }
 
+/// Whether this server function runs while rendering `/auth/callback`.
+pub async fn is_sign_in_callback() -> bool {
+    leptos_axum::extract::<axum::http::Uri>().await.is_ok_and(|uri| uri.path() == "/auth/callback")
+}
+
 /// The signed-in session, if any, with its tokens refreshed when they are about to expire.
 pub async fn signed_in(state: &AppState) -> Result<Option<AuthSession>, ServerFnError> {
     signed_in_within(state, state.config.refresh_skew_secs).await
@@ -35,8 +40,9 @@ pub async fn signed_in_within(state: &AppState, skew: i64) -> Result<Option<Auth
     match fresh_session_within(state, &session, skew).await {
         Ok(auth) => Ok(auth),
         Err(RefreshError::SessionExpired) => Ok(None),
-        Err(RefreshError::ProviderUnavailable) => {
+        Err(RefreshError::ProviderUnavailable { retry_after_secs }) => {
             set_status(503);
+            set_header(header::RETRY_AFTER, &retry_after_secs.to_string());
             Err(ServerFnError::new("the identity provider is unreachable"))
         }
         Err(RefreshError::Store(error)) => {

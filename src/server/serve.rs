@@ -4,6 +4,7 @@
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use leptos::config::LeptosOptions;
 use tokio::{net::TcpListener, sync::watch};
 
@@ -42,8 +43,8 @@ impl Server {
     ) -> anyhow::Result<Server> {
         let leptos_options = leptos_options(&config)?;
         let sessions = AppSessionStore::open(&config.session.store).await?;
-        sessions.spawn_expired_deletion();
-        let state = AppState::with_clock(config, leptos_options, sessions.refresh_locks(), clock)?;
+        let state = AppState::with_clock(config, leptos_options, sessions.clone(), clock).await?;
+        state.spawn_sweeper();
         // Warm the key cache without delaying start-up or failing when the provider is down.
         let verifier = state.verifier.clone();
         tokio::spawn(async move { verifier.jwks().preload().await });
@@ -55,8 +56,25 @@ impl Server {
     }
 
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        let listener = app_listener(self.listener);
+        // The peer address names the client for per-client limits (see `http::client_limit`).
+        let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
         Ok(())
+    }
+}
+
+/// The listener the app serves on: every accepted connection has `TCP_NODELAY`. Leptos streams
+/// a page in several writes; with Nagle's algorithm on, each write after the first waits for
+/// the client's delayed ACK (about 40 ms on Linux) on a keep-alive connection (RFC 896, and
+/// RFC 1122 §4.2.3.4 on delayed ACKs).
+pub fn app_listener(listener: TcpListener) -> axum::serve::TapIo<TcpListener, fn(&mut tokio::net::TcpStream)> {
+    listener.tap_io(set_nodelay)
+}
+
+fn set_nodelay(tcp: &mut tokio::net::TcpStream) {
+    if let Err(error) = tcp.set_nodelay(true) {
+        tracing::warn!(%error, "could not set TCP_NODELAY on a connection");
     }
 }
 
@@ -165,4 +183,21 @@ async fn os_shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::serve::Listener;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connections_have_tcp_nodelay() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut listener = app_listener(listener);
+        let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (accepted, _) = listener.accept().await;
+        assert!(accepted.nodelay().unwrap(), "TCP_NODELAY is set on the accepted socket");
+    }
 }

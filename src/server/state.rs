@@ -8,12 +8,18 @@ use leptos::config::LeptosOptions;
 
 use crate::server::{
     auth::{
-        access_token_cache::AccessTokenCache, jwks::JwksCache, login_transaction::LoginTransactionStore,
-        oauth_client::CognitoOAuthClient, verify::TokenVerifier,
+        access_token_cache::AccessTokenCache, jwks::JwksCache, oauth_client::CognitoOAuthClient,
+        provider_backoff::ProviderBackoff, verify::TokenVerifier,
     },
     clock::{SharedClock, SystemClock},
     config::AppConfig,
-    session::refresh_lock::RefreshLocks,
+    http::client_limit::ClientLimiter,
+    session::{
+        directory::{Lifetimes, SessionDirectory},
+        login_transactions::LoginTransactions,
+        refresh_lock::RefreshLocks,
+        store::AppSessionStore,
+    },
 };
 
 #[derive(Clone, FromRef)]
@@ -23,20 +29,30 @@ pub struct AppState {
     pub clock: SharedClock,
     pub oauth: Arc<CognitoOAuthClient>,
     pub verifier: Arc<TokenVerifier>,
-    pub login_transactions: Arc<LoginTransactionStore>,
+    /// The session store itself, for ending sessions other than the request's own.
+    pub sessions: AppSessionStore,
+    pub login_transactions: Arc<LoginTransactions>,
     pub refresh_locks: Arc<RefreshLocks>,
+    pub directory: SessionDirectory,
+    pub refresh_backoff: Arc<ProviderBackoff>,
+    /// How many sign-ins one client may start: each one is kept for ten minutes.
+    pub sign_in_limiter: Arc<ClientLimiter>,
     pub access_tokens: Arc<AccessTokenCache>,
 }
 
 impl AppState {
-    pub fn new(config: AppConfig, leptos_options: LeptosOptions, refresh_locks: RefreshLocks) -> anyhow::Result<Self> {
-        Self::with_clock(config, leptos_options, refresh_locks, Arc::new(SystemClock))
-    }
-
-    pub fn with_clock(
+    pub async fn new(
         config: AppConfig,
         leptos_options: LeptosOptions,
-        refresh_locks: RefreshLocks,
+        sessions: AppSessionStore,
+    ) -> anyhow::Result<Self> {
+        Self::with_clock(config, leptos_options, sessions, Arc::new(SystemClock)).await
+    }
+
+    pub async fn with_clock(
+        config: AppConfig,
+        leptos_options: LeptosOptions,
+        sessions: AppSessionStore,
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
         let http = provider_http_client()?;
@@ -50,14 +66,46 @@ impl AppState {
         let oauth = Arc::new(CognitoOAuthClient::new(http, config.cognito.clone()));
         Ok(AppState {
             leptos_options,
+            sign_in_limiter: Arc::new(ClientLimiter::per_minute(config.sign_in_rate_per_minute)),
             config: Arc::new(config),
-            login_transactions: Arc::new(LoginTransactionStore::new(clock.clone())),
-            refresh_locks: Arc::new(refresh_locks),
+            login_transactions: Arc::new(sessions.login_transactions()),
+            refresh_locks: Arc::new(sessions.refresh_locks()),
+            directory: sessions.directory().await?,
+            sessions,
+            refresh_backoff: Arc::default(),
             access_tokens: Arc::new(AccessTokenCache::new(clock.clone())),
             clock,
             oauth,
             verifier,
         })
+    }
+}
+
+impl AppState {
+    /// When listed sessions stop counting as active.
+    pub fn session_lifetimes(&self) -> Lifetimes {
+        Lifetimes {
+            idle_secs: self.config.session.idle_timeout.as_secs() as i64,
+            max_age_secs: self.config.session.max_age.as_secs() as i64,
+        }
+    }
+
+    /// Sweeps what expires in memory (expired sessions, their list entries, published refresh
+    /// results, per-client counters) once a minute, for as long as the server runs.
+    pub fn spawn_sweeper(&self) {
+        self.sessions.spawn_expired_deletion();
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every_minute.tick().await;
+                state.refresh_locks.prune();
+                state.sign_in_limiter.forget_idle_clients();
+                if let Err(error) = state.directory.sweep(state.session_lifetimes(), state.clock.now()).await {
+                    tracing::warn!(%error, "could not sweep the session lists");
+                }
+            }
+        });
     }
 }
 

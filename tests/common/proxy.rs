@@ -14,10 +14,15 @@ use tokio::{net::TcpListener, sync::oneshot};
 
 pub type Tamper = Arc<dyn Fn(&mut Value) + Send + Sync>;
 
+/// A canned answer for `/oauth2/token`, given instead of forwarding: (status, content type, body).
+pub type CannedAnswer = (u16, &'static str, String);
+
 #[derive(Clone, Default)]
 struct ProxyState {
     target: Arc<RwLock<String>>,
     tamper: Arc<RwLock<Option<Tamper>>>,
+    canned: Arc<RwLock<Option<CannedAnswer>>>,
+    canned_answers: Arc<std::sync::atomic::AtomicU64>,
 }
 
 pub struct TokenProxy {
@@ -47,6 +52,17 @@ impl TokenProxy {
         *self.state.target.write().expect("lock") = target.trim_end_matches('/').to_string();
     }
 
+    /// Answers every later `/oauth2/token` request with `answer` instead of forwarding it
+    /// (`None`: forward again), as a throttling or misconfigured provider would.
+    pub fn answer_token_requests(&self, answer: Option<CannedAnswer>) {
+        *self.state.canned.write().expect("lock") = answer;
+    }
+
+    /// How many token requests got the canned answer.
+    pub fn canned_answers(&self) -> u64 {
+        self.state.canned_answers.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Changes every later `/oauth2/token` answer with `tamper`.
     pub fn tamper(&self, tamper: impl Fn(&mut Value) + Send + Sync + 'static) {
         *self.state.tamper.write().expect("lock") = Some(Arc::new(tamper));
@@ -57,6 +73,16 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
     let target = state.target.read().expect("lock").clone();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/").to_string();
+    let canned = state.canned.read().expect("lock").clone();
+    if path.starts_with("/oauth2/token")
+        && let Some((status, content_type, body)) = canned
+    {
+        state.canned_answers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut response = Response::new(Body::from(body));
+        *response.status_mut() = StatusCode::from_u16(status).expect("status");
+        response.headers_mut().insert("content-type", content_type.parse().expect("content type"));
+        return response;
+    }
     let body = to_bytes(body, 1 << 20).await.unwrap_or_default();
     let mut headers = HeaderMap::new();
     for (name, value) in parts.headers.iter() {

@@ -97,7 +97,9 @@ async fn from_session(parts: &mut Parts, state: &AppState) -> Result<ApiCaller, 
         Err(RefreshError::SessionExpired) => {
             return Err(ApiError::InvalidToken("The session has expired; sign in again".into()));
         }
-        Err(RefreshError::ProviderUnavailable) => return Err(ApiError::Unavailable),
+        Err(RefreshError::ProviderUnavailable { retry_after_secs }) => {
+            return Err(ApiError::ProviderUnavailable { retry_after_secs });
+        }
         Err(RefreshError::Store(error)) => {
             tracing::error!(%error, "session store failed");
             return Err(ApiError::Unavailable);

@@ -25,6 +25,10 @@ pub enum ApiError {
     NotFound,
     /// The session store or identity provider failed; details are logged, not sent.
     Unavailable,
+    /// The session's tokens need renewing and the identity provider cannot renew them now.
+    ProviderUnavailable {
+        retry_after_secs: u64,
+    },
 }
 
 impl ApiError {
@@ -47,6 +51,12 @@ impl ApiError {
             ApiError::Unavailable => {
                 (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "Please try again shortly".into())
             }
+            ApiError::ProviderUnavailable { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "The session needs renewing and the identity provider cannot renew it right now; try again shortly"
+                    .into(),
+            ),
         }
     }
 
@@ -77,6 +87,9 @@ impl IntoResponse for ApiError {
             && let Ok(value) = HeaderValue::from_str(&challenge)
         {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        }
+        if let ApiError::ProviderUnavailable { retry_after_secs } = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response
     }

@@ -13,6 +13,7 @@ use moka::sync::Cache;
 
 use super::{
     claims::AccessTokenClaims,
+    jwks::TokenSource,
     verify::{LEEWAY_SECS, TokenVerifier, VerifyError},
 };
 use crate::server::clock::SharedClock;
@@ -49,7 +50,7 @@ impl AccessTokenCache {
             }
             return Ok(claims);
         }
-        let claims = Arc::new(verifier.verify_access_token(token, allowed_clients).await?);
+        let claims = Arc::new(verifier.verify_access_token(token, allowed_clients, TokenSource::Caller).await?);
         self.entries.insert(key, claims.clone());
         Ok(claims)
     }

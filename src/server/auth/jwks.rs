@@ -1,9 +1,14 @@
 //! The user pool's signing keys, fetched from its JWKS and cached.
 //!
 //! Cognito rotates keys rarely, so keys are fetched once and again only when a token names
-//! an unknown `kid`, at most once per [`REFETCH_INTERVAL_SECS`] whatever the number of concurrent
-//! requests: a flood of tokens with made-up `kid`s cannot make us flood the provider. A failed
-//! refetch keeps the keys we have, so a provider outage does not break verification.
+//! an unknown `kid`. Like aws-jwt-verify's "penalty box", a token presented by a caller (a
+//! Bearer token: anyone can send one with a made-up `kid`) may cause a refetch at most once per
+//! [`REFETCH_INTERVAL_SECS`], whatever the number of concurrent requests, so a flood of such
+//! tokens cannot make us flood the provider. A token that came straight from the pool's token
+//! endpoint (sign-in, refresh) is trusted to name a real key: it may refetch after
+//! [`TRUSTED_REFETCH_INTERVAL_SECS`], so a key rotation is picked up at once however many forged
+//! `kid`s arrived just before. A failed refetch keeps the keys we have, so a provider outage
+//! does not break verification.
 
 use std::{
     collections::HashMap,
@@ -19,6 +24,17 @@ use serde::Deserialize;
 use crate::server::clock::SharedClock;
 
 pub const REFETCH_INTERVAL_SECS: i64 = 10;
+/// The shortest gap between two fetches, whoever asks.
+pub const TRUSTED_REFETCH_INTERVAL_SECS: i64 = 1;
+
+/// Where a token to verify came from, which decides how eagerly an unknown `kid` is looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    /// Received from the pool's token endpoint over TLS, in answer to our own request.
+    TokenEndpoint,
+    /// Presented by a caller (a Bearer token): it may name any `kid` at all.
+    Caller,
+}
 /// A real JWKS is about 1 KiB; anything far larger is not a key set.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
 
@@ -72,8 +88,8 @@ impl JwksCache {
         }
     }
 
-    /// The key for `kid`, fetching the key set if it is not known yet.
-    pub async fn key_for(&self, kid: &str) -> Result<Arc<DecodingKey>, JwksError> {
+    /// The key for `kid`, fetching the key set if it is not known yet and `source` may.
+    pub async fn key_for(&self, kid: &str, source: TokenSource) -> Result<Arc<DecodingKey>, JwksError> {
         if let Some(key) = self.cached(kid) {
             return Ok(key);
         }
@@ -83,8 +99,16 @@ impl JwksCache {
             return Ok(key);
         }
         let now = self.clock.now();
-        if last_fetch.is_some_and(|at| now - at < REFETCH_INTERVAL_SECS) {
-            return Err(JwksError::UnknownKid);
+        let interval = match source {
+            TokenSource::TokenEndpoint => TRUSTED_REFETCH_INTERVAL_SECS,
+            TokenSource::Caller => REFETCH_INTERVAL_SECS,
+        };
+        if last_fetch.is_some_and(|at| now - at < interval) {
+            return Err(if self.is_empty() {
+                JwksError::Fetch("the key set is not loaded yet".into())
+            } else {
+                JwksError::UnknownKid
+            });
         }
         *last_fetch = Some(now);
         if let Err(error) = self.refresh().await {
@@ -109,6 +133,23 @@ impl JwksCache {
         }
     }
 
+    /// Loads the key set if none is loaded and the last attempt is more than
+    /// [`REFETCH_INTERVAL_SECS`] old (readiness probes come often; the provider must not see
+    /// them all). Returns how many keys are loaded.
+    pub async fn ensure_loaded(&self) -> usize {
+        if self.is_empty() {
+            let mut last_fetch = self.last_fetch.lock().await;
+            let now = self.clock.now();
+            if self.is_empty() && last_fetch.is_none_or(|at| now - at >= REFETCH_INTERVAL_SECS) {
+                *last_fetch = Some(now);
+                if let Err(error) = self.refresh().await {
+                    tracing::warn!(%error, uri = %self.uri, "signing keys not loaded yet");
+                }
+            }
+        }
+        self.key_count()
+    }
+
     /// How many times the key set was requested from the provider.
     pub fn fetch_count(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)
@@ -116,6 +157,11 @@ impl JwksCache {
 
     fn cached(&self, kid: &str) -> Option<Arc<DecodingKey>> {
         self.keys.read().unwrap_or_else(|p| p.into_inner()).get(kid).cloned()
+    }
+
+    /// How many signing keys are loaded (for `/readyz`).
+    pub fn key_count(&self) -> usize {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     fn is_empty(&self) -> bool {

@@ -8,6 +8,7 @@ pub mod jwks;
 pub mod login_transaction;
 pub mod oauth_client;
 pub mod pkce;
+pub mod provider_backoff;
 pub mod random;
 pub mod refresh;
 pub mod return_to;

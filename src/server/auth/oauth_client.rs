@@ -32,6 +32,10 @@ pub enum TokenEndpointError {
     /// Network failure, timeout or 5xx: the request may succeed later.
     #[error("the identity provider is unreachable: {0}")]
     Unavailable(String),
+    /// 429, or Cognito's `TooManyRequestsException`: the account's request quota is spent for
+    /// now (refresh grants count against it).
+    #[error("the identity provider is throttling requests")]
+    Throttled,
     #[error("the identity provider sent an unexpected response: {0}")]
     Malformed(String),
 }
@@ -192,7 +196,11 @@ fn classify_error(status: reqwest::StatusCode, body: &[u8]) -> TokenEndpointErro
     if status.is_server_error() {
         return TokenEndpointError::Unavailable(format!("status {status}"));
     }
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return TokenEndpointError::Throttled;
+    }
     match serde_json::from_slice::<OAuthErrorBody>(body) {
+        Ok(error) if error.error.contains("TooManyRequests") => TokenEndpointError::Throttled,
         Ok(error) => TokenEndpointError::Refused { error: error.error, description: error.error_description },
         Err(_) => TokenEndpointError::Malformed(format!("status {status} without an OAuth error body")),
     }
@@ -254,5 +262,10 @@ mod tests {
             TokenEndpointError::Unavailable(_)
         ));
         assert!(matches!(classify_error(reqwest::StatusCode::BAD_REQUEST, b"nope"), TokenEndpointError::Malformed(_)));
+        assert!(matches!(classify_error(reqwest::StatusCode::TOO_MANY_REQUESTS, b""), TokenEndpointError::Throttled));
+        assert!(matches!(
+            classify_error(reqwest::StatusCode::BAD_REQUEST, br#"{"error":"TooManyRequestsException"}"#),
+            TokenEndpointError::Throttled
+        ));
     }
 }

@@ -13,11 +13,24 @@ use std::time::Duration;
 
 use tower_sessions::Session;
 
-use super::{oauth_client::TokenEndpointError, verify::VerifyError};
+use super::{
+    jwks::TokenSource, oauth_client::TokenEndpointError, provider_backoff::retry_after_secs, verify::VerifyError,
+};
 use crate::server::{
-    session::auth_session::{self, AuthSession, SessionStoreError, SessionTokens},
+    session::{
+        auth_session::{self, AuthSession, SessionStoreError, SessionTokens},
+        refresh_lock::LONGEST_WAIT,
+    },
     state::AppState,
 };
+
+/// How long a request whose access token still works waits for another request's refresh
+/// before going on with the tokens it has (a refresh takes well under a second; a holder that
+/// crashed keeps the lock until it expires, and nobody should wait for that).
+const WAIT_WHILE_VALID: Duration = Duration::from_secs(2);
+/// How long a published refresh result is kept beyond the idle timeout: enough for requests
+/// that loaded the session before the refresh to have ended.
+const PUBLISHED_MARGIN_SECS: i64 = 300;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RefreshError {
@@ -25,9 +38,10 @@ pub enum RefreshError {
     /// failed verification: the session is over.
     #[error("the session has expired")]
     SessionExpired,
-    /// The provider is unreachable and the tokens have expired: try again later.
-    #[error("the identity provider is unreachable")]
-    ProviderUnavailable,
+    /// The tokens have expired and the provider cannot refresh them right now (unreachable,
+    /// throttling, refusing the client, answering nonsense, keys not loadable): try again later.
+    #[error("the identity provider is unavailable")]
+    ProviderUnavailable { retry_after_secs: u64 },
     #[error(transparent)]
     Store(#[from] SessionStoreError),
 }
@@ -65,14 +79,34 @@ pub async fn fresh_session_within(
         auth = newer;
         auth_session::update(session, &auth).await?;
     }
+    if auth_session::touch(session, now).await?
+        && let Err(error) = state.directory.touch(&auth.sub, &auth.session_key, now).await
+    {
+        // Only the "last active" of the session list is behind; the request goes on.
+        tracing::warn!(%error, "could not record the session's activity");
+    }
     if !needs_refresh(&auth.tokens, now, skew) {
         return Ok(Some(auth));
     }
+    let still_valid = auth.tokens.access_token_expires_at > now;
+    // After a failure that may pass, the provider is left alone for a while; meanwhile
+    // requests go on with a still-valid access token.
+    if let Some(wait) = state.refresh_backoff.remaining() {
+        return if still_valid {
+            Ok(Some(auth))
+        } else {
+            Err(RefreshError::ProviderUnavailable { retry_after_secs: retry_after_secs(wait) })
+        };
+    }
 
-    let turn = match locks.take_turn(&auth.session_key).await {
-        Ok(turn) => turn,
+    let wait_limit = if still_valid { WAIT_WHILE_VALID } else { LONGEST_WAIT };
+    let turn = match locks.take_turn_within(&auth.session_key, wait_limit).await {
+        Ok(Some(turn)) => turn,
+        // Another request is refreshing (or a holder crashed): these tokens still work.
+        Ok(None) if still_valid => return Ok(Some(auth)),
+        Ok(None) => return Err(RefreshError::ProviderUnavailable { retry_after_secs: 1 }),
         // Like an unreachable provider: no reason to fail a request whose tokens still work.
-        Err(error) if auth.tokens.access_token_expires_at > now => {
+        Err(error) if still_valid => {
             tracing::warn!(%error, "could not take the refresh lock; will retry");
             return Ok(Some(auth));
         }
@@ -87,41 +121,59 @@ pub async fn fresh_session_within(
     }
     match refresh(state, &auth).await {
         Ok(refreshed) => {
+            state.refresh_backoff.succeeded();
             auth_session::update(session, &refreshed).await?;
-            let lifetime_left = (max_age - (now - refreshed.signed_in_at)).max(1) as u64;
-            if let Err(error) = turn.publish(&refreshed, Duration::from_secs(lifetime_left)).await {
+            if let Err(error) = turn.publish(&refreshed, published_lifetime(state, &refreshed, now)).await {
                 // This request has the new tokens; others of the session will refresh again.
                 tracing::warn!(%error, "could not publish a refreshed session");
             }
-            locks.prune(now, max_age);
+            locks.prune();
             Ok(Some(refreshed))
         }
-        Err(Failure::Unavailable(reason)) => {
+        Err(Failure::Temporary(reason)) => {
             drop(turn);
-            tracing::warn!(%reason, "token refresh failed; will retry");
+            let wait = state.refresh_backoff.failed();
+            tracing::warn!(%reason, retry_in_ms = wait.as_millis() as u64, "token refresh failed; will retry");
             // Requests go on while the access token is still valid.
-            if auth.tokens.access_token_expires_at > now {
+            if still_valid {
                 Ok(Some(auth))
             } else {
-                Err(RefreshError::ProviderUnavailable)
+                Err(RefreshError::ProviderUnavailable { retry_after_secs: retry_after_secs(wait) })
             }
         }
         Err(Failure::Ended(reason)) => {
             tracing::info!(%reason, sub = %auth.sub, "session ended at refresh");
             drop(turn);
             locks.forget(&auth.session_key).await;
+            if let Err(error) = state.directory.remove(&auth.sub, &auth.session_key).await {
+                tracing::warn!(%error, "could not remove an ended session from the list");
+            }
             auth_session::end(session).await?;
             Err(RefreshError::SessionExpired)
         }
     }
 }
 
+/// A published refresh matters to requests that loaded the session before it and may save
+/// their copy back; such copies are corrected by the next request, which comes within the idle
+/// timeout or never (the session then expires). So it is kept that long, and never past the
+/// session's maximum age.
+fn published_lifetime(state: &AppState, refreshed: &AuthSession, now: i64) -> Duration {
+    let max_age = state.config.session.max_age.as_secs() as i64;
+    let idle = state.config.session.idle_timeout.as_secs() as i64;
+    let lifetime_left = max_age - (now - refreshed.signed_in_at);
+    Duration::from_secs(lifetime_left.min(idle + PUBLISHED_MARGIN_SECS).max(1) as u64)
+}
+
 fn newer_than(latest: Option<AuthSession>, current: &AuthSession) -> Option<AuthSession> {
     latest.filter(|latest| latest.is_newer_than(current))
 }
 
+/// Why a refresh did not succeed. Only two things end a session: the provider saying the
+/// refresh token is no good (`invalid_grant`, RFC 6749 §5.2), and tokens that fail
+/// verification. Everything else may pass by itself and keeps the session.
 enum Failure {
-    Unavailable(String),
+    Temporary(String),
     Ended(String),
 }
 
@@ -131,23 +183,37 @@ async fn refresh(state: &AppState, auth: &AuthSession) -> Result<AuthSession, Fa
     };
     let response = match state.oauth.refresh(refresh_token).await {
         Ok(response) => response,
-        Err(TokenEndpointError::Unavailable(reason)) => return Err(Failure::Unavailable(reason)),
-        Err(error) => return Err(Failure::Ended(error.to_string())),
+        Err(error) if error.is_invalid_grant() => return Err(Failure::Ended(error.to_string())),
+        // Throttling, `invalid_client` (a secret being rotated), other refusals, network
+        // errors, 5xx and answers that do not parse.
+        Err(error @ TokenEndpointError::Refused { .. }) => {
+            tracing::error!(%error, "the identity provider refused a refresh grant (is the client configured right?)");
+            return Err(Failure::Temporary(error.to_string()));
+        }
+        Err(error) => return Err(Failure::Temporary(error.to_string())),
     };
     let Some(id_token) = response.id_token else {
-        return Err(Failure::Ended("the refresh answer has no ID token".into()));
+        return Err(Failure::Temporary("the refresh answer has no ID token".into()));
+    };
+    let rejected = |what: &str, error: VerifyError| {
+        let reason = format!("refreshed {what}: {error}");
+        if error.is_temporary() { Failure::Temporary(reason) } else { Failure::Ended(reason) }
     };
     let verified = state
         .verifier
         .verify_id_token(id_token.expose(), None, Some(response.access_token.expose()))
         .await
-        .map_err(|e| Failure::Ended(format!("refreshed ID token: {e}")))?;
+        .map_err(|e| rejected("ID token", e))?;
     check_same_identity(auth, &verified.claims).map_err(|e| Failure::Ended(e.to_string()))?;
     let access = state
         .verifier
-        .verify_access_token(response.access_token.expose(), std::slice::from_ref(&state.config.cognito.client_id))
+        .verify_access_token(
+            response.access_token.expose(),
+            std::slice::from_ref(&state.config.cognito.client_id),
+            TokenSource::TokenEndpoint,
+        )
         .await
-        .map_err(|e| Failure::Ended(format!("refreshed access token: {e}")))?;
+        .map_err(|e| rejected("access token", e))?;
     let tokens = SessionTokens {
         id_token_expires_at: verified.claims.exp,
         access_token_expires_at: access.exp,

@@ -3,9 +3,14 @@
 
 use tower_sessions::Session;
 
-use super::{login_transaction::LoginTransaction, oauth_client::TokenEndpointError, verify::VerifyError};
+use super::{
+    jwks::TokenSource, login_transaction::LoginTransaction, oauth_client::TokenEndpointError, verify::VerifyError,
+};
 use crate::server::{
-    session::auth_session::{self, AuthSession, SessionTokens},
+    session::{
+        auth_session::{self, AuthSession, SessionTokens},
+        directory::SessionEntry,
+    },
     state::AppState,
 };
 
@@ -120,11 +125,13 @@ pub async fn complete(
     state: &AppState,
     session: &Session,
     browser_binding: Option<&str>,
+    user_agent: Option<&str>,
     params: CallbackParams,
 ) -> Result<String, SignInError> {
     let state_param = params.state.as_deref().ok_or(SignInError::MissingState)?;
     // Taking the transaction deletes it: whatever happens below, this state cannot be replayed.
-    let transaction = state.login_transactions.take(state_param).ok_or(SignInError::UnknownState)?;
+    let now = state.clock.now();
+    let transaction = state.login_transactions.take(state_param, now).await?.ok_or(SignInError::UnknownState)?;
     if browser_binding != Some(transaction.browser_binding.as_str()) {
         return Err(SignInError::WrongBrowser);
     }
@@ -132,10 +139,45 @@ pub async fn complete(
         return Err(SignInError::Provider { error, description: params.error_description });
     }
     let code = params.code.as_deref().filter(|c| !c.is_empty()).ok_or(SignInError::MissingCode)?;
-    let auth = exchange_and_verify(state, &transaction, code).await?;
-    auth_session::start(session, &auth).await?;
+    let mut auth = exchange_and_verify(state, &transaction, code).await?;
+    auth.device = device_name(user_agent);
+    forget_previous_sign_in(state, session, now).await;
+    let session_id = auth_session::start(session, &auth, now).await?;
+    let entry = SessionEntry {
+        session_key: auth.session_key.clone(),
+        session_id,
+        device: auth.device.clone(),
+        signed_in_at: auth.signed_in_at,
+        last_active: now,
+    };
+    if let Err(error) = state.directory.register(&auth.sub, &entry, state.config.session.max_age).await {
+        // Signed in all the same; only the list of sessions misses this one.
+        tracing::warn!(%error, "could not add the session to the person's list");
+    }
     tracing::info!(sub = %auth.sub, "signed in");
     Ok(transaction.return_to)
+}
+
+/// A browser that signs in again replaces its previous session (the new one gets a new id):
+/// drop the previous one from its person's list.
+async fn forget_previous_sign_in(state: &AppState, session: &Session, now: i64) {
+    let max_age = state.config.session.max_age.as_secs() as i64;
+    if let Ok(Some(previous)) = auth_session::load(session, now, max_age).await {
+        state.refresh_locks.forget(&previous.session_key).await;
+        if let Err(error) = state.directory.remove(&previous.sub, &previous.session_key).await {
+            tracing::warn!(%error, "could not remove a replaced session from the list");
+        }
+    }
+}
+
+/// "Firefox on Linux", from the User-Agent; it is only ever shown to the person themselves.
+pub fn device_name(user_agent: Option<&str>) -> String {
+    let parsed = user_agent.and_then(|ua| woothee::parser::Parser::new().parse(ua));
+    match parsed {
+        Some(ua) if ua.name != "UNKNOWN" && ua.os != "UNKNOWN" => format!("{} on {}", ua.name, ua.os),
+        Some(ua) if ua.name != "UNKNOWN" => ua.name.to_string(),
+        _ => "Unknown browser".to_string(),
+    }
 }
 
 async fn exchange_and_verify(
@@ -152,7 +194,11 @@ async fn exchange_and_verify(
         .map_err(SignInError::IdToken)?;
     let access = state
         .verifier
-        .verify_access_token(tokens.access_token.expose(), std::slice::from_ref(&state.config.cognito.client_id))
+        .verify_access_token(
+            tokens.access_token.expose(),
+            std::slice::from_ref(&state.config.cognito.client_id),
+            TokenSource::TokenEndpoint,
+        )
         .await
         .map_err(SignInError::AccessToken)?;
     let now = state.clock.now();
@@ -191,6 +237,14 @@ mod tests {
             let failure = error.to_failure();
             assert!((400..500).contains(&failure.status), "{error}: {}", failure.status);
         }
+    }
+
+    #[test]
+    fn devices_are_named_from_the_user_agent() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert_eq!(device_name(Some(firefox)), "Firefox on Linux");
+        assert_eq!(device_name(Some("curl/8.0")), "HTTP Library", "a script is named as one");
+        assert_eq!(device_name(None), "Unknown browser");
     }
 
     #[test]

@@ -1,15 +1,21 @@
-//! Ending a sign-in, in the order Cognito needs: destroy the local session, revoke the refresh
+//! Ending sign-ins, in the order Cognito needs: destroy the local session, revoke the refresh
 //! token (Cognito's `/logout` does not), then send the browser to `/logout` to clear the hosted
 //! UI's own session cookie.
+//!
+//! Sign-out is final whatever is in flight: every store's save only updates an existing
+//! session, so a request of the session that ends after the sign-out cannot store it again, and
+//! the newest refresh token (a refresh in flight is waited for) is the one revoked, so a request
+//! that refreshes afterwards gets `invalid_grant`.
 
 use std::time::Duration;
 
-use tower_sessions::Session;
+use tower_sessions::{SessionStore, session::Id};
 use url::Url;
 
 use crate::server::{
     session::{
-        auth_session::{self, AuthSession},
+        auth_session::{self, AuthSession, SessionStoreError},
+        directory::SessionEntry,
         refresh_lock::RefreshTurn,
     },
     state::AppState,
@@ -19,8 +25,18 @@ use crate::server::{
 /// sign-out button for long.
 const REFRESH_WAIT_LIMIT: Duration = Duration::from_secs(15);
 
-/// Returns the provider's logout URL to redirect to.
-pub async fn sign_out(state: &AppState, session: &Session) -> Url {
+/// Which sessions a sign-out ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The session of this browser.
+    ThisSession,
+    /// Every session of the signed-in person, on every instance sharing the store.
+    Everywhere,
+}
+
+/// Ends the request's session (and, with [`Scope::Everywhere`], the person's others); returns
+/// the provider's logout URL to redirect to.
+pub async fn sign_out(state: &AppState, session: &tower_sessions::Session, scope: Scope) -> Url {
     let now = state.clock.now();
     let max_age = state.config.session.max_age.as_secs() as i64;
     let auth = match auth_session::load(session, now, max_age).await {
@@ -30,45 +46,110 @@ pub async fn sign_out(state: &AppState, session: &Session) -> Url {
             None
         }
     };
+    let Some(auth) = auth else {
+        if let Err(error) = auth_session::end(session).await {
+            tracing::warn!(%error, "could not delete the session");
+        }
+        return state.oauth.logout_url();
+    };
+    if scope == Scope::Everywhere {
+        match state.directory.all(&auth.sub).await {
+            Ok(entries) => {
+                let others = entries.into_iter().filter(|entry| entry.session_key != auth.session_key);
+                for entry in others {
+                    end_listed_session(state, &auth.sub, &entry).await;
+                }
+            }
+            Err(error) => tracing::error!(%error, "could not list the sessions to sign out everywhere"),
+        }
+    }
+    end_session(state, auth, async {
+        auth_session::end(session).await.map_err(|e| SessionStoreError::new(e.to_string()))
+    })
+    .await;
+    state.oauth.logout_url()
+}
+
+/// Ends another session of `sub`, found in the person's list (the dashboard's per-session
+/// sign-out, and sign out everywhere). Returns false when the list has no such session.
+pub async fn end_other_session(state: &AppState, sub: &str, session_key: &str) -> Result<bool, SessionStoreError> {
+    let Some(entry) = state.directory.get(sub, session_key).await? else {
+        return Ok(false);
+    };
+    end_listed_session(state, sub, &entry).await;
+    Ok(true)
+}
+
+async fn end_listed_session(state: &AppState, sub: &str, entry: &SessionEntry) {
+    let stored = match entry.session_id.parse::<Id>() {
+        Ok(id) => match state.sessions.load(&id).await {
+            Ok(record) => record.and_then(|record| auth_session::from_record(&record)).map(|auth| (id, auth)),
+            Err(error) => {
+                tracing::warn!(%error, "could not read a session to end it");
+                None
+            }
+        },
+        Err(_) => None,
+    };
+    match stored {
+        // Only a session of this person: the list entry names it, the record must agree.
+        Some((id, auth)) if auth.sub == sub => {
+            let sessions = state.sessions.clone();
+            end_session(state, auth, async move {
+                sessions.delete(&id).await.map_err(|e| SessionStoreError::new(e.to_string()))
+            })
+            .await;
+        }
+        // Gone already (idled out, or ended elsewhere): only the entry is left.
+        _ => {
+            if let Err(error) = state.directory.remove(sub, &entry.session_key).await {
+                tracing::warn!(%error, "could not remove an ended session from the list");
+            }
+        }
+    }
+}
+
+/// Ends one session: waits for a refresh in flight, deletes the record (`delete`), forgets the
+/// published refresh result and the list entry, and revokes the newest refresh token.
+async fn end_session(
+    state: &AppState,
+    auth: AuthSession,
+    delete: impl std::future::Future<Output = Result<(), SessionStoreError>>,
+) {
     // With rotation, a refresh by another request (of any instance) may have replaced, or be
     // about to replace, the stored refresh token: the newest one is the one to revoke. Holding
     // the session's refresh turn until the revocation also keeps new refreshes out meanwhile.
-    let turn = match &auth {
-        Some(auth) => wait_for_refreshes(state, &auth.session_key).await,
-        None => None,
-    };
-    let auth = auth.map(|auth| newest(auth, turn.as_ref().and_then(|turn| turn.latest())));
-    if let Err(error) = auth_session::end(session).await {
+    let turn = wait_for_refreshes(state, &auth.session_key).await;
+    let auth = newest(auth, turn.as_ref().and_then(|turn| turn.latest()));
+    if let Err(error) = delete.await {
         tracing::warn!(%error, "could not delete the session");
     }
-    if let Some(auth) = &auth {
-        state.refresh_locks.forget(&auth.session_key).await;
+    state.refresh_locks.forget(&auth.session_key).await;
+    if let Err(error) = state.directory.remove(&auth.sub, &auth.session_key).await {
+        tracing::warn!(%error, "could not remove the session from the list");
     }
-    if let Some(refresh_token) = auth.as_ref().and_then(|a| a.tokens.refresh_token.as_ref()) {
+    if let Some(refresh_token) = auth.tokens.refresh_token.as_ref() {
         // A failed revocation must not keep the person signed in locally; it is logged.
         match state.oauth.revoke(refresh_token).await {
             Ok(()) => tracing::info!("refresh token revoked"),
             Err(error) => tracing::warn!(%error, "refresh token revocation failed"),
         }
     }
-    if let Some(auth) = &auth {
-        tracing::info!(sub = %auth.sub, "signed out");
-    }
+    tracing::info!(sub = %auth.sub, "signed out");
     drop(turn);
-    state.oauth.logout_url()
 }
 
 /// The session's refresh turn, once no refresh of it is in flight; `None` (signing out anyway)
 /// when that takes too long or the lock cannot be read.
 async fn wait_for_refreshes(state: &AppState, session_key: &str) -> Option<RefreshTurn> {
-    match tokio::time::timeout(REFRESH_WAIT_LIMIT, state.refresh_locks.take_turn(session_key)).await {
-        Ok(Ok(turn)) => Some(turn),
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "signing out without the refresh lock");
+    match state.refresh_locks.take_turn_within(session_key, REFRESH_WAIT_LIMIT).await {
+        Ok(Some(turn)) => Some(turn),
+        Ok(None) => {
+            tracing::warn!("a refresh is still running; signing out without waiting for it");
             None
         }
-        Err(_) => {
-            tracing::warn!("a refresh is still running; signing out without waiting for it");
+        Err(error) => {
+            tracing::warn!(%error, "signing out without the refresh lock");
             None
         }
     }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::{
     claims::{AccessTokenClaims, IdTokenClaims, VerifiedIdToken},
-    jwks::{JwksCache, JwksError},
+    jwks::{JwksCache, JwksError, TokenSource},
 };
 use crate::server::clock::SharedClock;
 
@@ -55,6 +55,15 @@ pub enum VerifyError {
     BadClaims(String),
 }
 
+impl VerifyError {
+    /// Whether the token may verify later without changing: the signing keys could not be
+    /// loaded, or (for a token straight from the provider) name a key not published yet. Such a
+    /// failure says nothing against the token, so it must not end a session.
+    pub fn is_temporary(&self) -> bool {
+        matches!(self, VerifyError::KeysUnavailable | VerifyError::UnknownKey)
+    }
+}
+
 pub struct TokenVerifier {
     issuer: String,
     client_id: String,
@@ -80,7 +89,8 @@ impl TokenVerifier {
         expected_nonce: Option<&str>,
         access_token: Option<&str>,
     ) -> Result<VerifiedIdToken, VerifyError> {
-        let all_claims = self.verified_claims(token).await?;
+        // ID tokens only ever come from the token endpoint, in answer to our own request.
+        let all_claims = self.verified_claims(token, TokenSource::TokenEndpoint).await?;
         let claims: IdTokenClaims = from_claims(&all_claims)?;
         self.check_common(&claims.iss, &claims.sub, claims.exp, claims.nbf, claims.iat)?;
         check_token_use(&claims.token_use, "id")?;
@@ -108,8 +118,9 @@ impl TokenVerifier {
         &self,
         token: &str,
         allowed_clients: &[String],
+        source: TokenSource,
     ) -> Result<AccessTokenClaims, VerifyError> {
-        let all_claims = self.verified_claims(token).await?;
+        let all_claims = self.verified_claims(token, source).await?;
         let claims: AccessTokenClaims = from_claims(&all_claims)?;
         self.check_common(&claims.iss, &claims.sub, claims.exp, claims.nbf, claims.iat)?;
         check_token_use(&claims.token_use, "access")?;
@@ -125,7 +136,7 @@ impl TokenVerifier {
     }
 
     /// Header checks and the signature; returns the payload.
-    async fn verified_claims(&self, token: &str) -> Result<Map<String, Value>, VerifyError> {
+    async fn verified_claims(&self, token: &str, source: TokenSource) -> Result<Map<String, Value>, VerifyError> {
         if token.split('.').count() != 3 {
             return Err(VerifyError::Malformed);
         }
@@ -135,7 +146,7 @@ impl TokenVerifier {
             return Err(VerifyError::UnsupportedAlgorithm(format!("{:?}", header.alg)));
         }
         let kid = header.kid.ok_or(VerifyError::MissingKeyId)?;
-        let key = self.jwks.key_for(&kid).await.map_err(|error| match error {
+        let key = self.jwks.key_for(&kid, source).await.map_err(|error| match error {
             JwksError::UnknownKid => VerifyError::UnknownKey,
             JwksError::Fetch(_) => VerifyError::KeysUnavailable,
         })?;

@@ -16,7 +16,10 @@ use url::Url;
 
 pub use cognito::CognitoSettings;
 pub use local_idp::{LocalIdpMode, LocalIdpSettings};
-use values::{parse_base_url, parse_client_ids, parse_seconds, parse_session_store, parse_socket_addr};
+use values::{
+    parse_base_url, parse_client_ids, parse_positive, parse_seconds, parse_session_store, parse_socket_addr,
+    parse_trusted_proxies,
+};
 
 /// Where settings come from: a variable's value by name, `None` when unset.
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -52,6 +55,10 @@ pub struct AppConfig {
     pub api_allowed_clients: Vec<String>,
     /// `TOKEN_REFRESH_SKEW_SECS`: refresh tokens this long before they expire.
     pub refresh_skew_secs: i64,
+    /// `TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `SIGN_IN_RATE_PER_MINUTE`: sign-ins one client may start per minute.
+    pub sign_in_rate_per_minute: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,7 +113,12 @@ impl AppConfig {
         let refresh_skew_secs =
             parse_seconds("TOKEN_REFRESH_SKEW_SECS", get("TOKEN_REFRESH_SKEW_SECS"), 60)?.as_secs() as i64;
 
+        let trusted_proxies = parse_trusted_proxies(get("TRUSTED_PROXIES"))?;
+        let sign_in_rate_per_minute = parse_positive("SIGN_IN_RATE_PER_MINUTE", get("SIGN_IN_RATE_PER_MINUTE"), 30)?;
+
         Ok(AppConfig {
+            trusted_proxies,
+            sign_in_rate_per_minute,
             site_addr,
             app_url,
             cognito,

@@ -1,6 +1,7 @@
 //! The HTTP surface: which router serves which path, and the layers around all of them.
 
 mod auth_routes;
+pub mod client_limit;
 mod error_page;
 mod health;
 mod page_guard;
@@ -33,8 +34,10 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/auth/login", get(auth_routes::login))
         .route("/auth/logout", post(auth_routes::logout))
+        .route("/auth/sessions/end", post(auth_routes::end_session))
         .nest("/api/v1", api::router())
         .leptos_routes_with_context(&state, leptos_routes, provide_state.clone(), {
             let options = state.leptos_options.clone();

@@ -36,6 +36,14 @@ pub async fn guard_protected_pages(
     next: Next,
 ) -> Response {
     let Some(protection) = protection_for(request.uri().path()) else {
+        // Public pages show the sign-in state too; read the session now, while an outage of
+        // the store can still change the status (see `store_outage_page`).
+        if is_page(request.uri().path())
+            && let Err(error) = session.get_value("auth").await
+        {
+            tracing::error!(%error, "session store failed");
+            return store_outage_page();
+        }
         return next.run(request).await;
     };
     let path = request.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
@@ -46,20 +54,20 @@ pub async fn guard_protected_pages(
         Err(RefreshError::SessionExpired) => {
             return Redirect::to(&format!("/auth/session-expired?return_to={}", return_to())).into_response();
         }
-        Err(RefreshError::ProviderUnavailable) => {
-            return error_page(
+        Err(RefreshError::ProviderUnavailable { retry_after_secs }) => {
+            let mut response = error_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Identity provider unreachable",
-                "Your sign-in needs renewing, but the identity provider cannot be reached right now. You are still signed in; please try again shortly.",
+                "Your sign-in needs renewing, but the identity provider cannot renew it right now. You are still signed in; please try again shortly.",
             );
+            if let Ok(value) = retry_after_secs.to_string().parse() {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            }
+            return response;
         }
         Err(RefreshError::Store(error)) => {
             tracing::error!(%error, "session store failed");
-            return error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Temporarily unavailable",
-                "Your session could not be read. Please try again shortly.",
-            );
+            return store_outage_page();
         }
     };
     match auth {
@@ -74,6 +82,23 @@ pub async fn guard_protected_pages(
     }
 }
 
+/// Paths Leptos renders as pages (not the API, the bundle, health checks or other files).
+fn is_page(path: &str) -> bool {
+    let is_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    let is_other = path.starts_with("/api/") || path.starts_with("/pkg/") || path == "/healthz" || path == "/readyz";
+    !is_file && !is_other
+}
+
+/// A 503 page for a session store that does not answer. It must be decided before Leptos
+/// streams the page: a status set once the first chunk has gone out is lost.
+fn store_outage_page() -> Response {
+    error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Temporarily unavailable",
+        "Your session could not be read. Please try again shortly.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +110,15 @@ mod tests {
         assert_eq!(protection_for("/admin"), Some(Protection::AdminGroup));
         assert_eq!(protection_for("/"), None);
         assert_eq!(protection_for("/dashboardx"), None);
+    }
+
+    #[test]
+    fn pages_are_told_apart_from_other_paths() {
+        assert!(is_page("/"));
+        assert!(is_page("/auth/session-expired"));
+        assert!(!is_page("/api/v1/me"));
+        assert!(!is_page("/pkg/leptos-cognito.js"));
+        assert!(!is_page("/favicon.ico"));
+        assert!(!is_page("/healthz"));
     }
 }

@@ -8,6 +8,12 @@ use crate::identity::SignedInUser;
 use crate::server::auth::{claims::VerifiedIdToken, token_string::TokenString};
 
 const AUTH_KEY: &str = "auth";
+/// When a request of the session was last recorded (Unix seconds), kept apart from the tokens.
+const SEEN_KEY: &str = "seen";
+/// Sessions are saved when something changed, and otherwise at most this often: each save
+/// moves the idle timeout forward, so it is exact to within this many seconds, and a signed-in
+/// page costs no store write.
+pub const TOUCH_INTERVAL_SECS: i64 = 60;
 
 /// Stored server-side only. Never serialized into a response.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -29,6 +35,9 @@ pub struct AuthSession {
     pub tokens: SessionTokens,
     /// When this session began, for `SESSION_MAX_AGE_SECS`.
     pub signed_in_at: i64,
+    /// What the person signed in with ("Firefox on Linux"), for their list of sessions.
+    #[serde(default)]
+    pub device: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -66,6 +75,7 @@ impl AuthSession {
             id_claims: id_token.all_claims,
             tokens,
             signed_in_at: now,
+            device: String::new(),
         }
     }
 
@@ -74,6 +84,7 @@ impl AuthSession {
     pub fn refreshed(&self, id_token: VerifiedIdToken, scopes: Vec<String>, tokens: SessionTokens) -> Self {
         let mut next = AuthSession::new(id_token, scopes, tokens, self.signed_in_at);
         next.session_key = self.session_key.clone();
+        next.device = self.device.clone();
         next.auth_time = self.auth_time.or(next.auth_time);
         next
     }
@@ -132,11 +143,33 @@ pub async fn load(session: &Session, now: i64, max_age_secs: i64) -> Result<Opti
     }
 }
 
+/// The signed-in state kept in a stored session record (for ending a session other than the
+/// request's own, e.g. "sign out everywhere").
+pub fn from_record(record: &tower_sessions::session::Record) -> Option<AuthSession> {
+    record.data.get(AUTH_KEY).and_then(|value| serde_json::from_value(value.clone()).ok())
+}
+
 /// Stores a fresh sign-in under a new session id, so an id planted before sign-in is
-/// worthless afterwards (session fixation).
-pub async fn start(session: &Session, auth: &AuthSession) -> Result<(), SessionStoreError> {
-    session.cycle_id().await.map_err(|e| SessionStoreError(e.to_string()))?;
-    session.insert(AUTH_KEY, auth).await.map_err(|e| SessionStoreError(e.to_string()))
+/// worthless afterwards (session fixation). Saved at once, so the new id is known (it is
+/// returned) before the response goes out.
+pub async fn start(session: &Session, auth: &AuthSession, now: i64) -> Result<String, SessionStoreError> {
+    let store_error = |e: tower_sessions::session::Error| SessionStoreError(e.to_string());
+    session.cycle_id().await.map_err(store_error)?;
+    session.insert(AUTH_KEY, auth).await.map_err(store_error)?;
+    session.insert(SEEN_KEY, now).await.map_err(store_error)?;
+    session.save().await.map_err(store_error)?;
+    session.id().map(|id| id.to_string()).ok_or_else(|| SessionStoreError::new("the new session has no id"))
+}
+
+/// Records that the session was used, at most once per [`TOUCH_INTERVAL_SECS`]; returns
+/// whether it did (the session is then saved when the request ends).
+pub async fn touch(session: &Session, now: i64) -> Result<bool, SessionStoreError> {
+    let seen: Option<i64> = session.get(SEEN_KEY).await.map_err(|e| SessionStoreError(e.to_string()))?;
+    if seen.is_some_and(|seen| now - seen < TOUCH_INTERVAL_SECS && seen <= now) {
+        return Ok(false);
+    }
+    session.insert(SEEN_KEY, now).await.map_err(|e| SessionStoreError(e.to_string()))?;
+    Ok(true)
 }
 
 pub async fn update(session: &Session, auth: &AuthSession) -> Result<(), SessionStoreError> {

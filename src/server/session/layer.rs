@@ -16,6 +16,8 @@ pub fn session_layer(store: AppSessionStore, config: &AppConfig) -> SessionManag
         .with_path("/")
         .with_secure(config.uses_https())
         .with_expiry(Expiry::OnInactivity(idle))
-        // Saving on every request is what makes the idle timeout slide with activity.
-        .with_always_save(true)
+        // Saved when changed; `auth_session::touch` changes it at most once a minute, which is
+        // what moves the idle timeout forward (a save on every request would cost a store
+        // write per page).
+        .with_always_save(false)
 }

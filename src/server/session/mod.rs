@@ -3,6 +3,9 @@
 
 pub mod auth_session;
 pub mod cookies;
+pub mod directory;
 pub mod layer;
+pub mod login_transactions;
+pub mod memory_store;
 pub mod refresh_lock;
 pub mod store;

@@ -26,8 +26,10 @@ use crate::server::auth::random::random_urlsafe;
 /// can take (the provider client's 10 s timeout, plus a JWKS fetch with the same limit), since
 /// a lock expiring under a slow holder lets a second instance refresh with the same token.
 const REDIS_LOCK_TTL: Duration = Duration::from_secs(60);
-/// How long a request waits for another instance's refresh before giving up.
-const REDIS_WAIT_LIMIT: Duration = Duration::from_secs(65);
+/// How long a request waits for another instance's refresh before giving up, when it has no
+/// usable tokens without that refresh. Requests whose access token still works wait far less
+/// (see `auth::refresh`): a crashed holder must not stall them for the lock's whole expiry.
+pub const LONGEST_WAIT: Duration = Duration::from_secs(65);
 /// How often a waiting request looks at a lock held by another instance.
 const REDIS_POLL_INTERVAL: Duration = Duration::from_millis(20);
 /// Deletes the lock only if this holder still owns it, so a holder whose lock expired cannot
@@ -43,7 +45,7 @@ pub enum RefreshLocks {
 
 /// The right to refresh one session, held until dropped or [`RefreshTurn::publish`]ed.
 pub enum RefreshTurn {
-    InProcess(OwnedMutexGuard<Option<AuthSession>>),
+    InProcess(OwnedMutexGuard<Option<Published>>),
     Redis(Box<RedisTurn>),
 }
 
@@ -52,8 +54,8 @@ impl RefreshLocks {
         RefreshLocks::InProcess(InProcessLocks::default())
     }
 
-    pub fn redis(pool: Pool) -> Self {
-        RefreshLocks::Redis(RedisLocks { pool })
+    pub fn redis(pool: Pool, prefix: &str) -> Self {
+        RefreshLocks::Redis(RedisLocks { pool, prefix: format!("{prefix}refresh:") })
     }
 
     /// The newest refreshed state of the session, if another request has published one.
@@ -65,18 +67,36 @@ impl RefreshLocks {
         }
     }
 
-    /// Waits until no other request, of this instance or another, is refreshing the session.
+    /// Waits until no other request, of this instance or another, is refreshing the session
+    /// (at most [`LONGEST_WAIT`]).
     pub async fn take_turn(&self, session_key: &str) -> Result<RefreshTurn, SessionStoreError> {
+        self.take_turn_within(session_key, LONGEST_WAIT)
+            .await?
+            .ok_or_else(|| SessionStoreError::new("another request holds the refresh lock too long"))
+    }
+
+    /// Like [`RefreshLocks::take_turn`], but gives up after `limit`: `Ok(None)`.
+    pub async fn take_turn_within(
+        &self,
+        session_key: &str,
+        limit: Duration,
+    ) -> Result<Option<RefreshTurn>, SessionStoreError> {
         match self {
-            RefreshLocks::InProcess(locks) => Ok(RefreshTurn::InProcess(locks.slot(session_key).lock_owned().await)),
-            RefreshLocks::Redis(locks) => Ok(RefreshTurn::Redis(Box::new(locks.take_turn(session_key).await?))),
+            RefreshLocks::InProcess(locks) => {
+                let slot = locks.slot(session_key);
+                Ok(tokio::time::timeout(limit, slot.lock_owned()).await.ok().map(RefreshTurn::InProcess))
+            }
+            RefreshLocks::Redis(locks) => {
+                Ok(locks.take_turn(session_key, limit).await?.map(|turn| RefreshTurn::Redis(Box::new(turn))))
+            }
         }
     }
 
-    /// Bounds the memory of in-process locks; Redis expires its keys itself.
-    pub fn prune(&self, now: i64, max_age_secs: i64) {
+    /// Bounds the memory of in-process locks: drops published states past their time and
+    /// idle slots. Redis expires its keys itself.
+    pub fn prune(&self) {
         if let RefreshLocks::InProcess(locks) = self {
-            locks.prune(now, max_age_secs);
+            locks.prune();
         }
     }
 
@@ -93,7 +113,7 @@ impl RefreshTurn {
     /// The newest refreshed state published before this turn began.
     pub fn latest(&self) -> Option<&AuthSession> {
         match self {
-            RefreshTurn::InProcess(guard) => guard.as_ref(),
+            RefreshTurn::InProcess(guard) => guard.as_ref().map(|published| &published.auth),
             RefreshTurn::Redis(turn) => turn.latest.as_ref(),
         }
     }
@@ -103,7 +123,8 @@ impl RefreshTurn {
     pub async fn publish(self, refreshed: &AuthSession, keep_for: Duration) -> Result<(), SessionStoreError> {
         match self {
             RefreshTurn::InProcess(mut guard) => {
-                *guard = Some(refreshed.clone());
+                let keep_until = std::time::Instant::now() + keep_for;
+                *guard = Some(Published { auth: refreshed.clone(), keep_until });
                 Ok(())
             }
             RefreshTurn::Redis(turn) => turn.publish(refreshed, keep_for).await,
@@ -111,14 +132,22 @@ impl RefreshTurn {
     }
 }
 
+/// A refreshed state and how long it matters.
+pub struct Published {
+    auth: AuthSession,
+    keep_until: std::time::Instant,
+}
+
+type Slot = Arc<tokio::sync::Mutex<Option<Published>>>;
+
 /// One mutex per session, holding that session's newest refreshed state.
 #[derive(Default)]
 pub struct InProcessLocks {
-    sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<AuthSession>>>>>,
+    sessions: Mutex<HashMap<String, Slot>>,
 }
 
 impl InProcessLocks {
-    fn slot(&self, key: &str) -> Arc<tokio::sync::Mutex<Option<AuthSession>>> {
+    fn slot(&self, key: &str) -> Slot {
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         sessions.entry(key.to_string()).or_default().clone()
     }
@@ -126,33 +155,37 @@ impl InProcessLocks {
     fn latest(&self, key: &str) -> Option<AuthSession> {
         let sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         // A slot locked right now is being refreshed; the caller will wait for it if it must.
-        sessions.get(key).and_then(|slot| slot.try_lock().ok().and_then(|latest| latest.clone()))
+        let now = std::time::Instant::now();
+        sessions.get(key).and_then(|slot| {
+            let published = slot.try_lock().ok()?;
+            published.as_ref().filter(|p| p.keep_until > now).map(|p| p.auth.clone())
+        })
     }
 
     fn forget(&self, key: &str) {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }
 
-    /// Drops the states of sessions past their maximum age.
-    fn prune(&self, now: i64, max_age_secs: i64) {
+    /// Drops published states past their time, and slots nobody holds or waits for.
+    fn prune(&self) {
+        let now = std::time::Instant::now();
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        sessions.retain(|_, slot| match slot.try_lock() {
-            Ok(latest) => latest.as_ref().is_some_and(|auth| now - auth.signed_in_at <= max_age_secs),
-            Err(_) => true,
+        sessions.retain(|_, slot| {
+            // Held, or waited for by another request: keep.
+            if Arc::strong_count(slot) > 1 {
+                return true;
+            }
+            match slot.try_lock() {
+                Ok(published) => published.as_ref().is_some_and(|p| p.keep_until > now),
+                Err(_) => true,
+            }
         });
     }
 }
 
 pub struct RedisLocks {
     pool: Pool,
-}
-
-fn lock_key(session_key: &str) -> String {
-    format!("leptos-cognito:refresh:{session_key}:lock")
-}
-
-fn latest_key(session_key: &str) -> String {
-    format!("leptos-cognito:refresh:{session_key}:latest")
+    prefix: String,
 }
 
 fn redis_error(error: impl std::fmt::Display) -> SessionStoreError {
@@ -160,8 +193,16 @@ fn redis_error(error: impl std::fmt::Display) -> SessionStoreError {
 }
 
 impl RedisLocks {
+    fn lock_key(&self, session_key: &str) -> String {
+        format!("{}{session_key}:lock", self.prefix)
+    }
+
+    fn latest_key(&self, session_key: &str) -> String {
+        format!("{}{session_key}:latest", self.prefix)
+    }
+
     async fn latest(&self, session_key: &str) -> Result<Option<AuthSession>, SessionStoreError> {
-        let stored: Option<String> = self.pool.get(latest_key(session_key)).await.map_err(redis_error)?;
+        let stored: Option<String> = self.pool.get(self.latest_key(session_key)).await.map_err(redis_error)?;
         Ok(stored.and_then(|json| match serde_json::from_str(&json) {
             Ok(auth) => Some(auth),
             Err(error) => {
@@ -172,19 +213,19 @@ impl RedisLocks {
         }))
     }
 
-    async fn take_turn(&self, session_key: &str) -> Result<RedisTurn, SessionStoreError> {
+    async fn take_turn(&self, session_key: &str, limit: Duration) -> Result<Option<RedisTurn>, SessionStoreError> {
         // The turn exists before the lock is asked for: a request cancelled while `SET` is in
         // flight still releases what Redis may have granted it (the release only ever deletes
         // this owner's lock, so releasing one never taken is harmless).
         let mut turn = RedisTurn {
             pool: self.pool.clone(),
-            lock_key: lock_key(session_key),
-            latest_key: latest_key(session_key),
+            lock_key: self.lock_key(session_key),
+            latest_key: self.latest_key(session_key),
             owner: Some(random_urlsafe(16)),
             latest: None,
         };
         let owner = turn.owner.clone().unwrap_or_default();
-        let give_up = tokio::time::Instant::now() + REDIS_WAIT_LIMIT;
+        let give_up = tokio::time::Instant::now() + limit;
         loop {
             let taken: Option<String> = self
                 .pool
@@ -199,17 +240,17 @@ impl RedisLocks {
                 .map_err(redis_error)?;
             if taken.is_some() {
                 turn.latest = self.latest(session_key).await?;
-                return Ok(turn);
+                return Ok(Some(turn));
             }
             if tokio::time::Instant::now() >= give_up {
-                return Err(redis_error("another instance holds the lock too long"));
+                return Ok(None);
             }
             tokio::time::sleep(REDIS_POLL_INTERVAL).await;
         }
     }
 
     async fn forget(&self, session_key: &str) {
-        let deleted: Result<i64, _> = self.pool.del(latest_key(session_key)).await;
+        let deleted: Result<i64, _> = self.pool.del(self.latest_key(session_key)).await;
         if let Err(error) = deleted {
             // The key expires on its own; nothing is lost by leaving it.
             tracing::warn!(%error, "could not delete a refreshed session from redis");

@@ -1,74 +1,64 @@
-//! The session store chosen by `SESSION_STORE`, behind one type.
+//! The session store chosen by `SESSION_STORE`, behind one type, and the other shared state
+//! that lives beside it in the same backend: refresh locks, sign-ins in flight, and each
+//! person's list of sessions.
+//!
+//! | store | sessions | refresh lock, sign-ins in flight | people's session lists |
+//! |---|---|---|---|
+//! | `memory` | this process | this process | this process |
+//! | `sqlite://` | the file | this process (one instance) | the file |
+//! | `redis://` | Redis | Redis (any number of instances) | Redis |
+//!
+//! Every store keeps one rule tower-sessions leaves to the store: a `save` updates a session
+//! that exists and never creates one (nor fails when it is gone), so a request still in flight when its session is signed
+//! out cannot bring it back when it ends (sessions are created only by `create`, at sign-in).
+
+use std::path::Path;
 
 use async_trait::async_trait;
-use fred::prelude::{ClientLike, Config, ConnectionConfig, PerformanceConfig, Pool, ReconnectPolicy};
+use fred::{
+    prelude::{ClientLike, Config, ConnectionConfig, KeysInterface, PerformanceConfig, Pool, ReconnectPolicy},
+    types::{Expiration, SetOptions},
+};
 use tower_sessions::{
-    ExpiredDeletion, MemoryStore, SessionStore,
+    ExpiredDeletion, SessionStore,
     session::{Id, Record},
     session_store,
 };
 use tower_sessions_redis_store::RedisStore;
-use tower_sessions_sqlx_store::{SqliteStore, sqlx::sqlite::SqliteConnectOptions, sqlx::sqlite::SqlitePoolOptions};
+use tower_sessions_sqlx_store::{
+    SqliteStore,
+    sqlx::{self, SqlitePool, sqlite::SqliteConnectOptions, sqlite::SqlitePoolOptions},
+};
 
-use super::refresh_lock::RefreshLocks;
+use super::{
+    auth_session::SessionStoreError, directory::SessionDirectory, login_transactions::LoginTransactions,
+    memory_store::SessionMemoryStore, refresh_lock::RefreshLocks,
+};
 use crate::server::config::SessionStoreSetting;
 
 /// How long a Redis command (and a new connection) may take before the request gives up.
 const REDIS_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+/// Every key the app writes to Redis, besides the session records themselves (named by
+/// tower-sessions-redis-store), starts with this.
+pub const REDIS_KEY_PREFIX: &str = "leptos-cognito:";
+/// tower-sessions-sqlx-store's table.
+const SQLITE_TABLE: &str = "tower_sessions";
 
 /// tower-sessions' layer is generic over one store type; this enum lets configuration pick
 /// the store at run time.
 #[derive(Debug, Clone)]
 pub enum AppSessionStore {
-    Memory(MemoryStore),
-    Sqlite(SqliteStore),
+    Memory(SessionMemoryStore),
+    Sqlite { store: SqliteStore, pool: SqlitePool },
     Redis { store: RedisStore<Pool>, pool: Pool },
 }
 
 impl AppSessionStore {
     pub async fn open(setting: &SessionStoreSetting) -> anyhow::Result<Self> {
         match setting {
-            SessionStoreSetting::Memory => Ok(AppSessionStore::Memory(MemoryStore::default())),
-            SessionStoreSetting::Sqlite(path) => {
-                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| anyhow::anyhow!("SESSION_STORE: cannot create {}: {e}", parent.display()))?;
-                }
-                let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(4)
-                    .connect_with(options)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("SESSION_STORE: cannot open {}: {e}", path.display()))?;
-                let store = SqliteStore::new(pool);
-                store
-                    .migrate()
-                    .await
-                    .map_err(|e| anyhow::anyhow!("SESSION_STORE: cannot prepare {}: {e}", path.display()))?;
-                Ok(AppSessionStore::Sqlite(store))
-            }
-            SessionStoreSetting::Redis { host, port } => {
-                let unreachable = |e: &dyn std::fmt::Display| {
-                    anyhow::anyhow!("SESSION_STORE: cannot use redis at {host}:{port}: {e}")
-                };
-                let config = Config::from_url(&format!("redis://{host}:{port}")).map_err(|e| unreachable(&e))?;
-                // Without a command timeout a Redis that stops answering would hold every request
-                // forever; without a reconnect policy a Redis restart would break sessions until
-                // the app restarts. With both, an outage costs 503s for its duration, no more.
-                let performance =
-                    PerformanceConfig { default_command_timeout: REDIS_COMMAND_TIMEOUT, ..Default::default() };
-                let connection = ConnectionConfig { connection_timeout: REDIS_COMMAND_TIMEOUT, ..Default::default() };
-                let reconnect = ReconnectPolicy::new_exponential(0, 100, 2_000, 2);
-                let pool = Pool::new(config, Some(performance), Some(connection), Some(reconnect), 4)
-                    .map_err(|e| unreachable(&e))?;
-                // Fail at start-up, with a clear line, rather than on the first sign-in.
-                tokio::time::timeout(std::time::Duration::from_secs(5), pool.init())
-                    .await
-                    .map_err(|_| unreachable(&"no answer within 5 s"))?
-                    .map_err(|e| unreachable(&e))?;
-                // Redis expires the keys itself, from each session's expiry.
-                Ok(AppSessionStore::Redis { store: RedisStore::new(pool.clone()), pool })
-            }
+            SessionStoreSetting::Memory => Ok(AppSessionStore::Memory(SessionMemoryStore::default())),
+            SessionStoreSetting::Sqlite(path) => open_sqlite(path).await,
+            SessionStoreSetting::Redis { host, port } => open_redis(host, *port).await,
         }
     }
 
@@ -76,20 +66,149 @@ impl AppSessionStore {
     /// sessions there. SQLite is for a single instance (see docs/design.md).
     pub fn refresh_locks(&self) -> RefreshLocks {
         match self {
-            AppSessionStore::Redis { pool, .. } => RefreshLocks::redis(pool.clone()),
-            AppSessionStore::Memory(_) | AppSessionStore::Sqlite(_) => RefreshLocks::in_process(),
+            AppSessionStore::Redis { pool, .. } => RefreshLocks::redis(pool.clone(), REDIS_KEY_PREFIX),
+            AppSessionStore::Memory(_) | AppSessionStore::Sqlite { .. } => RefreshLocks::in_process(),
         }
     }
 
-    /// Deletes expired sessions in the background (the memory store expires on load).
-    pub fn spawn_expired_deletion(&self) {
-        if let AppSessionStore::Sqlite(store) = self {
-            let store = store.clone();
-            tokio::spawn(async move {
-                let _ = store.continuously_delete_expired(tokio::time::Duration::from_secs(300)).await;
-            });
+    /// Where sign-ins wait for their callback: in Redis when instances share sessions there, so
+    /// a sign-in may start on one instance and finish on another.
+    pub fn login_transactions(&self) -> LoginTransactions {
+        match self {
+            AppSessionStore::Redis { pool, .. } => LoginTransactions::redis(pool.clone(), REDIS_KEY_PREFIX),
+            AppSessionStore::Memory(_) | AppSessionStore::Sqlite { .. } => LoginTransactions::in_process(),
         }
     }
+
+    /// Each person's sessions, kept where the sessions are.
+    pub async fn directory(&self) -> anyhow::Result<SessionDirectory> {
+        Ok(match self {
+            AppSessionStore::Memory(_) => SessionDirectory::in_process(),
+            AppSessionStore::Sqlite { pool, .. } => SessionDirectory::sqlite(pool.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!("SESSION_STORE: cannot prepare the session list table: {e}"))?,
+            AppSessionStore::Redis { pool, .. } => SessionDirectory::redis(pool.clone(), REDIS_KEY_PREFIX),
+        })
+    }
+
+    /// Whether the store answers, for `/readyz`.
+    pub async fn ping(&self) -> Result<(), SessionStoreError> {
+        match self {
+            AppSessionStore::Memory(_) => Ok(()),
+            AppSessionStore::Sqlite { pool, .. } => sqlx::query("select 1")
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(|e| SessionStoreError::new(format!("sqlite: {e}"))),
+            AppSessionStore::Redis { pool, .. } => {
+                pool.ping::<String>(None).await.map(|_| ()).map_err(|e| SessionStoreError::new(format!("redis: {e}")))
+            }
+        }
+    }
+
+    /// Deletes expired sessions in the background (Redis expires its keys itself).
+    pub fn spawn_expired_deletion(&self) {
+        match self {
+            AppSessionStore::Sqlite { store, .. } => {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let _ = store.continuously_delete_expired(tokio::time::Duration::from_secs(300)).await;
+                });
+            }
+            AppSessionStore::Memory(store) => {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+                    loop {
+                        every_minute.tick().await;
+                        store.sweep_expired();
+                    }
+                });
+            }
+            AppSessionStore::Redis { .. } => {}
+        }
+    }
+}
+
+async fn open_sqlite(path: &Path) -> anyhow::Result<AppSessionStore> {
+    let cannot =
+        |what: &str, e: &dyn std::fmt::Display| anyhow::anyhow!("SESSION_STORE: cannot {what} {}: {e}", path.display());
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| cannot("create the folder of", &e))?;
+    }
+    make_private(path).map_err(|e| cannot("make private", &e))?;
+    let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
+    let pool =
+        SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(|e| cannot("open", &e))?;
+    let store = SqliteStore::new(pool.clone());
+    store.migrate().await.map_err(|e| cannot("prepare", &e))?;
+    Ok(AppSessionStore::Sqlite { store, pool })
+}
+
+/// The session file holds refresh tokens: readable by the app's user only. SQLite gives its
+/// `-wal` and `-shm` files the database file's permissions.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+async fn open_redis(host: &str, port: u16) -> anyhow::Result<AppSessionStore> {
+    let unreachable =
+        |e: &dyn std::fmt::Display| anyhow::anyhow!("SESSION_STORE: cannot use redis at {host}:{port}: {e}");
+    let config = Config::from_url(&format!("redis://{host}:{port}")).map_err(|e| unreachable(&e))?;
+    // Without a command timeout a Redis that stops answering would hold every request
+    // forever; without a reconnect policy a Redis restart would break sessions until the app
+    // restarts. With both, an outage costs 503s for its duration, no more.
+    let performance = PerformanceConfig { default_command_timeout: REDIS_COMMAND_TIMEOUT, ..Default::default() };
+    let connection = ConnectionConfig { connection_timeout: REDIS_COMMAND_TIMEOUT, ..Default::default() };
+    let reconnect = ReconnectPolicy::new_exponential(0, 100, 2_000, 2);
+    let pool =
+        Pool::new(config, Some(performance), Some(connection), Some(reconnect), 4).map_err(|e| unreachable(&e))?;
+    // Fail at start-up, with a clear line, rather than on the first sign-in.
+    tokio::time::timeout(std::time::Duration::from_secs(5), pool.init())
+        .await
+        .map_err(|_| unreachable(&"no answer within 5 s"))?
+        .map_err(|e| unreachable(&e))?;
+    // Redis expires the keys itself, from each session's expiry.
+    Ok(AppSessionStore::Redis { store: RedisStore::new(pool.clone()), pool })
+}
+
+/// SQLite's `save` as an update only (the crate's is an upsert): see the module notes.
+async fn sqlite_update(pool: &SqlitePool, record: &Record) -> session_store::Result<()> {
+    let data = rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    sqlx::query(&format!("update {SQLITE_TABLE} set data = ?, expiry_date = ? where id = ?"))
+        .bind(data)
+        .bind(record.expiry_date)
+        .bind(record.id.to_string())
+        .execute(pool)
+        .await
+        .map_err(|e| session_store::Error::Backend(e.to_string()))?;
+    Ok(())
+}
+
+/// Redis's `save` as `SET … XX`, like the crate's, but a session deleted meanwhile is not an
+/// error (the crate fails to read Redis's nil answer, which would turn a request that ends just
+/// after its sign-out into a 500).
+async fn redis_update(pool: &Pool, record: &Record) -> session_store::Result<()> {
+    let data = rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    let expire = Expiration::EXAT(record.expiry_date.unix_timestamp());
+    pool.set::<fred::types::Value, _, _>(
+        record.id.to_string(),
+        data.as_slice(),
+        Some(expire),
+        Some(SetOptions::XX),
+        false,
+    )
+    .await
+    .map_err(|e| session_store::Error::Backend(e.to_string()))?;
+    Ok(())
 }
 
 #[async_trait]
@@ -97,7 +216,7 @@ impl SessionStore for AppSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
             AppSessionStore::Memory(store) => store.create(record).await,
-            AppSessionStore::Sqlite(store) => store.create(record).await,
+            AppSessionStore::Sqlite { store, .. } => store.create(record).await,
             AppSessionStore::Redis { store, .. } => store.create(record).await,
         }
     }
@@ -105,15 +224,15 @@ impl SessionStore for AppSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match self {
             AppSessionStore::Memory(store) => store.save(record).await,
-            AppSessionStore::Sqlite(store) => store.save(record).await,
-            AppSessionStore::Redis { store, .. } => store.save(record).await,
+            AppSessionStore::Sqlite { pool, .. } => sqlite_update(pool, record).await,
+            AppSessionStore::Redis { pool, .. } => redis_update(pool, record).await,
         }
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         match self {
             AppSessionStore::Memory(store) => store.load(id).await,
-            AppSessionStore::Sqlite(store) => store.load(id).await,
+            AppSessionStore::Sqlite { store, .. } => store.load(id).await,
             AppSessionStore::Redis { store, .. } => store.load(id).await,
         }
     }
@@ -121,7 +240,7 @@ impl SessionStore for AppSessionStore {
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match self {
             AppSessionStore::Memory(store) => store.delete(id).await,
-            AppSessionStore::Sqlite(store) => store.delete(id).await,
+            AppSessionStore::Sqlite { store, .. } => store.delete(id).await,
             AppSessionStore::Redis { store, .. } => store.delete(id).await,
         }
     }

@@ -1,0 +1,107 @@
+//! "Your sessions": every browser the signed-in person is signed in with, on any instance, each
+//! with its own sign-out, and a button that signs out everywhere.
+//!
+//! Both actions are plain POST forms (to `/auth/sessions/end` and `/auth/logout`), so they
+//! work before hydration and without JavaScript.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::components::time_display::format_unix;
+
+/// One session as its owner may see it: no token, no session id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    /// Names the session in the sign-out form.
+    pub key: String,
+    /// "Firefox on Linux".
+    pub device: String,
+    pub signed_in_at: i64,
+    pub last_active: i64,
+    /// The session of the browser looking at the list.
+    pub current: bool,
+}
+
+#[server]
+pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, ServerFnError> {
+    use crate::server::leptos_bridge::{app_state, set_status, signed_in};
+    let state = app_state()?;
+    let Some(auth) = signed_in(&state).await? else {
+        return Ok(Vec::new());
+    };
+    let entries = state.directory.list(&auth.sub, state.session_lifetimes(), state.clock.now()).await.map_err(|e| {
+        tracing::error!(error = %e, "could not list sessions");
+        set_status(503);
+        ServerFnError::new("the list of sessions is unavailable")
+    })?;
+    Ok(entries
+        .into_iter()
+        .map(|entry| SessionSummary {
+            current: entry.session_key == auth.session_key,
+            key: entry.session_key,
+            device: entry.device,
+            signed_in_at: entry.signed_in_at,
+            last_active: entry.last_active,
+        })
+        .collect())
+}
+
+#[component]
+pub fn YourSessions() -> impl IntoView {
+    let sessions = Resource::new(|| (), |_| list_my_sessions());
+    view! {
+        <section class="card" aria-labelledby="your-sessions">
+            <h2 id="your-sessions">"Your sessions"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    sessions
+                        .get()
+                        .map(|result| match result {
+                            Ok(list) => view! { <SessionList list /> }.into_any(),
+                            Err(_) => {
+                                view! {
+                                    <p class="notice error">"Your sessions cannot be listed right now."</p>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+            <form method="post" action="/auth/logout">
+                <input type="hidden" name="everywhere" value="true" />
+                <button type="submit" class="danger" data-testid="sign-out-everywhere">
+                    "Sign out everywhere"
+                </button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn SessionList(list: Vec<SessionSummary>) -> impl IntoView {
+    view! {
+        <ul class="session-list" data-testid="session-list">
+            {list
+                .into_iter()
+                .map(|session| {
+                    let this = session.current;
+                    view! {
+                        <li data-testid="session-item" data-current=this.to_string()>
+                            <span class="session-device">
+                                {session.device} {this.then(|| view! { <span class="badge ok">"this browser"</span> })}
+                            </span>
+                            <span class="muted">
+                                "Signed in " {format_unix(session.signed_in_at)} " · last active "
+                                {format_unix(session.last_active)}
+                            </span>
+                            <form class="inline-form" method="post" action="/auth/sessions/end">
+                                <input type="hidden" name="session" value=session.key />
+                                <button type="submit" data-testid="end-session">"Sign out"</button>
+                            </form>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}

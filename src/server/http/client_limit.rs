@@ -1,0 +1,110 @@
+//! Per-client limits on what a request without a session can make the server keep.
+//!
+//! `GET /auth/login` needs no session and stores a sign-in in flight for ten minutes; one
+//! script repeating it must not crowd out everyone else's sign-ins. So each client gets its own
+//! budget (a GCRA rate limit from `governor`), keyed by its address: the peer's, or, behind a
+//! reverse proxy listed in `TRUSTED_PROXIES`, the nearest untrusted address of
+//! `X-Forwarded-For` (the proxies append to it, so anything further left may be forged).
+
+use std::{net::IpAddr, net::SocketAddr, num::NonZeroU32, time::Duration};
+
+use axum::http::HeaderMap;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock as _, clock::DefaultClock};
+
+pub struct ClientLimiter {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl ClientLimiter {
+    /// `per_minute` sign-ins per client, all of them at once if it likes.
+    pub fn per_minute(per_minute: u32) -> Self {
+        let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+        ClientLimiter { limiter: RateLimiter::keyed(Quota::per_minute(per_minute)) }
+    }
+
+    /// `Ok(())`: go ahead. `Err(wait)`: this client is over its budget for `wait`.
+    pub fn check(&self, client: IpAddr) -> Result<(), Duration> {
+        self.limiter.check_key(&client).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// Drops the counters of clients that are back to a full budget, so memory follows the
+    /// number of recent clients.
+    pub fn forget_idle_clients(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+}
+
+/// The address that names the client of a request.
+pub fn client_address(peer: Option<SocketAddr>, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let peer = peer.map(|peer| peer.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    // Right to left: each trusted proxy appended the address it received the request from.
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    let mut client = peer;
+    for hop in forwarded.iter().rev() {
+        let Ok(address) = hop.parse::<IpAddr>() else { break };
+        client = address;
+        if !is_trusted(&address) {
+            break;
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn loopback() -> Vec<ipnet::IpNet> {
+        vec!["127.0.0.0/8".parse().unwrap()]
+    }
+
+    fn forwarded(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn the_client_is_the_peer_unless_the_peer_is_a_trusted_proxy() {
+        let outside: SocketAddr = "203.0.113.9:5000".parse().unwrap();
+        let proxy: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        assert_eq!(client_address(Some(outside), &forwarded("198.51.100.1"), &loopback()), outside.ip());
+        assert_eq!(
+            client_address(Some(proxy), &forwarded("198.51.100.1"), &loopback()),
+            "198.51.100.1".parse::<IpAddr>().unwrap()
+        );
+        // A forged entry further left is not believed: the proxy appended the real one.
+        assert_eq!(
+            client_address(Some(proxy), &forwarded("10.9.9.9, 198.51.100.1"), &loopback()),
+            "198.51.100.1".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(client_address(Some(proxy), &HeaderMap::new(), &loopback()), proxy.ip());
+        assert_eq!(client_address(Some(proxy), &forwarded("garbage"), &loopback()), proxy.ip());
+    }
+
+    #[test]
+    fn each_client_has_its_own_budget() {
+        let limiter = ClientLimiter::per_minute(3);
+        let greedy: IpAddr = "198.51.100.1".parse().unwrap();
+        let other: IpAddr = "198.51.100.2".parse().unwrap();
+        for _ in 0..3 {
+            assert!(limiter.check(greedy).is_ok());
+        }
+        let wait = limiter.check(greedy).expect_err("over budget");
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(20), "{wait:?}");
+        assert!(limiter.check(other).is_ok(), "another client is unaffected");
+    }
+}

@@ -1,0 +1,316 @@
+//! Each person's active sessions, so that the dashboard can list them ("Your sessions") and
+//! "sign out everywhere" can find and end every one of them, on every instance.
+//!
+//! Kept beside the sessions, in the same backend: in this process for `memory`, a table of the
+//! session database for `sqlite://`, a Redis hash per person for `redis://`. An entry names the
+//! session's store id (to delete it) and its refresh-lock key (to revoke its newest refresh
+//! token); it never holds a token.
+//!
+//! Sessions that end by idling out leave their entry behind; entries older than the idle
+//! timeout or the maximum age are not listed and are pruned when seen.
+
+use std::{collections::HashMap, sync::Arc, sync::Mutex, time::Duration};
+
+use fred::prelude::{HashesInterface, LuaInterface, Pool};
+use serde::{Deserialize, Serialize};
+use tower_sessions_sqlx_store::sqlx::{self, SqlitePool};
+
+use super::auth_session::SessionStoreError;
+
+/// One signed-in session of a person, as the directory knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionEntry {
+    /// The refresh-lock key of the session (`AuthSession::session_key`); also how the dashboard
+    /// names a session, since the store id is as good as the cookie.
+    pub session_key: String,
+    /// The session store's id of the session.
+    pub session_id: String,
+    /// "Firefox on Linux": what the person signed in with, from the User-Agent.
+    pub device: String,
+    pub signed_in_at: i64,
+    pub last_active: i64,
+}
+
+/// When entries stop counting as active.
+#[derive(Clone, Copy, Debug)]
+pub struct Lifetimes {
+    pub idle_secs: i64,
+    pub max_age_secs: i64,
+}
+
+impl Lifetimes {
+    fn is_live(&self, entry: &SessionEntry, now: i64) -> bool {
+        now - entry.last_active <= self.idle_secs && now - entry.signed_in_at <= self.max_age_secs
+    }
+}
+
+#[derive(Clone)]
+pub enum SessionDirectory {
+    InProcess(Arc<Mutex<HashMap<String, HashMap<String, SessionEntry>>>>),
+    Sqlite(SqlitePool),
+    Redis { pool: Pool, prefix: String },
+}
+
+/// Writes the entry only if it is still there: a request in flight while the session is
+/// signed out must not bring the entry back.
+const TOUCH_IF_PRESENT: &str = "if redis.call('hexists', KEYS[1], ARGV[1]) == 1 then return redis.call('hset', KEYS[1], ARGV[1], ARGV[2]) else return 0 end";
+const REGISTER: &str = "redis.call('hset', KEYS[1], ARGV[1], ARGV[2]); return redis.call('pexpire', KEYS[1], ARGV[3])";
+
+impl SessionDirectory {
+    pub fn in_process() -> Self {
+        SessionDirectory::InProcess(Arc::default())
+    }
+
+    pub async fn sqlite(pool: SqlitePool) -> Result<Self, SessionStoreError> {
+        sqlx::query(
+            "create table if not exists lc_user_sessions (
+                sub text not null,
+                session_key text not null,
+                entry text not null,
+                primary key (sub, session_key)
+            )",
+        )
+        .execute(&pool)
+        .await
+        .map_err(store_error)?;
+        Ok(SessionDirectory::Sqlite(pool))
+    }
+
+    pub fn redis(pool: Pool, prefix: &str) -> Self {
+        SessionDirectory::Redis { pool, prefix: format!("{prefix}user:") }
+    }
+
+    /// Records a new sign-in. `keep_for`: the session's maximum age.
+    pub async fn register(&self, sub: &str, entry: &SessionEntry, keep_for: Duration) -> Result<(), SessionStoreError> {
+        match self {
+            SessionDirectory::InProcess(people) => {
+                lock(people).entry(sub.to_string()).or_default().insert(entry.session_key.clone(), entry.clone());
+                Ok(())
+            }
+            SessionDirectory::Sqlite(pool) => {
+                sqlx::query("insert or replace into lc_user_sessions (sub, session_key, entry) values (?, ?, ?)")
+                    .bind(sub)
+                    .bind(&entry.session_key)
+                    .bind(to_json(entry)?)
+                    .execute(pool)
+                    .await
+                    .map_err(store_error)?;
+                Ok(())
+            }
+            SessionDirectory::Redis { pool, prefix } => {
+                let keep_for_ms = keep_for.as_millis().clamp(1, i64::MAX as u128) as i64;
+                let args = vec![entry.session_key.clone(), to_json(entry)?, keep_for_ms.to_string()];
+                pool.eval::<i64, _, _, _>(REGISTER, vec![person_key(prefix, sub)], args).await.map_err(store_error)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Moves an entry's "last active" forward, if the entry still exists.
+    pub async fn touch(&self, sub: &str, session_key: &str, now: i64) -> Result<(), SessionStoreError> {
+        let Some(mut entry) = self.get(sub, session_key).await? else { return Ok(()) };
+        entry.last_active = now;
+        match self {
+            SessionDirectory::InProcess(people) => {
+                if let Some(stored) = lock(people).get_mut(sub).and_then(|sessions| sessions.get_mut(session_key)) {
+                    stored.last_active = now;
+                }
+                Ok(())
+            }
+            SessionDirectory::Sqlite(pool) => {
+                sqlx::query("update lc_user_sessions set entry = ? where sub = ? and session_key = ?")
+                    .bind(to_json(&entry)?)
+                    .bind(sub)
+                    .bind(session_key)
+                    .execute(pool)
+                    .await
+                    .map_err(store_error)?;
+                Ok(())
+            }
+            SessionDirectory::Redis { pool, prefix } => {
+                let args = vec![session_key.to_string(), to_json(&entry)?];
+                pool.eval::<i64, _, _, _>(TOUCH_IF_PRESENT, vec![person_key(prefix, sub)], args)
+                    .await
+                    .map_err(store_error)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The person's sessions that are still live, oldest sign-in first; entries that have
+    /// outlived the idle timeout or the maximum age are pruned on the way.
+    pub async fn list(
+        &self,
+        sub: &str,
+        lifetimes: Lifetimes,
+        now: i64,
+    ) -> Result<Vec<SessionEntry>, SessionStoreError> {
+        let (mut live, dead): (Vec<_>, Vec<_>) =
+            self.all(sub).await?.into_iter().partition(|entry| lifetimes.is_live(entry, now));
+        for entry in dead {
+            self.remove(sub, &entry.session_key).await?;
+        }
+        live.sort_by(|a, b| (a.signed_in_at, &a.session_key).cmp(&(b.signed_in_at, &b.session_key)));
+        Ok(live)
+    }
+
+    /// Every entry of the person, live or not: what "sign out everywhere" ends.
+    pub async fn all(&self, sub: &str) -> Result<Vec<SessionEntry>, SessionStoreError> {
+        match self {
+            SessionDirectory::InProcess(people) => {
+                Ok(lock(people).get(sub).map(|sessions| sessions.values().cloned().collect()).unwrap_or_default())
+            }
+            SessionDirectory::Sqlite(pool) => {
+                let rows: Vec<(String,)> = sqlx::query_as("select entry from lc_user_sessions where sub = ?")
+                    .bind(sub)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(store_error)?;
+                Ok(rows.into_iter().filter_map(|(json,)| serde_json::from_str(&json).ok()).collect())
+            }
+            SessionDirectory::Redis { pool, prefix } => {
+                let stored: HashMap<String, String> =
+                    pool.hgetall(person_key(prefix, sub)).await.map_err(store_error)?;
+                Ok(stored.into_values().filter_map(|json| serde_json::from_str(&json).ok()).collect())
+            }
+        }
+    }
+
+    pub async fn get(&self, sub: &str, session_key: &str) -> Result<Option<SessionEntry>, SessionStoreError> {
+        match self {
+            SessionDirectory::InProcess(people) => {
+                Ok(lock(people).get(sub).and_then(|sessions| sessions.get(session_key)).cloned())
+            }
+            SessionDirectory::Sqlite(pool) => {
+                let row: Option<(String,)> =
+                    sqlx::query_as("select entry from lc_user_sessions where sub = ? and session_key = ?")
+                        .bind(sub)
+                        .bind(session_key)
+                        .fetch_optional(pool)
+                        .await
+                        .map_err(store_error)?;
+                Ok(row.and_then(|(json,)| serde_json::from_str(&json).ok()))
+            }
+            SessionDirectory::Redis { pool, prefix } => {
+                let stored: Option<String> =
+                    pool.hget(person_key(prefix, sub), session_key).await.map_err(store_error)?;
+                Ok(stored.and_then(|json| serde_json::from_str(&json).ok()))
+            }
+        }
+    }
+
+    pub async fn remove(&self, sub: &str, session_key: &str) -> Result<(), SessionStoreError> {
+        match self {
+            SessionDirectory::InProcess(people) => {
+                let mut people = lock(people);
+                if let Some(sessions) = people.get_mut(sub) {
+                    sessions.remove(session_key);
+                    if sessions.is_empty() {
+                        people.remove(sub);
+                    }
+                }
+                Ok(())
+            }
+            SessionDirectory::Sqlite(pool) => {
+                sqlx::query("delete from lc_user_sessions where sub = ? and session_key = ?")
+                    .bind(sub)
+                    .bind(session_key)
+                    .execute(pool)
+                    .await
+                    .map_err(store_error)?;
+                Ok(())
+            }
+            SessionDirectory::Redis { pool, prefix } => {
+                pool.hdel::<i64, _, _>(person_key(prefix, sub), session_key).await.map_err(store_error)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Drops the entries of sessions that idled out or passed their maximum age (the Redis
+    /// hash expires on its own, and is pruned whenever it is listed).
+    pub async fn sweep(&self, lifetimes: Lifetimes, now: i64) -> Result<(), SessionStoreError> {
+        match self {
+            SessionDirectory::InProcess(people) => {
+                let mut people = lock(people);
+                for sessions in people.values_mut() {
+                    sessions.retain(|_, entry| lifetimes.is_live(entry, now));
+                }
+                people.retain(|_, sessions| !sessions.is_empty());
+                Ok(())
+            }
+            SessionDirectory::Sqlite(pool) => {
+                let rows: Vec<(String, String, String)> =
+                    sqlx::query_as("select sub, session_key, entry from lc_user_sessions")
+                        .fetch_all(pool)
+                        .await
+                        .map_err(store_error)?;
+                for (sub, key, json) in rows {
+                    let live = serde_json::from_str::<SessionEntry>(&json).is_ok_and(|e| lifetimes.is_live(&e, now));
+                    if !live {
+                        self.remove(&sub, &key).await?;
+                    }
+                }
+                Ok(())
+            }
+            SessionDirectory::Redis { .. } => Ok(()),
+        }
+    }
+}
+
+fn person_key(prefix: &str, sub: &str) -> String {
+    format!("{prefix}{sub}:sessions")
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Each critical section is one map operation; a panic cannot leave it half done.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn to_json(entry: &SessionEntry) -> Result<String, SessionStoreError> {
+    serde_json::to_string(entry).map_err(store_error)
+}
+
+fn store_error(error: impl std::fmt::Display) -> SessionStoreError {
+    SessionStoreError::new(format!("session directory: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(key: &str, signed_in_at: i64, last_active: i64) -> SessionEntry {
+        SessionEntry {
+            session_key: key.into(),
+            session_id: format!("id-{key}"),
+            device: "Firefox on Linux".into(),
+            signed_in_at,
+            last_active,
+        }
+    }
+
+    #[tokio::test]
+    async fn lists_live_sessions_and_prunes_the_rest() {
+        let directory = SessionDirectory::in_process();
+        let lifetimes = Lifetimes { idle_secs: 100, max_age_secs: 1_000 };
+        let keep = Duration::from_secs(1_000);
+        directory.register("alice", &entry("a", 0, 950), keep).await.unwrap();
+        directory.register("alice", &entry("b", 10, 500), keep).await.unwrap();
+        directory.register("bob", &entry("c", 0, 990), keep).await.unwrap();
+        let listed = directory.list("alice", lifetimes, 1_000).await.unwrap();
+        assert_eq!(listed, vec![entry("a", 0, 950)], "b idled out");
+        assert!(directory.get("alice", "b").await.unwrap().is_none(), "and was pruned");
+        assert_eq!(directory.list("bob", lifetimes, 1_000).await.unwrap().len(), 1, "bob is untouched");
+    }
+
+    #[tokio::test]
+    async fn a_touch_never_brings_back_a_removed_entry() {
+        let directory = SessionDirectory::in_process();
+        directory.register("alice", &entry("a", 0, 0), Duration::from_secs(60)).await.unwrap();
+        directory.touch("alice", "a", 30).await.unwrap();
+        assert_eq!(directory.get("alice", "a").await.unwrap().unwrap().last_active, 30);
+        directory.remove("alice", "a").await.unwrap();
+        directory.touch("alice", "a", 40).await.unwrap();
+        assert!(directory.get("alice", "a").await.unwrap().is_none());
+    }
+}

@@ -1,0 +1,106 @@
+//! Where sign-ins in flight wait for their callback: in this process (`memory`, `sqlite://`:
+//! one instance) or in Redis (`redis://`), so that `/auth/login` on one instance and
+//! `/auth/callback` on another are one sign-in.
+//!
+//! A transaction can be taken once: Redis `GETDEL` and the cache's `remove` are atomic, so two
+//! callbacks racing with one `state` cannot both succeed.
+
+use std::time::Duration;
+
+use fred::{
+    prelude::{KeysInterface, Pool},
+    types::Expiration,
+};
+use moka::{policy::EvictionPolicy, sync::Cache};
+
+use super::auth_session::SessionStoreError;
+use crate::server::auth::login_transaction::{LoginTransaction, TRANSACTION_TTL_SECS};
+
+/// Upper bound on transactions kept in memory. Each client's rate is limited separately (see
+/// `http::client_limit`); past this bound the oldest attempts make room (LRU) rather than new
+/// sign-ins being refused.
+const MAX_IN_MEMORY: u64 = 100_000;
+
+pub enum LoginTransactions {
+    InProcess(Cache<String, LoginTransaction>),
+    Redis { pool: Pool, prefix: String },
+}
+
+impl LoginTransactions {
+    pub fn in_process() -> Self {
+        LoginTransactions::InProcess(
+            Cache::builder()
+                .max_capacity(MAX_IN_MEMORY)
+                .eviction_policy(EvictionPolicy::lru())
+                .time_to_live(Duration::from_secs(TRANSACTION_TTL_SECS as u64))
+                .build(),
+        )
+    }
+
+    pub fn redis(pool: Pool, prefix: &str) -> Self {
+        LoginTransactions::Redis { pool, prefix: format!("{prefix}login:") }
+    }
+
+    pub async fn put(&self, transaction: &LoginTransaction) -> Result<(), SessionStoreError> {
+        match self {
+            LoginTransactions::InProcess(cache) => {
+                cache.insert(transaction.state.clone(), transaction.clone());
+                Ok(())
+            }
+            LoginTransactions::Redis { pool, prefix } => {
+                let json = serde_json::to_string(transaction).map_err(redis_error)?;
+                pool.set::<(), _, _>(
+                    format!("{prefix}{}", transaction.state),
+                    json,
+                    Some(Expiration::EX(TRANSACTION_TTL_SECS)),
+                    None,
+                    false,
+                )
+                .await
+                .map_err(redis_error)
+            }
+        }
+    }
+
+    /// Removes and returns the transaction for `state`: a `state` is good for one callback.
+    /// Expired transactions are treated as missing.
+    pub async fn take(&self, state: &str, now: i64) -> Result<Option<LoginTransaction>, SessionStoreError> {
+        let transaction = match self {
+            LoginTransactions::InProcess(cache) => cache.remove(state),
+            LoginTransactions::Redis { pool, prefix } => {
+                let stored: Option<String> = pool.getdel(format!("{prefix}{state}")).await.map_err(redis_error)?;
+                stored.and_then(|json| serde_json::from_str(&json).ok())
+            }
+        };
+        Ok(transaction.filter(|t| !t.is_expired(now)))
+    }
+}
+
+fn redis_error(error: impl std::fmt::Display) -> SessionStoreError {
+    SessionStoreError::new(format!("login transactions: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_state_can_be_taken_once_and_tabs_do_not_interfere() {
+        let store = LoginTransactions::in_process();
+        let first = LoginTransaction::begin("browser", "/a".into(), 100);
+        let second = LoginTransaction::begin("browser", "/b".into(), 100);
+        store.put(&first).await.unwrap();
+        store.put(&second).await.unwrap();
+        assert_eq!(store.take(&second.state, 100).await.unwrap().unwrap().return_to, "/b");
+        assert_eq!(store.take(&first.state, 100).await.unwrap().unwrap().return_to, "/a");
+        assert!(store.take(&first.state, 100).await.unwrap().is_none(), "replay finds nothing");
+    }
+
+    #[tokio::test]
+    async fn an_expired_state_is_missing() {
+        let store = LoginTransactions::in_process();
+        let tx = LoginTransaction::begin("browser", "/".into(), 100);
+        store.put(&tx).await.unwrap();
+        assert!(store.take(&tx.state, 100 + TRANSACTION_TTL_SECS + 1).await.unwrap().is_none());
+    }
+}

@@ -1,0 +1,149 @@
+//! Only `invalid_grant` and tokens that fail verification end a session. A refresh answered
+//! with throttling, `invalid_client`, a 5xx or a truncated 200 keeps the session while its
+//! access token works, then answers 503 with `Retry-After`, and recovers by itself with the
+//! same cookie once the provider answers properly again. Also: a flood of Bearer tokens naming
+//! made-up keys cannot delay the key refetch a real rotation needs.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use common::{IdpSetup, TestStack, USER, browser, proxy::CannedAnswer, proxy::TokenProxy, spawn_stack_with};
+
+fn five_second_tokens() -> IdpSetup {
+    IdpSetup {
+        id_token_ttl: Duration::from_secs(5),
+        access_token_ttl: Duration::from_secs(5),
+        refresh_token_rotation: true,
+        ..IdpSetup::default()
+    }
+}
+
+async fn behind_proxy() -> (TestStack, TokenProxy) {
+    let proxy = TokenProxy::start().await;
+    let stack = spawn_stack_with(
+        &[("COGNITO_DOMAIN", proxy.url.as_str()), ("TOKEN_REFRESH_SKEW_SECS", "2")],
+        five_second_tokens(),
+    )
+    .await;
+    proxy.forward_to(&stack.idp.domain);
+    (stack, proxy)
+}
+
+async fn status_of(browser: &reqwest::Client, url: String) -> reqwest::Response {
+    browser.get(url).send().await.unwrap()
+}
+
+async fn keeps_the_session_through(answer: CannedAnswer) {
+    let what = format!("{} {}", answer.0, answer.2);
+    let (stack, proxy) = behind_proxy().await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    proxy.answer_token_requests(Some(answer));
+
+    // The refresh is due and fails; the access token is still valid and carries the request.
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!(status_of(&browser, stack.app.url("/api/v1/me")).await.status(), 200, "{what}");
+    assert!(proxy.canned_answers() >= 1, "{what}: a refresh was attempted");
+
+    // Expired, and the provider still cannot refresh: 503 with Retry-After, not a sign-out.
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    let api = status_of(&browser, stack.app.url("/api/v1/me")).await;
+    assert_eq!(api.status(), 503, "{what}");
+    assert!(api.headers().contains_key("retry-after"), "{what}: the API says when to retry");
+    assert_eq!(api.json::<serde_json::Value>().await.unwrap()["error"], "temporarily_unavailable");
+    let page = status_of(&browser, stack.app.url("/dashboard")).await;
+    assert_eq!(page.status(), 503, "{what}");
+    assert!(page.headers().contains_key("retry-after"), "{what}");
+    assert!(page.text().await.unwrap().contains("You are still signed in"), "{what}");
+
+    // Requests within the back-off do not each hit the provider.
+    let attempts = proxy.canned_answers();
+    for _ in 0..10 {
+        status_of(&browser, stack.app.url("/api/v1/me")).await;
+    }
+    assert!(proxy.canned_answers() - attempts <= 1, "{what}: the provider is left alone while backing off");
+
+    // The provider recovers: the same cookie works again, without signing in.
+    proxy.answer_token_requests(None);
+    let started = Instant::now();
+    let recovered = loop {
+        let status = status_of(&browser, stack.app.url("/api/v1/me")).await.status().as_u16();
+        if status != 503 || started.elapsed() > Duration::from_secs(40) {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(recovered, 200, "{what}: recovered by itself");
+    assert_eq!(status_of(&browser, stack.app.url("/dashboard")).await.status(), 200, "{what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_keeps_the_session() {
+    let body = r#"{"error":"TooManyRequestsException","error_description":"Rate exceeded"}"#;
+    keeps_the_session_through((429, "application/json", body.into())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_client_keeps_the_session() {
+    keeps_the_session_through((400, "application/json", r#"{"error":"invalid_client"}"#.into())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_error_keeps_the_session() {
+    keeps_the_session_through((500, "text/html", "<h1>Internal error</h1>".into())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncated_answer_keeps_the_session() {
+    keeps_the_session_through((200, "application/json", r#"{"access_token":"eyJraWQiOiJ"#.into())).await;
+}
+
+/// A token with a made-up `kid` (and no valid signature), as anyone can send.
+fn forged_token(n: usize) -> String {
+    let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"RS256","kid":"forged-{n}"}}"#));
+    let payload = URL_SAFE_NO_PAD.encode(r#"{"sub":"x"}"#);
+    format!("{header}.{payload}.c2lnbmF0dXJl")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forged_key_ids_do_not_delay_a_real_key_rotation() {
+    let stack = spawn_stack_with(&[("TOKEN_REFRESH_SKEW_SECS", "2")], five_second_tokens()).await;
+    let first = browser();
+    stack.sign_in(&first, USER, None).await;
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+
+    // A flood of forged Bearer tokens, each naming a new key, runs throughout.
+    let flood = {
+        let url = stack.app.url("/api/v1/me");
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut refused = 0;
+            for n in 0..400 {
+                let response = client.get(&url).bearer_auth(forged_token(n)).send().await.unwrap();
+                assert_eq!(response.status(), 401);
+                refused += 1;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            refused
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let fetches_before = stack.idp.idp.stats().jwks_requests;
+    stack.idp.idp.rotate_keys().unwrap();
+
+    // New tokens are signed with the new keys: a sign-in and a refresh right after the
+    // rotation both need them at once.
+    let second = browser();
+    let callback = stack.sign_in(&second, USER, None).await;
+    assert_eq!(callback.status(), 303, "sign-in with the new keys succeeds during the flood");
+    let me = first.get(stack.app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(me.status(), 200, "a refresh signed with the new keys keeps the session");
+    let me = second.get(stack.app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(me.status(), 200);
+
+    assert_eq!(flood.await.unwrap(), 400);
+    let fetches = stack.idp.idp.stats().jwks_requests - fetches_before;
+    assert!(fetches <= 4, "the forged key ids cost at most one fetch per 10 s, plus the rotation's: {fetches}");
+}

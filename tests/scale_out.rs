@@ -1,0 +1,123 @@
+//! Three instances on one Redis behind a round-robin proxy: every request of a browser lands on
+//! the next instance, and the app behaves as one (sign-in, pages, API, refresh with rotation,
+//! the session list, sign out everywhere).
+
+mod common;
+
+use std::time::Duration;
+
+use common::{ADMIN, IdpSetup, USER, browser, cluster::spawn_cluster, hosted_ui_sign_in, location};
+use futures::future::join_all;
+
+/// The session cookie's value (what a script would keep using).
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    common::set_cookies(response)
+        .into_iter()
+        .find_map(|c| c.strip_prefix("lc_session=").map(|rest| rest.split(';').next().unwrap_or("").to_string()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_behind_a_round_robin_proxy_behave_as_one() {
+    let setup = IdpSetup {
+        id_token_ttl: Duration::from_secs(5),
+        access_token_ttl: Duration::from_secs(5),
+        refresh_token_rotation: true,
+        ..IdpSetup::default()
+    };
+    let cluster = spawn_cluster(3, &[("TOKEN_REFRESH_SKEW_SECS", "2")], setup).await;
+    let browser = browser();
+
+    // `/auth/login` and `/auth/callback` are consecutive requests: different instances.
+    let callback = hosted_ui_sign_in(&browser, &cluster.base_url, USER, Some("/dashboard")).await;
+    let signed_in = browser.get(&callback).send().await.unwrap();
+    assert_eq!(signed_in.status(), 303, "the callback completes on another instance than the login");
+    assert_eq!(location(&signed_in), "/dashboard");
+
+    for path in ["/", "/dashboard", "/profile", "/api/v1/me", "/api/v1/ping", "/dashboard", "/api/v1/me"] {
+        let response = browser.get(cluster.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+    }
+
+    // Refresh: 20 concurrent requests spread over the three instances, one grant per expiry.
+    for round in 1..=3u64 {
+        tokio::time::sleep(Duration::from_millis(3_500)).await;
+        let before = cluster.idp.idp.stats().refresh_grants;
+        let requests = (0..20).map(|i| {
+            let browser = browser.clone();
+            let url = cluster.url(["/api/v1/me", "/dashboard", "/", "/api/v1/ping"][i % 4]);
+            async move { (browser.get(&url).send().await.unwrap().status().as_u16(), url) }
+        });
+        for (status, url) in join_all(requests).await {
+            assert_eq!(status, 200, "round {round}: {url}");
+        }
+        assert_eq!(cluster.idp.idp.stats().refresh_grants - before, 1, "round {round}: one refresh grant");
+    }
+
+    // A second browser of the same person, and someone else.
+    let second = common::browser();
+    let callback = hosted_ui_sign_in(&second, &cluster.base_url, USER, None).await;
+    assert_eq!(second.get(&callback).send().await.unwrap().status(), 303);
+    let other = common::browser();
+    let callback = hosted_ui_sign_in(&other, &cluster.base_url, ADMIN, None).await;
+    assert_eq!(other.get(&callback).send().await.unwrap().status(), 303);
+
+    // The dashboard, on whichever instance, lists both of the person's sessions.
+    for _ in 0..3 {
+        let html = browser.get(cluster.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+        assert_eq!(html.matches("data-testid=\"session-item\"").count(), 2, "{html}");
+        assert_eq!(html.matches("this browser").count(), 1);
+    }
+
+    // Sign out everywhere: both of the person's sessions end on every instance, each refresh
+    // token is revoked, and the other person stays signed in.
+    let revocations = cluster.idp.idp.stats().revocations;
+    let signed_out = browser
+        .post(cluster.url("/auth/logout"))
+        .header("origin", &cluster.base_url)
+        .form(&[("everywhere", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 303);
+    assert_eq!(cluster.idp.idp.stats().revocations - revocations, 2, "each session's refresh token is revoked");
+    for _ in 0..3 {
+        for (who, client) in [("first browser", &browser), ("second browser", &second)] {
+            let me = client.get(cluster.url("/api/v1/me")).send().await.unwrap();
+            assert_eq!(me.status(), 401, "{who} is signed out on every instance");
+        }
+        let me = other.get(cluster.url("/api/v1/me")).send().await.unwrap();
+        assert_eq!(me.status(), 200, "another person's session is untouched");
+    }
+    assert!(cluster.served().iter().all(|count| *count > 10), "every instance served: {:?}", cluster.served());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_session_cookie_kept_busy_across_instances_does_not_survive_sign_out() {
+    let cluster = spawn_cluster(3, &[], IdpSetup::default()).await;
+    let browser = browser();
+    let callback = hosted_ui_sign_in(&browser, &cluster.base_url, USER, None).await;
+    let signed_in = browser.get(&callback).send().await.unwrap();
+    let cookie = session_cookie(&signed_in).expect("a session cookie");
+    let script = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let busy = (0..30).map(|i| {
+        let script = script.clone();
+        let url = cluster.url(if i % 2 == 0 { "/dashboard" } else { "/api/v1/me" });
+        let cookie = format!("lc_session={cookie}");
+        async move { script.get(url).header("cookie", cookie).send().await.map(|r| r.status().as_u16()) }
+    });
+    let busy = tokio::spawn(join_all(busy));
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let signed_out =
+        browser.post(cluster.url("/auth/logout")).header("origin", &cluster.base_url).send().await.unwrap();
+    assert_eq!(signed_out.status(), 303);
+    busy.await.unwrap();
+    for _ in 0..3 {
+        let me = script
+            .get(cluster.url("/api/v1/me"))
+            .header("cookie", format!("lc_session={cookie}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), 401, "the old cookie is worthless on every instance");
+    }
+}

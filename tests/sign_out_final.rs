@@ -1,0 +1,73 @@
+//! Sign-out is final on every store, whatever is in flight: requests of the session that
+//! loaded it before `POST /auth/logout` and end after it cannot store it again, even when they
+//! have something to save (here: each one records the session's activity).
+
+mod common;
+
+use std::time::Duration;
+
+use common::{IdpSetup, USER, app_clock_now, browser, redis::start_redis, set_cookies, spawn_stack_with};
+use futures::future::join_all;
+
+async fn sign_out_with_thirty_requests_in_flight(store: &str) {
+    let clock = app_clock_now();
+    let stack = spawn_stack_with(
+        &[("SESSION_STORE", store)],
+        IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() },
+    )
+    .await;
+    for round in 1..=3 {
+        let browser = browser();
+        let signed_in = stack.sign_in(&browser, USER, None).await;
+        let cookie = set_cookies(&signed_in)
+            .into_iter()
+            .find_map(|c| c.strip_prefix("lc_session=").map(|v| v.split(';').next().unwrap_or("").to_string()))
+            .expect("a session cookie");
+        // A minute later, every request of the session has its activity to record (a save).
+        clock.advance(61);
+        let script = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let in_flight = (0..30).map(|i| {
+            let url = stack.app.url(if i % 2 == 0 { "/dashboard" } else { "/api/v1/me" });
+            let request = script.get(url).header("cookie", format!("lc_session={cookie}"));
+            async move { request.send().await.map(|r| r.status().as_u16()) }
+        });
+        let in_flight = tokio::spawn(join_all(in_flight));
+        tokio::time::sleep(Duration::from_millis(3)).await;
+        let signed_out =
+            browser.post(stack.app.url("/auth/logout")).header("origin", &stack.app.base_url).send().await.unwrap();
+        assert_eq!(signed_out.status(), 303, "{store} round {round}");
+        in_flight.await.unwrap();
+
+        let me = script
+            .get(stack.app.url("/api/v1/me"))
+            .header("cookie", format!("lc_session={cookie}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), 401, "{store} round {round}: the signed-out cookie stays worthless");
+        let page = script
+            .get(stack.app.url("/dashboard"))
+            .header("cookie", format!("lc_session={cookie}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(page.status().is_redirection(), "{store} round {round}: {}", page.status());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_sign_out_is_final() {
+    sign_out_with_thirty_requests_in_flight("memory").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_sign_out_is_final() {
+    let dir = tempfile::tempdir().unwrap();
+    sign_out_with_thirty_requests_in_flight(&format!("sqlite://{}", dir.path().join("s.db").display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_sign_out_is_final() {
+    let (_redis, port) = start_redis().await;
+    sign_out_with_thirty_requests_in_flight(&format!("redis://127.0.0.1:{port}")).await;
+}

@@ -1,0 +1,99 @@
+//! The soak run behind `scripts/soak.sh` (ignored by the test command): simulated people sign in
+//! through a round-robin proxy in front of three instances on one Redis, with 5-second tokens and
+//! refresh-token rotation, and keep using pages and the API. It prints sessions lost (must be
+//! 0), refresh grants per session per token lifetime (must be 1: with rotation, a second grant
+//! for the same expiry would sign someone out), and latency percentiles.
+//!
+//! `SOAK_USERS` (default 200) and `SOAK_SECS` (default 120) size the run.
+
+mod common;
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use common::{IdpSetup, USER, cluster::spawn_cluster, hosted_ui_sign_in};
+
+const TOKEN_SECS: u64 = 5;
+const SKEW_SECS: u64 = 2;
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a soak run of minutes: scripts/soak.sh"]
+async fn soak() {
+    let users = setting("SOAK_USERS", 200) as usize;
+    let duration = Duration::from_secs(setting("SOAK_SECS", 120));
+    let setup = IdpSetup {
+        id_token_ttl: Duration::from_secs(TOKEN_SECS),
+        access_token_ttl: Duration::from_secs(TOKEN_SECS),
+        refresh_token_rotation: true,
+        ..IdpSetup::default()
+    };
+    let cluster = Arc::new(
+        spawn_cluster(
+            3,
+            &[("TOKEN_REFRESH_SKEW_SECS", &SKEW_SECS.to_string()), ("SIGN_IN_RATE_PER_MINUTE", "100000")],
+            setup,
+        )
+        .await,
+    );
+    let latencies = Arc::new(Mutex::new(Vec::<Duration>::new()));
+    let started = Instant::now();
+    let people = (0..users).map(|n| {
+        let cluster = cluster.clone();
+        let latencies = latencies.clone();
+        tokio::spawn(async move {
+            let browser = common::browser();
+            let callback = hosted_ui_sign_in(&browser, &cluster.base_url, USER, None).await;
+            if browser.get(&callback).send().await.map(|r| r.status().as_u16()).unwrap_or(0) != 303 {
+                return (false, 0u64);
+            }
+            let signed_in_at = Instant::now();
+            let paths = ["/api/v1/me", "/dashboard", "/api/v1/ping", "/"];
+            let mut i = n;
+            let mut lost = false;
+            while started.elapsed() < duration {
+                let path = paths[i % paths.len()];
+                i += 1;
+                let sent = Instant::now();
+                let status = browser.get(cluster.url(path)).send().await.map(|r| r.status().as_u16()).unwrap_or(0);
+                latencies.lock().unwrap().push(sent.elapsed());
+                if status != 200 {
+                    eprintln!("user {n}: {path} answered {status} after {:?}", signed_in_at.elapsed());
+                    lost = true;
+                    break;
+                }
+                // Each person makes a request every 250-750 ms.
+                tokio::time::sleep(Duration::from_millis(250 + (n as u64 * 37 % 500))).await;
+            }
+            // Token lifetimes this session went through: one refresh is due per lifetime, at
+            // `TOKEN_SECS - SKEW_SECS` after the previous one.
+            let lifetimes = signed_in_at.elapsed().as_secs_f64() / (TOKEN_SECS - SKEW_SECS) as f64;
+            (!lost, lifetimes.floor() as u64)
+        })
+    });
+    let mut lost = 0;
+    let mut expected_grants = 0u64;
+    for person in people.collect::<Vec<_>>() {
+        let (kept, lifetimes) = person.await.expect("joined");
+        lost += usize::from(!kept);
+        expected_grants += lifetimes;
+    }
+    let grants = cluster.idp.idp.stats().refresh_grants;
+    let mut latencies = latencies.lock().unwrap().clone();
+    latencies.sort();
+    let percentile = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
+    println!("soak: {users} people, {:?}, 3 instances on one Redis behind a round-robin proxy", duration);
+    println!("soak: requests {}, per instance {:?}", latencies.len(), cluster.served());
+    println!("soak: sessions lost {lost}");
+    println!(
+        "soak: refresh grants {grants}, expected about {expected_grants}: {:.3} per session per token lifetime",
+        grants as f64 / expected_grants.max(1) as f64
+    );
+    println!("soak: latency p50 {:?}, p99 {:?}", percentile(0.5), percentile(0.99));
+    assert_eq!(lost, 0, "sessions lost");
+}

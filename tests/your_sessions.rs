@@ -1,0 +1,170 @@
+//! "Your sessions" on the dashboard: each browser the person signed in with, with its own
+//! sign-out; another person's sessions are out of reach. Also: signing in again in the same
+//! browser while the previous sign-in is due for a refresh ends up with the new account.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{ADMIN, IdpSetup, USER, spawn_stack, spawn_stack_with};
+
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+const SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+
+fn browser_with(user_agent: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(user_agent)
+        .build()
+        .unwrap()
+}
+
+/// The `session` values of the sign-out forms on the dashboard, with whether each is "this
+/// browser".
+fn listed_sessions(html: &str) -> Vec<(String, bool)> {
+    html.split("data-testid=\"session-item\"")
+        .skip(1)
+        .map(|item| {
+            let current = item.starts_with(" data-current=\"true\"");
+            let marker = "name=\"session\" value=\"";
+            let start = item.find(marker).expect("a sign-out form") + marker.len();
+            (item[start..start + item[start..].find('"').unwrap()].to_string(), current)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_lists_the_persons_sessions_and_ends_one() {
+    let stack = spawn_stack(&[]).await;
+    let laptop = browser_with(FIREFOX);
+    let phone = browser_with(SAFARI);
+    let someone_else = browser_with(FIREFOX);
+    stack.sign_in(&laptop, USER, None).await;
+    stack.sign_in(&phone, USER, None).await;
+    stack.sign_in(&someone_else, ADMIN, None).await;
+
+    let html = laptop.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Your sessions"));
+    assert!(html.contains("Firefox on Linux"), "browser and platform from the User-Agent");
+    assert!(html.contains("Safari on iPhone"), "{html}");
+    assert!(html.contains("this browser"));
+    let sessions = listed_sessions(&html);
+    assert_eq!(sessions.len(), 2, "only this person's sessions");
+    let phone_key = sessions.iter().find(|(_, current)| !current).map(|(key, _)| key.clone()).unwrap();
+
+    // Someone else cannot end it.
+    let refused = someone_else
+        .post(stack.app.url("/auth/sessions/end"))
+        .header("origin", &stack.app.base_url)
+        .form(&[("session", phone_key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 404);
+    assert_eq!(phone.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+
+    // Nor another site.
+    let forged = laptop
+        .post(stack.app.url("/auth/sessions/end"))
+        .header("origin", "https://evil.example")
+        .form(&[("session", phone_key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+
+    // The owner can.
+    let revocations = stack.idp.idp.stats().revocations;
+    let ended = laptop
+        .post(stack.app.url("/auth/sessions/end"))
+        .header("origin", &stack.app.base_url)
+        .form(&[("session", phone_key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 303);
+    assert_eq!(common::location(&ended), "/dashboard");
+    assert_eq!(stack.idp.idp.stats().revocations - revocations, 1, "its refresh token is revoked");
+    assert_eq!(phone.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+    assert_eq!(laptop.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    assert_eq!(someone_else.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    let html = laptop.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(listed_sessions(&html).len(), 1);
+
+    // A malformed request is a clear 400.
+    let bad =
+        laptop.post(stack.app.url("/auth/sessions/end")).header("origin", &stack.app.base_url).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+    let bad = laptop
+        .post(stack.app.url("/auth/logout"))
+        .header("origin", &stack.app.base_url)
+        .form(&[("everywhere", "maybe")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_again_while_a_refresh_is_due_keeps_the_new_account() {
+    let stack = spawn_stack_with(
+        &[("TOKEN_REFRESH_SKEW_SECS", "2")],
+        IdpSetup {
+            id_token_ttl: Duration::from_secs(5),
+            access_token_ttl: Duration::from_secs(5),
+            refresh_token_rotation: true,
+            ..IdpSetup::default()
+        },
+    )
+    .await;
+    let app_url: reqwest::Url = stack.app.base_url.parse().unwrap();
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for round in 0..2 {
+        // The browser is signed in as one person...
+        let browser = common::browser();
+        let first = stack.sign_in(&browser, USER, None).await;
+        let previous = common::set_cookies(&first)
+            .into_iter()
+            .find_map(|c| c.strip_prefix("lc_session=").map(|v| v.split(';').next().unwrap_or("").to_string()))
+            .expect("a session cookie");
+        tokio::time::sleep(Duration::from_millis(3_500)).await;
+
+        // ...and signs in as another (a fresh provider session, so the hosted UI asks again)
+        // while the previous sign-in is due for a refresh when the callback page renders.
+        use reqwest::cookie::CookieStore;
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let other = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let callback = stack.callback_url(&other, ADMIN, None).await;
+        let binding = jar.cookies(&app_url).expect("the sign-in binding cookie");
+        let cookies = format!("{}; lc_session={previous}", binding.to_str().unwrap());
+        let answer = plain.get(&callback).header("cookie", cookies).send().await.unwrap();
+        assert_eq!(answer.status(), 303, "round {round}");
+        let new_session = common::set_cookies(&answer)
+            .into_iter()
+            .find_map(|c| c.strip_prefix("lc_session=").map(|v| v.split(';').next().unwrap_or("").to_string()))
+            .expect("a new session cookie");
+        assert_ne!(new_session, previous, "round {round}: a new session id");
+        let me: serde_json::Value = plain
+            .get(stack.app.url("/api/v1/me"))
+            .header("cookie", format!("lc_session={new_session}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["username"], ADMIN.0, "round {round}: the new sign-in wins");
+        let old = plain
+            .get(stack.app.url("/api/v1/me"))
+            .header("cookie", format!("lc_session={previous}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(old.status(), 401, "round {round}: the replaced session is gone");
+    }
+}
