@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks, not timed tests:
 #  (a) criterion: access-token verification, cold (signature + claims) and warm (cache hit);
-#  (b) load: wrk against a bare JSON route (/healthz), /api/v1/me with a Bearer token and
-#      /dashboard with a session cookie, on the release build with the embedded provider.
+#  (b) load: wrk against a bare JSON route (/healthz), /api/v1/me with a Bearer token and with
+#      a session cookie, and the server-rendered pages / and /dashboard, on the release build
+#      with the embedded provider. The server is pinned to one core and wrk to the other
+#      (taskset), so the two do not compete for a core.
+#  (c) one keep-alive connection: the latency of / and /dashboard page after page (what a
+#      browser, or a proxy keeping upstream connections alive, sees).
 # Prints requests per second, p50 and p99, and each route's throughput relative to the bare one
 # (medians of alternating runs, see below).
 set -euo pipefail
@@ -29,7 +33,10 @@ export LOCAL_IDP=on LOCAL_IDP_ADDR=127.0.0.1:9429
 export LOCAL_IDP_KEYS_FILE="$HOME/.cache/leptos-cognito/bench-local-idp-keys.json"
 export RUST_LOG=warn LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=leptos-cognito LEPTOS_HASH_FILES=true
 server="$CARGO_TARGET_DIR/release/leptos-cognito"
-"$server" serve &
+server_core=0
+load_core=1
+[ "$(nproc)" -ge 2 ] || load_core=0
+taskset -c "$server_core" "$server" serve &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 work="$(mktemp -d)"
@@ -50,7 +57,7 @@ session="$(awk '$6 == "lc_session" { print $7 }' "$jar")"
 run() { # name, url, extra wrk args...
   local name="$1" url="$2"
   shift 2
-  wrk -t2 -c32 -d10s --latency "$@" "$url" >"$work/$name.txt"
+  taskset -c "$load_core" wrk -t1 -c32 -d10s --latency "$@" "$url" >"$work/$name.txt"
   local rps p50 p99
   rps="$(awk '/^Requests\/sec:/ { print $2 }' "$work/$name.txt")"
   p50="$(awk '$1 == "50%" { print $2 }' "$work/$name.txt")"
@@ -61,19 +68,31 @@ run() { # name, url, extra wrk args...
 # This machine's throughput drifts by 10-20 % from minute to minute (a shared VM), so the bare
 # route and the Bearer route take turns, three rounds, and each reports its median round: the
 # ratio compares the two under the same conditions.
-say "load: wrk, 2 threads, 32 connections, 10 s per run; bare and Bearer alternate 3 times"
+say "load: wrk on core $load_core (1 thread, 32 keep-alive connections, 10 s per run), server on core $server_core; routes alternate, 3 rounds"
 rounds="$work/rounds"
 for _ in 1 2 3; do
   run bare "$APP_URL/healthz"
   run bearer_me "$APP_URL/api/v1/me" -H "Authorization: Bearer $token"
+  run cookie_me "$APP_URL/api/v1/me" -H "Cookie: lc_session=$session"
+  run page_home "$APP_URL/"
+  run page_dashboard "$APP_URL/dashboard" -H "Cookie: lc_session=$session"
 done >"$rounds"
-run cookie_dashboard "$APP_URL/dashboard" -H "Cookie: lc_session=$session" >>"$rounds"
 median() { grep "^$1 " "$rounds" | sort -k2,2n | awk '{ rows[NR] = $0 } END { print rows[int((NR + 1) / 2)] }'; }
 results="$work/results"
-for name in bare bearer_me cookie_dashboard; do median "$name"; done >"$results"
+for name in bare bearer_me cookie_me page_home page_dashboard; do median "$name"; done >"$results"
 say "every run (req/s p50 p99)"
 cat "$rounds"
 bare="$(awk '$1 == "bare" { print $2 }' "$results")"
 say "medians"
 printf '%-18s %12s %10s %10s %8s\n' route "req/s" p50 p99 "vs bare"
 awk -v bare="$bare" '{ printf "%-18s %12.0f %10s %10s %8.2f\n", $1, $2, $3, $4, $2 / bare }' "$results"
+
+say "one keep-alive connection, page after page (5 s each; p50 and p99 latency)"
+for page in home dashboard; do
+  path="/"
+  [ "$page" = dashboard ] && path="/dashboard"
+  taskset -c "$load_core" wrk -t1 -c1 -d5s --latency -H "Cookie: lc_session=$session" "$APP_URL$path" >"$work/single.txt"
+  printf '%-18s p50 %8s  p99 %8s  (%s req/s)\n' "$path" \
+    "$(awk '$1 == "50%" { print $2 }' "$work/single.txt")" "$(awk '$1 == "99%" { print $2 }' "$work/single.txt")" \
+    "$(awk '/^Requests\/sec:/ { print $2 }' "$work/single.txt")"
+done

@@ -29,11 +29,11 @@ async fn main() -> ExitCode {
     };
     let outcome = match command {
         Command::Serve => {
-            telemetry::init();
+            telemetry::init(config.log_format);
             serve::run(config).await
         }
         Command::LocalIdp => {
-            telemetry::init();
+            telemetry::init(config.log_format);
             serve::run_local_idp_only(config).await
         }
         // Prints only the tokens, so its output can go straight into a variable.

@@ -53,3 +53,63 @@ fn env_file_is_read_and_the_environment_wins() {
     // APP_URL from the environment is valid, so the first problem is SESSION_STORE from .env.
     assert!(stderr.contains("SESSION_STORE"), "{stderr}");
 }
+
+/// SIGTERM (what a balancer's orchestrator sends): the app lets a request in flight finish and
+/// exits with status 0.
+#[cfg(unix)]
+#[test]
+fn sigterm_lets_requests_finish_and_exits_0() {
+    use std::{io::Read, io::Write, net::TcpStream, time::Duration, time::Instant};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let free = |_| std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (app, idp) = (free(0), free(1));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{app}"))
+        .env("APP_URL", format!("http://127.0.0.1:{app}"))
+        .env("LOCAL_IDP_ADDR", format!("127.0.0.1:{idp}"))
+        .env("LOCAL_IDP_KEYS_FILE", dir.path().join("keys.json"))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("binary runs");
+    let started = Instant::now();
+    let mut connection = loop {
+        match TcpStream::connect(("127.0.0.1", app)) {
+            Ok(connection) => break connection,
+            Err(_) if started.elapsed() < Duration::from_secs(20) => std::thread::sleep(Duration::from_millis(50)),
+            Err(error) => panic!("the app did not start: {error}"),
+        }
+    };
+    // A request whose body is still on its way when the signal arrives.
+    let body = "everywhere=false";
+    write!(
+        connection,
+        "POST /auth/logout HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let terminated = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(terminated.success());
+    std::thread::sleep(Duration::from_millis(200));
+    connection.write_all(body.as_bytes()).unwrap();
+    let mut answer = String::new();
+    connection.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let _ = connection.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 303"), "the request in flight is answered: {answer}");
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the app did not exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+}

@@ -17,6 +17,37 @@ fn free_port() -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_the_logs() {
+    whole_session("text").await;
+}
+
+/// `LOG_FORMAT=json`: every line of a whole session is one JSON object, request lines carry the
+/// request id, route, status, latency and the session's short id, and no secret appears.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_a_line_without_secrets() {
+    let logs = whole_session("json").await;
+    let mut requests = 0;
+    let mut with_session = 0;
+    for line in logs.lines().filter(|line| !line.trim().is_empty()) {
+        let entry: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON object ({e}): {line}"));
+        if entry["fields"]["message"] == "served" {
+            requests += 1;
+            let span = &entry["span"];
+            for field in ["id", "route", "method"] {
+                assert!(span[field].is_string(), "{field} in {line}");
+            }
+            assert!(entry["fields"]["status"].is_u64(), "{line}");
+            assert!(entry["fields"]["latency_ms"].is_string() || entry["fields"]["latency_ms"].is_number(), "{line}");
+            with_session += usize::from(span["session"].is_string());
+        }
+    }
+    assert!(requests >= 5, "a line per request: {logs}");
+    assert!(with_session >= 3, "signed-in requests name their session: {logs}");
+}
+
+/// Runs sign-in, API calls, a refresh and sign-out against the real binary; returns its logs
+/// after checking that no secret reached them or a page.
+async fn whole_session(log_format: &str) -> String {
     let _serial = common::serial().await;
     let dir = tempfile::tempdir().unwrap();
     let log_path = dir.path().join("server.log");
@@ -32,6 +63,7 @@ async fn no_secret_reaches_the_logs() {
         ("LOCAL_IDP_ACCESS_TOKEN_SECS", "5".into()),
         ("TOKEN_REFRESH_SKEW_SECS", "2".into()),
         ("RUST_LOG", "info,leptos_cognito=debug".into()),
+        ("LOG_FORMAT", log_format.into()),
         ("PATH", std::env::var("PATH").unwrap_or_default()),
     ];
     let mut server = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
@@ -90,4 +122,5 @@ async fn no_secret_reaches_the_logs() {
             assert!(!page.contains(secret), "{what} reached a page");
         }
     }
+    logs
 }

@@ -73,3 +73,29 @@ test("the profile page lists every claim of the ID token", async ({ page }) => {
   await expect(table).toContainText("token_use");
   await expect(table).toContainText("user@example.com");
 });
+
+test("the dashboard lists your sessions and signs you out everywhere", async ({ page, browser }) => {
+  await page.goto("/auth/login?return_to=/dashboard");
+  await signInAtProvider(page, USER);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  const origin = new URL(page.url()).origin;
+
+  // The same person in a second browser (its own cookies).
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await otherPage.goto(`${origin}/auth/login?return_to=/dashboard`);
+  await signInAtProvider(otherPage, USER);
+  await expect(otherPage).toHaveURL(/\/dashboard$/);
+  expect((await other.request.get(`${origin}/api/v1/me`)).status()).toBe(200);
+
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.getByTestId("session-item")).toHaveCount(2);
+  await expect(page.locator('[data-testid="session-item"][data-current="true"]')).toContainText("this browser");
+
+  await page.getByTestId("sign-out-everywhere").click();
+  await expect(page.getByTestId("sign-in-state")).toContainText("You are signed out");
+  // The other browser's session has ended too.
+  expect((await other.request.get(`${origin}/api/v1/me`)).status()).toBe(401);
+  await other.close();
+});

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod http;
 pub mod leptos_bridge;
+pub mod metrics;
 pub mod serve;
 pub mod session;
 pub mod state;

@@ -12,7 +12,7 @@ use crate::local_idp::{self, LocalIdp, LocalIdpOptions};
 use crate::server::{
     clock::{SharedClock, SystemClock},
     config::AppConfig,
-    http,
+    http, metrics,
     session::store::AppSessionStore,
     state::AppState,
 };
@@ -21,6 +21,8 @@ use crate::server::{
 pub struct Server {
     listener: TcpListener,
     router: axum::Router,
+    /// `METRICS_ADDR`, bound: Prometheus metrics on a listener of their own.
+    metrics: Option<TcpListener>,
 }
 
 impl Server {
@@ -42,13 +44,24 @@ impl Server {
         clock: SharedClock,
     ) -> anyhow::Result<Server> {
         let leptos_options = leptos_options(&config)?;
+        let metrics = match config.metrics_addr {
+            Some(addr) => {
+                // Installed before anything records, so no early sample is lost.
+                metrics::recorder();
+                let listener =
+                    TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (METRICS_ADDR)"))?;
+                tracing::info!(%addr, "metrics are served at /metrics");
+                Some(listener)
+            }
+            None => None,
+        };
         let sessions = AppSessionStore::open(&config.session.store).await?;
         let state = AppState::with_clock(config, leptos_options, sessions.clone(), clock).await?;
         state.spawn_sweeper();
         // Warm the key cache without delaying start-up or failing when the provider is down.
         let verifier = state.verifier.clone();
         tokio::spawn(async move { verifier.jwks().preload().await });
-        Ok(Server { listener, router: http::router(state, sessions) })
+        Ok(Server { listener, router: http::router(state, sessions), metrics })
     }
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
@@ -59,8 +72,30 @@ impl Server {
         let listener = app_listener(self.listener);
         // The peer address names the client for per-client limits (see `http::client_limit`).
         let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        let metrics = self.metrics.map(|listener| tokio::spawn(serve_metrics(listener)));
+        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
+        served?;
         Ok(())
+    }
+}
+
+/// `GET /metrics` in Prometheus's text format, and nothing else.
+async fn serve_metrics(listener: TcpListener) {
+    let handle = metrics::recorder();
+    let router = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let handle = handle.clone();
+            async move {
+                ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render())
+            }
+        }),
+    );
+    if let Err(error) = axum::serve(listener, router).await {
+        tracing::error!(%error, "the metrics listener stopped");
     }
 }
 
@@ -156,11 +191,43 @@ fn leptos_options(config: &AppConfig) -> anyhow::Result<LeptosOptions> {
         .context("cannot read the Leptos settings (LEPTOS_* variables)")?
         .leptos_options;
     options.site_addr = config.site_addr;
+    if let Some(release) = std::env::current_exe().ok().and_then(|exe| ReleaseLayout::beside(&exe)) {
+        release.apply(&mut options, |name| std::env::var_os(name).is_some());
+    }
     if options.output_name.is_empty() {
         // Built by plain `cargo` (tests) rather than cargo-leptos.
         options.output_name = env!("CARGO_PKG_NAME").into();
     }
     Ok(options)
+}
+
+/// The directory `scripts/dist.sh` makes: the binary with `site/` and `hash.txt` beside it.
+/// Started from anywhere, with no `LEPTOS_*` variables, it serves its own site: the site root
+/// is found next to the binary (not in the working directory), content-hashed file names are
+/// on (Leptos reads `hash.txt` next to the binary), and it runs in production mode (no
+/// live-reload script). Any `LEPTOS_*` variable that is set still wins.
+struct ReleaseLayout {
+    site_root: std::path::PathBuf,
+}
+
+impl ReleaseLayout {
+    fn beside(exe: &std::path::Path) -> Option<Self> {
+        let dir = exe.parent()?;
+        let site_root = dir.join("site");
+        (site_root.join("pkg").is_dir() && dir.join("hash.txt").is_file()).then_some(ReleaseLayout { site_root })
+    }
+
+    fn apply(&self, options: &mut LeptosOptions, is_set: impl Fn(&str) -> bool) {
+        if !is_set("LEPTOS_SITE_ROOT") {
+            options.site_root = self.site_root.to_string_lossy().into_owned().into();
+        }
+        if !is_set("LEPTOS_HASH_FILES") {
+            options.hash_files = true;
+        }
+        if !is_set("LEPTOS_ENV") {
+            options.env = leptos::config::Env::PROD;
+        }
+    }
 }
 
 async fn os_shutdown_signal() {
@@ -190,6 +257,27 @@ mod tests {
     use axum::serve::Listener;
 
     use super::*;
+
+    #[test]
+    fn a_release_directory_serves_its_own_site_unless_told_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("leptos-cognito");
+        assert!(ReleaseLayout::beside(&exe).is_none(), "not a release directory yet");
+        std::fs::create_dir_all(dir.path().join("site/pkg")).unwrap();
+        std::fs::write(dir.path().join("hash.txt"), "css: abc\n").unwrap();
+        let layout = ReleaseLayout::beside(&exe).expect("a release directory");
+
+        let mut options = LeptosOptions::builder().output_name("leptos-cognito").build();
+        layout.apply(&mut options, |_| false);
+        assert_eq!(options.site_root.as_ref(), dir.path().join("site").to_string_lossy());
+        assert!(options.hash_files);
+        assert_eq!(options.env, leptos::config::Env::PROD);
+
+        let mut options = LeptosOptions::builder().output_name("leptos-cognito").build();
+        let from_the_environment = options.site_root.clone();
+        layout.apply(&mut options, |name| name == "LEPTOS_SITE_ROOT");
+        assert_eq!(options.site_root, from_the_environment, "a variable that is set wins");
+    }
 
     #[tokio::test]
     async fn accepted_connections_have_tcp_nodelay() {

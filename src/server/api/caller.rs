@@ -10,6 +10,7 @@ use tower_sessions::Session;
 use super::error::ApiError;
 use crate::server::{
     auth::refresh::{RefreshError, fresh_session},
+    metrics,
     state::AppState,
 };
 
@@ -73,12 +74,14 @@ fn bearer_token(header: Option<&str>) -> Result<&str, ApiError> {
 }
 
 async fn from_bearer(header: Option<&str>, state: &AppState) -> Result<ApiCaller, ApiError> {
-    let token = bearer_token(header)?;
-    let claims = state
-        .access_tokens
-        .verify(&state.verifier, token, &state.config.api_allowed_clients)
-        .await
-        .map_err(|error| ApiError::InvalidToken(error.to_string()))?;
+    let token = bearer_token(header).inspect_err(|_| metrics::bearer_verification("rejected", "malformed_header"))?;
+    let claims = state.access_tokens.verify(&state.verifier, token, &state.config.api_allowed_clients).await.map_err(
+        |error| {
+            metrics::bearer_verification("rejected", error.kind());
+            ApiError::InvalidToken(error.to_string())
+        },
+    )?;
+    metrics::bearer_verification("ok", "none");
     Ok(ApiCaller {
         username: claims.username.clone().unwrap_or_else(|| claims.sub.clone()),
         sub: claims.sub.clone(),

@@ -40,7 +40,9 @@ impl AccessTokenCache {
         allowed_clients: &[String],
     ) -> Result<Arc<AccessTokenClaims>, VerifyError> {
         let key = fingerprint(token);
-        if let Some(claims) = self.entries.get(&key) {
+        let cached = self.entries.get(&key);
+        crate::server::metrics::verified_token_cache(cached.is_some());
+        if let Some(claims) = cached {
             if claims.exp + LEEWAY_SECS <= self.clock.now() {
                 self.entries.invalidate(&key);
                 return Err(VerifyError::Expired);

@@ -169,6 +169,12 @@ impl JwksCache {
     }
 
     async fn refresh(&self) -> Result<usize, JwksError> {
+        let outcome = self.fetch_keys().await;
+        crate::server::metrics::jwks_fetch(if outcome.is_ok() { "ok" } else { "error" }, self.key_count());
+        outcome
+    }
+
+    async fn fetch_keys(&self) -> Result<usize, JwksError> {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let body = self.download().await?;
         let set: JwkSet =

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::token_string::TokenString;
-use crate::server::config::CognitoSettings;
+use crate::server::{config::CognitoSettings, metrics};
 
 /// Largest token response we accept; real ones are a few KiB.
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
@@ -128,7 +128,10 @@ impl CognitoOAuthClient {
         if self.settings.client_secret.is_none() {
             form.push(("client_id", &self.settings.client_id));
         }
-        let response = request.form(&form).send().await.map_err(unavailable)?;
+        let started = std::time::Instant::now();
+        let response = request.form(&form).send().await;
+        metrics::provider_call("revoke", response.as_ref().ok().map(|r| r.status().as_u16()), started.elapsed());
+        let response = response.map_err(unavailable)?;
         let status = response.status();
         if status.is_success() {
             return Ok(());
@@ -143,7 +146,10 @@ impl CognitoOAuthClient {
             form.push(("client_id", &self.settings.client_id));
         }
         let request = self.authenticated(self.http.post(self.endpoint("oauth2/token")));
-        let response = request.form(&form).send().await.map_err(unavailable)?;
+        let started = std::time::Instant::now();
+        let response = request.form(&form).send().await;
+        metrics::provider_call("token", response.as_ref().ok().map(|r| r.status().as_u16()), started.elapsed());
+        let response = response.map_err(unavailable)?;
         let status = response.status();
         let body = read_limited(response).await?;
         if !status.is_success() {

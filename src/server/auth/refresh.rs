@@ -17,6 +17,7 @@ use super::{
     jwks::TokenSource, oauth_client::TokenEndpointError, provider_backoff::retry_after_secs, verify::VerifyError,
 };
 use crate::server::{
+    metrics,
     session::{
         auth_session::{self, AuthSession, SessionStoreError, SessionTokens},
         refresh_lock::LONGEST_WAIT,
@@ -72,6 +73,7 @@ pub async fn fresh_session_within(
     let Some(mut auth) = auth_session::load(session, now, max_age).await? else {
         return Ok(None);
     };
+    crate::server::http::request_log::record_session(&auth.session_key);
     let locks = &state.refresh_locks;
     // Another request may have refreshed after this one loaded the session; this one must
     // continue with (and save) the newer tokens, not write the older ones back.
@@ -100,7 +102,10 @@ pub async fn fresh_session_within(
     }
 
     let wait_limit = if still_valid { WAIT_WHILE_VALID } else { LONGEST_WAIT };
-    let turn = match locks.take_turn_within(&auth.session_key, wait_limit).await {
+    let waiting = std::time::Instant::now();
+    let turn = locks.take_turn_within(&auth.session_key, wait_limit).await;
+    metrics::refresh_lock_wait(waiting.elapsed());
+    let turn = match turn {
         Ok(Some(turn)) => turn,
         // Another request is refreshing (or a holder crashed): these tokens still work.
         Ok(None) if still_valid => return Ok(Some(auth)),
@@ -119,7 +124,16 @@ pub async fn fresh_session_within(
         }
         auth = newer;
     }
-    match refresh(state, &auth).await {
+    let started = std::time::Instant::now();
+    let outcome = refresh(state, &auth).await;
+    metrics::refresh_grant(
+        match &outcome {
+            Ok(_) => "ok",
+            Err(Failure::Temporary(outcome, _) | Failure::Ended(outcome, _)) => outcome,
+        },
+        started.elapsed(),
+    );
+    match outcome {
         Ok(refreshed) => {
             state.refresh_backoff.succeeded();
             auth_session::update(session, &refreshed).await?;
@@ -130,7 +144,7 @@ pub async fn fresh_session_within(
             locks.prune();
             Ok(Some(refreshed))
         }
-        Err(Failure::Temporary(reason)) => {
+        Err(Failure::Temporary(_, reason)) => {
             drop(turn);
             let wait = state.refresh_backoff.failed();
             tracing::warn!(%reason, retry_in_ms = wait.as_millis() as u64, "token refresh failed; will retry");
@@ -141,8 +155,9 @@ pub async fn fresh_session_within(
                 Err(RefreshError::ProviderUnavailable { retry_after_secs: retry_after_secs(wait) })
             }
         }
-        Err(Failure::Ended(reason)) => {
+        Err(Failure::Ended(outcome, reason)) => {
             tracing::info!(%reason, sub = %auth.sub, "session ended at refresh");
+            metrics::session_ended(outcome);
             drop(turn);
             locks.forget(&auth.session_key).await;
             if let Err(error) = state.directory.remove(&auth.sub, &auth.session_key).await {
@@ -172,39 +187,50 @@ fn newer_than(latest: Option<AuthSession>, current: &AuthSession) -> Option<Auth
 /// Why a refresh did not succeed. Only two things end a session: the provider saying the
 /// refresh token is no good (`invalid_grant`, RFC 6749 §5.2), and tokens that fail
 /// verification. Everything else may pass by itself and keeps the session.
+/// Each carries its metrics label and the reason for the log.
 enum Failure {
-    Temporary(String),
-    Ended(String),
+    Temporary(&'static str, String),
+    Ended(&'static str, String),
 }
 
 async fn refresh(state: &AppState, auth: &AuthSession) -> Result<AuthSession, Failure> {
     let Some(refresh_token) = &auth.tokens.refresh_token else {
-        return Err(Failure::Ended("no refresh token".into()));
+        return Err(Failure::Ended("invalid_grant", "no refresh token".into()));
     };
     let response = match state.oauth.refresh(refresh_token).await {
         Ok(response) => response,
-        Err(error) if error.is_invalid_grant() => return Err(Failure::Ended(error.to_string())),
+        Err(error) if error.is_invalid_grant() => return Err(Failure::Ended("invalid_grant", error.to_string())),
         // Throttling, `invalid_client` (a secret being rotated), other refusals, network
         // errors, 5xx and answers that do not parse.
         Err(error @ TokenEndpointError::Refused { .. }) => {
             tracing::error!(%error, "the identity provider refused a refresh grant (is the client configured right?)");
-            return Err(Failure::Temporary(error.to_string()));
+            return Err(Failure::Temporary("refused", error.to_string()));
         }
-        Err(error) => return Err(Failure::Temporary(error.to_string())),
+        Err(error @ TokenEndpointError::Throttled) => return Err(Failure::Temporary("throttled", error.to_string())),
+        Err(error @ TokenEndpointError::Malformed(_)) => {
+            return Err(Failure::Temporary("malformed", error.to_string()));
+        }
+        Err(error @ TokenEndpointError::Unavailable(_)) => {
+            return Err(Failure::Temporary("provider_unavailable", error.to_string()));
+        }
     };
     let Some(id_token) = response.id_token else {
-        return Err(Failure::Temporary("the refresh answer has no ID token".into()));
+        return Err(Failure::Temporary("malformed", "the refresh answer has no ID token".into()));
     };
     let rejected = |what: &str, error: VerifyError| {
         let reason = format!("refreshed {what}: {error}");
-        if error.is_temporary() { Failure::Temporary(reason) } else { Failure::Ended(reason) }
+        if error.is_temporary() {
+            Failure::Temporary("keys_unavailable", reason)
+        } else {
+            Failure::Ended("rejected_token", reason)
+        }
     };
     let verified = state
         .verifier
         .verify_id_token(id_token.expose(), None, Some(response.access_token.expose()))
         .await
         .map_err(|e| rejected("ID token", e))?;
-    check_same_identity(auth, &verified.claims).map_err(|e| Failure::Ended(e.to_string()))?;
+    check_same_identity(auth, &verified.claims).map_err(|e| Failure::Ended("rejected_token", e.to_string()))?;
     let access = state
         .verifier
         .verify_access_token(

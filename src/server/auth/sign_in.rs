@@ -7,6 +7,7 @@ use super::{
     jwks::TokenSource, login_transaction::LoginTransaction, oauth_client::TokenEndpointError, verify::VerifyError,
 };
 use crate::server::{
+    metrics,
     session::{
         auth_session::{self, AuthSession, SessionTokens},
         directory::SessionEntry,
@@ -56,6 +57,23 @@ pub struct SignInFailure {
 }
 
 impl SignInError {
+    /// A fixed name for each kind of refusal, for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SignInError::MissingState => "missing_state",
+            SignInError::UnknownState => "unknown_state",
+            SignInError::WrongBrowser => "wrong_browser",
+            SignInError::Provider { .. } => "provider_error",
+            SignInError::MissingCode => "missing_code",
+            SignInError::Exchange(TokenEndpointError::Unavailable(_) | TokenEndpointError::Throttled) => {
+                "provider_unavailable"
+            }
+            SignInError::Exchange(_) => "exchange_refused",
+            SignInError::NoIdToken | SignInError::IdToken(_) | SignInError::AccessToken(_) => "token_rejected",
+            SignInError::Session(_) => "store_error",
+        }
+    }
+
     pub fn to_failure(&self) -> SignInFailure {
         let (status, title, message) = match self {
             SignInError::MissingState | SignInError::UnknownState => (
@@ -122,6 +140,18 @@ fn sanitize(error: &str) -> String {
 
 /// Runs the whole callback. On success returns the path to send the browser to.
 pub async fn complete(
+    state: &AppState,
+    session: &Session,
+    browser_binding: Option<&str>,
+    user_agent: Option<&str>,
+    params: CallbackParams,
+) -> Result<String, SignInError> {
+    let outcome = complete_sign_in(state, session, browser_binding, user_agent, params).await;
+    metrics::sign_in(outcome.as_ref().map_or_else(SignInError::kind, |_| "success"));
+    outcome
+}
+
+async fn complete_sign_in(
     state: &AppState,
     session: &Session,
     browser_binding: Option<&str>,

@@ -13,6 +13,7 @@ use tower_sessions::{SessionStore, session::Id};
 use url::Url;
 
 use crate::server::{
+    metrics,
     session::{
         auth_session::{self, AuthSession, SessionStoreError},
         directory::SessionEntry,
@@ -52,12 +53,13 @@ pub async fn sign_out(state: &AppState, session: &tower_sessions::Session, scope
         }
         return state.oauth.logout_url();
     };
+    metrics::sign_out(if scope == Scope::Everywhere { "everywhere" } else { "this_session" });
     if scope == Scope::Everywhere {
         match state.directory.all(&auth.sub).await {
             Ok(entries) => {
                 let others = entries.into_iter().filter(|entry| entry.session_key != auth.session_key);
                 for entry in others {
-                    end_listed_session(state, &auth.sub, &entry).await;
+                    end_listed_session(state, &auth.sub, &entry, "sign_out_everywhere").await;
                 }
             }
             Err(error) => tracing::error!(%error, "could not list the sessions to sign out everywhere"),
@@ -67,6 +69,7 @@ pub async fn sign_out(state: &AppState, session: &tower_sessions::Session, scope
         auth_session::end(session).await.map_err(|e| SessionStoreError::new(e.to_string()))
     })
     .await;
+    metrics::session_ended(if scope == Scope::Everywhere { "sign_out_everywhere" } else { "sign_out" });
     state.oauth.logout_url()
 }
 
@@ -76,11 +79,12 @@ pub async fn end_other_session(state: &AppState, sub: &str, session_key: &str) -
     let Some(entry) = state.directory.get(sub, session_key).await? else {
         return Ok(false);
     };
-    end_listed_session(state, sub, &entry).await;
+    end_listed_session(state, sub, &entry, "ended_by_owner").await;
     Ok(true)
 }
 
-async fn end_listed_session(state: &AppState, sub: &str, entry: &SessionEntry) {
+/// `reason`: the metrics label of why the session ended.
+async fn end_listed_session(state: &AppState, sub: &str, entry: &SessionEntry, reason: &'static str) {
     let stored = match entry.session_id.parse::<Id>() {
         Ok(id) => match state.sessions.load(&id).await {
             Ok(record) => record.and_then(|record| auth_session::from_record(&record)).map(|auth| (id, auth)),
@@ -99,6 +103,7 @@ async fn end_listed_session(state: &AppState, sub: &str, entry: &SessionEntry) {
                 sessions.delete(&id).await.map_err(|e| SessionStoreError::new(e.to_string()))
             })
             .await;
+            metrics::session_ended(reason);
         }
         // Gone already (idled out, or ended elsewhere): only the entry is left.
         _ => {

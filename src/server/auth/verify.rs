@@ -56,6 +56,28 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
+    /// A fixed name for each kind of failure, for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            VerifyError::Malformed => "malformed",
+            VerifyError::UnsupportedAlgorithm(_) => "unsupported_algorithm",
+            VerifyError::MissingKeyId => "missing_kid",
+            VerifyError::UnknownKey => "unknown_key",
+            VerifyError::KeysUnavailable => "keys_unavailable",
+            VerifyError::BadSignature => "bad_signature",
+            VerifyError::Expired => "expired",
+            VerifyError::NotYetValid => "not_yet_valid",
+            VerifyError::WrongIssuer(_) => "wrong_issuer",
+            VerifyError::WrongAudience => "wrong_audience",
+            VerifyError::WrongClient => "wrong_client",
+            VerifyError::WrongTokenUse { .. } => "wrong_token_use",
+            VerifyError::MissingSubject => "missing_subject",
+            VerifyError::NonceMismatch => "nonce_mismatch",
+            VerifyError::AtHashMismatch => "at_hash_mismatch",
+            VerifyError::BadClaims(_) => "bad_claims",
+        }
+    }
+
     /// Whether the token may verify later without changing: the signing keys could not be
     /// loaded, or (for a token straight from the provider) name a key not published yet. Such a
     /// failure says nothing against the token, so it must not end a session.

@@ -17,8 +17,8 @@ use url::Url;
 pub use cognito::CognitoSettings;
 pub use local_idp::{LocalIdpMode, LocalIdpSettings};
 use values::{
-    parse_base_url, parse_client_ids, parse_positive, parse_seconds, parse_session_store, parse_socket_addr,
-    parse_trusted_proxies,
+    parse_base_url, parse_client_ids, parse_metrics_addr, parse_positive, parse_seconds, parse_session_store,
+    parse_socket_addr, parse_trusted_proxies,
 };
 
 /// Where settings come from: a variable's value by name, `None` when unset.
@@ -59,6 +59,19 @@ pub struct AppConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// `SIGN_IN_RATE_PER_MINUTE`: sign-ins one client may start per minute.
     pub sign_in_rate_per_minute: u32,
+    /// `METRICS_ADDR`: where Prometheus metrics are served; `None`: nowhere.
+    pub metrics_addr: Option<SocketAddr>,
+    /// `LOG_FORMAT`.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    Text,
+    /// One JSON object a line, for log collectors.
+    Json,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,9 +127,17 @@ impl AppConfig {
             parse_seconds("TOKEN_REFRESH_SKEW_SECS", get("TOKEN_REFRESH_SKEW_SECS"), 60)?.as_secs() as i64;
 
         let trusted_proxies = parse_trusted_proxies(get("TRUSTED_PROXIES"))?;
+        let metrics_addr = get("METRICS_ADDR").map(|value| parse_metrics_addr(&value)).transpose()?;
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(ConfigError::new("LOG_FORMAT", format!("{other:?} is not text or json"))),
+        };
         let sign_in_rate_per_minute = parse_positive("SIGN_IN_RATE_PER_MINUTE", get("SIGN_IN_RATE_PER_MINUTE"), 30)?;
 
         Ok(AppConfig {
+            metrics_addr,
+            log_format,
             trusted_proxies,
             sign_in_rate_per_minute,
             site_addr,

@@ -76,6 +76,18 @@ fn explicit_values_win() {
 }
 
 #[test]
+fn operations_settings() {
+    let config = parse(&[]).unwrap();
+    assert_eq!(config.metrics_addr, None, "no metrics listener unless asked");
+    assert_eq!(config.log_format, super::LogFormat::Text);
+    let config = parse(&[("METRICS_ADDR", "9100"), ("LOG_FORMAT", "json")]).unwrap();
+    assert_eq!(config.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()), "a bare port is loopback only");
+    assert_eq!(config.log_format, super::LogFormat::Json);
+    let config = parse(&[("METRICS_ADDR", "0.0.0.0:9100")]).unwrap();
+    assert_eq!(config.metrics_addr, Some("0.0.0.0:9100".parse().unwrap()));
+}
+
+#[test]
 fn bad_values_name_their_variable() {
     let cases: &[(&[(&str, &str)], &str)] = &[
         (&[("APP_URL", "not-a-url")], "APP_URL"),
@@ -90,6 +102,10 @@ fn bad_values_name_their_variable() {
         (&[("COGNITO_SCOPES", "email profile")], "COGNITO_SCOPES"),
         (&[("COGNITO_IDENTITY_PROVIDERS", "Google,,Okta")], "COGNITO_IDENTITY_PROVIDERS"),
         (&[("LOCAL_IDP", "off")], "COGNITO_REGION"),
+        (&[("LOG_FORMAT", "xml")], "LOG_FORMAT"),
+        (&[("METRICS_ADDR", "everywhere")], "METRICS_ADDR"),
+        (&[("TRUSTED_PROXIES", "10.0.0.0/8,not-an-ip")], "TRUSTED_PROXIES"),
+        (&[("SIGN_IN_RATE_PER_MINUTE", "0")], "SIGN_IN_RATE_PER_MINUTE"),
     ];
     for (vars, variable) in cases {
         let error = parse(vars).expect_err(&format!("{vars:?} should fail"));

@@ -138,3 +138,14 @@ pub(super) fn parse_positive(variable: &'static str, value: Option<String>, defa
             .ok_or_else(|| ConfigError::new(variable, format!("{value:?} is not a whole number of at least 1"))),
     }
 }
+
+/// `METRICS_ADDR`: `HOST:PORT`, or a bare port, which listens on loopback only: metrics are
+/// for the operator's scraper, never public by accident.
+pub(super) fn parse_metrics_addr(value: &str) -> Result<SocketAddr, ConfigError> {
+    if let Ok(port) = value.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    value.parse().map_err(|_| {
+        ConfigError::new("METRICS_ADDR", format!("{value:?} is not a port or an address like 127.0.0.1:9100"))
+    })
+}

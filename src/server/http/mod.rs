@@ -5,7 +5,7 @@ pub mod client_limit;
 mod error_page;
 mod health;
 mod page_guard;
-mod request_log;
+pub mod request_log;
 mod response_headers;
 mod session_store_outage;
 
@@ -51,6 +51,7 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
             response_headers::HeaderPolicy::for_config(&state.config),
             response_headers::add_response_headers,
         ))
-        .layer(request_log::layer())
+        // Around each route (so the route template is known), outermost.
+        .layer(middleware::from_fn(request_log::log_request))
         .with_state(state)
 }

@@ -1,35 +1,60 @@
-//! One log line per request: method, path, status, latency.
+//! One log line and one metrics sample per request: request id, method, route template,
+//! status, latency, and (once read) the session's short id.
 //!
-//! Only the path is logged, never the query string: `/auth/callback?code=...&state=...`
-//! carries one-time secrets that must not reach the logs.
+//! Only the route template is logged and labelled, never the path or the query:
+//! `/auth/callback?code=...&state=...` carries one-time secrets that must not reach the logs,
+//! and raw paths would give metrics unbounded label values. The session is named by the first
+//! characters of its refresh-lock key, which is not the cookie and unlocks nothing.
 
-use std::time::Duration;
+use std::time::Instant;
 
-use axum::{body::Body, http::Request, http::Response};
-use tower_http::{
-    classify::{ServerErrorsAsFailures, SharedClassifier},
-    trace::TraceLayer,
+use axum::{
+    extract::{MatchedPath, Request},
+    http::HeaderValue,
+    middleware::Next,
+    response::Response,
 };
-use tracing::Span;
+use tracing::Instrument;
 
-type MakeSpan = fn(&Request<Body>) -> Span;
-type OnResponse = fn(&Response<Body>, Duration, &Span);
+use crate::server::metrics;
 
-pub fn layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan, (), OnResponse> {
-    TraceLayer::new_for_http()
-        .make_span_with(make_span as MakeSpan)
-        .on_request(())
-        .on_response(on_response as OnResponse)
-}
-
-fn make_span(request: &Request<Body>) -> Span {
-    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-}
-
-fn on_response(response: &Response<Body>, latency: Duration, _span: &Span) {
-    tracing::info!(
-        status = response.status().as_u16(),
-        latency_ms = format_args!("{:.2}", latency.as_secs_f64() * 1000.0),
-        "served"
+pub async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "fallback".to_string(), |path| path.as_str().to_string());
+    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    let span = tracing::info_span!(
+        "request",
+        id = %request_id,
+        method = %request.method(),
+        route = %route,
+        session = tracing::field::Empty,
     );
+    let mut response = REQUEST_SPAN.scope(span.clone(), next.run(request).instrument(span.clone())).await;
+    let latency = started.elapsed();
+    let status = response.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(status, latency_ms = format_args!("{:.2}", latency.as_secs_f64() * 1000.0), "served");
+    });
+    metrics::http_request(route, status, latency);
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+tokio::task_local! {
+    /// The request's own span: layers inside (tower-sessions) open spans of their own, so the
+    /// current span is not necessarily this one.
+    static REQUEST_SPAN: tracing::Span;
+}
+
+/// Names the request's session in its log lines (when called from the request's task).
+pub fn record_session(session_key: &str) {
+    let short = session_key.get(..8).unwrap_or(session_key);
+    let _ = REQUEST_SPAN.try_with(|span| {
+        span.record("session", short);
+    });
 }

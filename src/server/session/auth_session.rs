@@ -137,6 +137,7 @@ pub async fn load(session: &Session, now: i64, max_age_secs: i64) -> Result<Opti
     match auth {
         Some(auth) if now - auth.signed_in_at > max_age_secs => {
             session.flush().await.map_err(|e| SessionStoreError(e.to_string()))?;
+            crate::server::metrics::session_ended("max_age");
             Ok(None)
         }
         other => Ok(other),

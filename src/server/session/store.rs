@@ -12,7 +12,7 @@
 //! that exists and never creates one (nor fails when it is gone), so a request still in flight when its session is signed
 //! out cannot bring it back when it ends (sessions are created only by `create`, at sign-in).
 
-use std::path::Path;
+use std::{path::Path, time::Instant};
 
 use async_trait::async_trait;
 use fred::{
@@ -34,7 +34,7 @@ use super::{
     auth_session::SessionStoreError, directory::SessionDirectory, login_transactions::LoginTransactions,
     memory_store::SessionMemoryStore, refresh_lock::RefreshLocks,
 };
-use crate::server::config::SessionStoreSetting;
+use crate::server::{config::SessionStoreSetting, metrics};
 
 /// How long a Redis command (and a new connection) may take before the request gives up.
 const REDIS_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -214,6 +214,37 @@ async fn redis_update(pool: &Pool, record: &Record) -> session_store::Result<()>
 #[async_trait]
 impl SessionStore for AppSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let started = Instant::now();
+        let outcome = self.create_record(record).await;
+        metrics::store_operation("create", outcome.is_ok(), started.elapsed());
+        outcome
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let started = Instant::now();
+        let outcome = self.save_record(record).await;
+        metrics::store_operation("save", outcome.is_ok(), started.elapsed());
+        outcome
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let started = Instant::now();
+        let outcome = self.load_record(id).await;
+        metrics::store_operation("load", outcome.is_ok(), started.elapsed());
+        outcome
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        let started = Instant::now();
+        let outcome = self.delete_record(id).await;
+        metrics::store_operation("delete", outcome.is_ok(), started.elapsed());
+        outcome
+    }
+}
+
+/// The stores themselves, one match per operation.
+impl AppSessionStore {
+    async fn create_record(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
             AppSessionStore::Memory(store) => store.create(record).await,
             AppSessionStore::Sqlite { store, .. } => store.create(record).await,
@@ -221,7 +252,7 @@ impl SessionStore for AppSessionStore {
         }
     }
 
-    async fn save(&self, record: &Record) -> session_store::Result<()> {
+    async fn save_record(&self, record: &Record) -> session_store::Result<()> {
         match self {
             AppSessionStore::Memory(store) => store.save(record).await,
             AppSessionStore::Sqlite { pool, .. } => sqlite_update(pool, record).await,
@@ -229,7 +260,7 @@ impl SessionStore for AppSessionStore {
         }
     }
 
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+    async fn load_record(&self, id: &Id) -> session_store::Result<Option<Record>> {
         match self {
             AppSessionStore::Memory(store) => store.load(id).await,
             AppSessionStore::Sqlite { store, .. } => store.load(id).await,
@@ -237,7 +268,7 @@ impl SessionStore for AppSessionStore {
         }
     }
 
-    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+    async fn delete_record(&self, id: &Id) -> session_store::Result<()> {
         match self {
             AppSessionStore::Memory(store) => store.delete(id).await,
             AppSessionStore::Sqlite { store, .. } => store.delete(id).await,
