@@ -76,7 +76,7 @@ async fn fixture() -> Fixture {
     let jwks =
         Arc::new(JwksCache::new(reqwest::Client::new(), format!("{issuer}/.well-known/jwks.json"), clock.clone()));
     jwks.preload().await;
-    let verifier = TokenVerifier::new(issuer, defaults::CLIENT_ID.into(), jwks, clock.clone());
+    let verifier = TokenVerifier::new(vec![issuer], defaults::CLIENT_ID.into(), jwks, clock.clone());
     Fixture { verifier, cache: AccessTokenCache::new(clock), token, clients: vec![defaults::CLIENT_ID.into()] }
 }
 

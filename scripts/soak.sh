@@ -6,5 +6,5 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/setup.sh"
 ensure_redis_server
-say "soak: ${SOAK_USERS:-200} people for ${SOAK_SECS:-120} s (release build of the tests)"
-cargo test --locked --release --features ssr --test soak -- --ignored --nocapture 2>&1 | grep -E "^soak:|panicked|answered"
+say "soak: ${SOAK_USERS:-200} people for ${SOAK_SECS:-120} s"
+cargo test --locked --features ssr --test soak -- --ignored --nocapture 2>&1 | grep -E "^soak:|panicked|answered"

@@ -37,7 +37,14 @@ async fn main() -> ExitCode {
             serve::run_local_idp_only(config).await
         }
         // Prints only the tokens, so its output can go straight into a variable.
-        Command::Token { username, password, access_token } => {
+        Command::Token { client_credentials: true, scope, access_token, .. } => {
+            token_command::run_client_credentials(&config, &scope, access_token).await
+        }
+        Command::Token { username, password, access_token, .. } => {
+            let (Some(username), Some(password)) = (username, password) else {
+                eprintln!("leptos-cognito: token needs --username and --password, or --client-credentials");
+                return ExitCode::from(EXIT_CONFIG);
+            };
             token_command::run(&config, &username, &password, access_token).await
         }
     };

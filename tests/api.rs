@@ -152,6 +152,34 @@ async fn the_token_command_prints_an_access_token_the_api_accepts() {
     assert!(output.stdout.is_empty());
 }
 
+/// `token --client-credentials --scope api/read`: a machine token the machine route accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_command_gets_a_machine_token() {
+    let stack = spawn_stack(&[]).await;
+    let (issuer, domain) = (stack.idp.idp.issuer(), stack.idp.domain.clone());
+    let output = tokio::task::spawn_blocking(move || {
+        let dir = tempfile::tempdir().unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
+            .args(["token", "--client-credentials", "--scope", "api/read", "--access-token"])
+            .current_dir(dir.path())
+            .env_clear()
+            .env("LOCAL_IDP", "off")
+            .env("COGNITO_ISSUER", issuer)
+            .env("COGNITO_DOMAIN", domain)
+            .env("COGNITO_CLIENT_ID", defaults::CLIENT_ID)
+            .env("COGNITO_CLIENT_SECRET", defaults::CLIENT_SECRET)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_string();
+    assert_eq!(stack.idp.idp.stats().client_credentials_grants, 1);
+    let (status, _, _, body) = get(&stack.app.url("/api/v1/machine/ping"), Some(&format!("Bearer {token}"))).await;
+    assert_eq!(status, 200, "{body}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_clients_token_and_an_expired_token_are_refused() {
     let clock = app_clock_now();

@@ -86,3 +86,33 @@ async fn counters_follow_a_scripted_session_and_labels_stay_bounded() {
     assert_eq!(series_after.len(), series_before, "no new series from client-chosen values");
     assert!(series_after.keys().all(|series| !series.contains("random")));
 }
+
+/// A signed-in page costs no session write: the session is saved when it changes, and touched
+/// (which moves the idle timeout) at most once a minute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_in_pages_write_the_session_at_most_once_a_minute() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics_addr = format!("127.0.0.1:{port}");
+    let clock = common::app_clock_now();
+    let stack = spawn_stack_with(
+        &[("METRICS_ADDR", &metrics_addr)],
+        IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() },
+    )
+    .await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    let saves = r#"lc_session_store_operations_total{operation="save",outcome="ok"}"#;
+
+    let before = scrape(&metrics_addr).await;
+    for path in ["/dashboard", "/api/v1/me", "/", "/profile", "/api/v1/me"] {
+        assert_eq!(browser.get(stack.app.url(path)).send().await.unwrap().status(), 200, "{path}");
+    }
+    assert_eq!(delta(&before, &scrape(&metrics_addr).await, saves), 0.0, "no write within the minute");
+
+    clock.advance(61);
+    let before = scrape(&metrics_addr).await;
+    for path in ["/api/v1/me", "/api/v1/me", "/api/v1/me"] {
+        assert_eq!(browser.get(stack.app.url(path)).send().await.unwrap().status(), 200, "{path}");
+    }
+    assert_eq!(delta(&before, &scrape(&metrics_addr).await, saves), 1.0, "one touch a minute later");
+}

@@ -4,7 +4,8 @@
 mod common;
 
 use common::{
-    ADMIN, IdpSetup, USER, app_clock_now, browser, location, query_of, set_cookies, spawn_stack, spawn_stack_with,
+    ADMIN, IdpSetup, USER, absolute, app_clock_now, browser, follow, location, query_of, set_cookies, spawn_stack,
+    spawn_stack_with,
 };
 
 /// Any JWT: base64url of `{"` is `eyJ`.
@@ -166,4 +167,40 @@ async fn a_session_ends_at_its_maximum_age_whatever_happens() {
     let page = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
     assert_eq!(location(&page), "/auth/login?return_to=%2Fdashboard");
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+}
+
+/// `prompt=none`: with a managed-login session the sign-in is silent; without one the provider
+/// answers `login_required`, which the app takes as "not signed in", not as an error page.
+/// `prompt=login` asks for the password again even with a session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompt_none_and_prompt_login() {
+    let stack = spawn_stack(&[]).await;
+    let browser = browser();
+    let silent = follow(&browser, &stack.app.url("/auth/login?prompt=none&return_to=/profile")).await;
+    let answer = follow(&browser, &silent).await;
+    assert!(answer.starts_with(&stack.app.url("/auth/callback?")), "{answer}");
+    assert_eq!(query_of(&answer)["error"], "login_required");
+    let back = browser.get(&answer).send().await.unwrap();
+    assert_eq!(back.status(), 303, "not signed in is not an error page");
+    assert_eq!(location(&back), "/profile");
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+
+    stack.sign_in(&browser, USER, None).await;
+    // Signed in at the provider: prompt=none completes without a form.
+    let silent = follow(&browser, &stack.app.url("/auth/login?prompt=none")).await;
+    let answer = follow(&browser, &silent).await;
+    assert!(query_of(&answer).contains_key("code"), "{answer}");
+    assert_eq!(browser.get(&answer).send().await.unwrap().status(), 303);
+    // prompt=login shows the form despite the provider session, with login_hint filled in.
+    let forced = follow(&browser, &stack.app.url("/auth/login?prompt=login&login_hint=admin%40example.com")).await;
+    let form = browser.get(&forced).send().await.unwrap();
+    let form = if form.status().is_redirection() {
+        browser.get(absolute(&forced, &location(&form))).send().await.unwrap()
+    } else {
+        form
+    };
+    assert_eq!(form.status(), 200, "the sign-in form");
+    let html = form.text().await.unwrap();
+    assert!(html.contains("name=\"password\""), "asks for the password");
+    assert!(html.contains("admin@example.com"), "the hint is filled in");
 }

@@ -150,3 +150,40 @@ async fn get_logout_only_asks_for_confirmation() {
     let html = response.text().await.unwrap();
     assert!(html.contains("method=\"post\"") && html.contains("action=\"/auth/logout\""), "{html}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_options_are_checked_and_passed_to_the_hosted_ui() {
+    let app = spawn_app(COGNITO).await;
+    let url = "/auth/login?prompt=select_account&login_hint=ada%40example.com&lang=pt-BR&identity_provider=Google";
+    let response = app.client().get(app.url(url)).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let query = query_of(&location(&response));
+    assert_eq!(query["prompt"], "select_account");
+    assert_eq!(query["login_hint"], "ada@example.com");
+    assert_eq!(query["lang"], "pt-BR");
+    assert_eq!(query["identity_provider"], "Google");
+
+    let response = app.client().get(app.url("/auth/login?idp_identifier=example.com")).send().await.unwrap();
+    assert_eq!(query_of(&location(&response))["idp_identifier"], "example.com");
+    let plain = app.client().get(app.url("/auth/login")).send().await.unwrap();
+    let plain = query_of(&location(&plain));
+    for absent in ["prompt", "login_hint", "lang", "identity_provider", "idp_identifier"] {
+        assert!(!plain.contains_key(absent), "{absent} only when asked for");
+    }
+
+    let long_hint = format!("/auth/login?login_hint={}", "a".repeat(300));
+    for bad in [
+        "/auth/login?prompt=always",
+        "/auth/login?prompt=none%20login",
+        long_hint.as_str(),
+        "/auth/login?lang=klingon",
+        "/auth/login?identity_provider=Okta",
+        "/auth/login?idp_identifier=bad%20id",
+        "/auth/login?identity_provider=Google&idp_identifier=example.com",
+    ] {
+        let response = app.client().get(app.url(bad)).send().await.unwrap();
+        assert_eq!(response.status(), 400, "{bad}");
+        assert!(response.headers().get("location").is_none(), "{bad}: no redirect");
+        assert!(response.text().await.unwrap().contains("<h1>"), "{bad}: an explained page");
+    }
+}

@@ -67,8 +67,8 @@ async fn soak() {
                     lost = true;
                     break;
                 }
-                // Each person makes a request every 250-750 ms.
-                tokio::time::sleep(Duration::from_millis(250 + (n as u64 * 37 % 500))).await;
+                // Each person makes a request every 0.5-1.5 s.
+                tokio::time::sleep(Duration::from_millis(500 + (n as u64 * 37 % 1000))).await;
             }
             // Token lifetimes this session went through: one refresh is due per lifetime, at
             // `TOKEN_SECS - SKEW_SECS` after the previous one.

@@ -125,3 +125,37 @@ async fn an_expired_token_is_refused() {
     assert_eq!(response.status(), 401);
     assert!(set_cookies(&response).iter().all(|c| !c.starts_with("lc_session=")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_token_issued_more_than_a_day_ago_is_refused_at_sign_in() {
+    let two_days = std::time::Duration::from_secs(2 * 86_400);
+    for (age, accepted) in [(86_400 - 120, true), (86_400 + 120, false)] {
+        let clock = app_clock_now();
+        let setup = IdpSetup {
+            app_clock: Some(clock.clone()),
+            id_token_ttl: two_days,
+            access_token_ttl: two_days,
+            ..IdpSetup::default()
+        };
+        let (stack, _proxy) = stack_behind_proxy(&[], setup).await;
+        // The provider issues tokens now; the app sees them `age` seconds after that.
+        clock.advance(age);
+        let browser = browser();
+        let response = stack.sign_in(&browser, USER, None).await;
+        let expected = if accepted { 303 } else { 401 };
+        assert_eq!(response.status(), expected, "an ID token {age} s old");
+        drop(stack);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_response_without_expires_in_is_valid() {
+    let (stack, proxy) = stack_behind_proxy(&[], IdpSetup::default()).await;
+    proxy.tamper(|json| {
+        json.as_object_mut().unwrap().remove("expires_in");
+    });
+    let browser = browser();
+    let response = stack.sign_in(&browser, USER, None).await;
+    assert_eq!(response.status(), 303, "RFC 6749 §5.1 only recommends expires_in");
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+}

@@ -138,6 +138,11 @@ fn Dashboard(user: SignedInUser, refresh_in_secs: Option<i64>) -> impl IntoView 
         </section>
         <p>
             <A href="/profile">"See every claim of your ID token"</A>
+            " · "
+            // `prompt=login`: the hosted UI asks for a password even with its own session.
+            <a rel="external" href="/auth/login?prompt=login&return_to=%2Fdashboard" data-testid="switch-account">
+                "Sign in as someone else"
+            </a>
         </p>
         <YourSessions />
     }

@@ -15,16 +15,23 @@ pub enum Command {
     Serve,
     /// Run only the embedded Cognito-compatible identity provider on LOCAL_IDP_ADDR.
     LocalIdp,
-    /// Sign in with USER_PASSWORD_AUTH (Cognito's InitiateAuth) and print the tokens as JSON.
+    /// Sign in with USER_PASSWORD_AUTH (Cognito's InitiateAuth) and print the tokens as JSON;
+    /// or, with --client-credentials, get a machine token from /oauth2/token.
     Token {
-        #[arg(long)]
-        username: String,
+        #[arg(long, required_unless_present = "client_credentials")]
+        username: Option<String>,
         /// The password, or `-` to read it from standard input.
-        #[arg(long)]
-        password: String,
+        #[arg(long, required_unless_present = "client_credentials")]
+        password: Option<String>,
         /// Print only the access token (for `Authorization: Bearer ...`).
         #[arg(long)]
         access_token: bool,
+        /// A machine token: the client_credentials grant with the app client's id and secret.
+        #[arg(long, conflicts_with_all = ["username", "password"])]
+        client_credentials: bool,
+        /// A custom scope to ask for (repeatable), e.g. api/read.
+        #[arg(long, requires = "client_credentials")]
+        scope: Vec<String>,
     },
 }
 

@@ -58,7 +58,7 @@ impl AppState {
         let http = provider_http_client()?;
         let jwks = Arc::new(JwksCache::new(http.clone(), config.cognito.jwks_uri(), clock.clone()));
         let verifier = Arc::new(TokenVerifier::new(
-            config.cognito.issuer.clone(),
+            config.cognito.accepted_issuers.clone(),
             config.cognito.client_id.clone(),
             jwks,
             clock.clone(),

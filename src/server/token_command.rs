@@ -5,7 +5,10 @@ use std::{io::BufRead, time::Duration};
 
 use anyhow::Context;
 
-use crate::server::{auth::initiate_auth::password_sign_in, config::AppConfig};
+use crate::server::{
+    auth::{initiate_auth::password_sign_in, oauth_client::CognitoOAuthClient},
+    config::AppConfig,
+};
 
 pub async fn run(config: &AppConfig, username: &str, password: &str, access_token_only: bool) -> anyhow::Result<()> {
     let password = if password == "-" { read_password_from_stdin()? } else { password.to_string() };
@@ -19,6 +22,36 @@ pub async fn run(config: &AppConfig, username: &str, password: &str, access_toke
         println!("{}", tokens.access_token);
     } else {
         println!("{}", serde_json::to_string_pretty(&tokens)?);
+    }
+    Ok(())
+}
+
+/// `token --client-credentials [--scope S]...`: a machine token from `/oauth2/token`, with the
+/// app client's id and secret (the client must allow the grant and the scopes).
+pub async fn run_client_credentials(
+    config: &AppConfig,
+    scopes: &[String],
+    access_token_only: bool,
+) -> anyhow::Result<()> {
+    if config.cognito.client_secret.is_none() {
+        anyhow::bail!("the client_credentials grant needs a confidential client: set COGNITO_CLIENT_SECRET");
+    }
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .context("cannot build the HTTP client")?;
+    let client = CognitoOAuthClient::new(http, config.cognito.clone());
+    let tokens = client.client_credentials(scopes).await.context("client_credentials at /oauth2/token")?;
+    if access_token_only {
+        println!("{}", tokens.access_token.expose());
+    } else {
+        let json = serde_json::json!({
+            "access_token": tokens.access_token.expose(),
+            "token_type": tokens.token_type,
+            "expires_in": tokens.expires_in,
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
     }
     Ok(())
 }

@@ -23,6 +23,33 @@ async fn pkce_mismatch_and_missing_verifier_are_invalid_grant() {
     }
 }
 
+/// RFC 9700 §2.1.1: a `code_verifier` for a code issued without a challenge is a PKCE
+/// downgrade attempt, and is refused; without a verifier such a code still works.
+#[tokio::test]
+async fn a_verifier_for_a_code_without_a_challenge_is_refused() {
+    let idp = spawn().await;
+    let browser = browser();
+    for (verifier, expected) in [(Some(VERIFIER), StatusCode::BAD_REQUEST), (None, StatusCode::OK)] {
+        let authorize_url = idp.authorize_url(WEB_CLIENT, &[("code_challenge", ""), ("code_challenge_method", "")]);
+        let first_hop = browser.get(&authorize_url).send().await.unwrap();
+        let back = if location(&first_hop).starts_with(CALLBACK) {
+            first_hop
+        } else {
+            idp.sign_in(&browser, &authorize_url, USER).await
+        };
+        let code = query_param(&location(&back), "code").expect("a code");
+        let mut form = vec![("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", CALLBACK)];
+        if let Some(verifier) = verifier {
+            form.push(("code_verifier", verifier));
+        }
+        let response = idp.token(&form, Some((WEB_CLIENT, WEB_SECRET))).await;
+        assert_eq!(response.status(), expected, "verifier sent: {}", verifier.is_some());
+        if expected != StatusCode::OK {
+            assert_eq!(oauth_error(response).await.2["error"], "invalid_grant");
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_code_works_once() {
     let idp = spawn().await;

@@ -54,11 +54,16 @@ fn authorization_code(pool: &Pool, client: &ClientRegistration, params: &Params)
         // Cognito's quirk: a mismatched redirect is `unauthorized_client`, not `invalid_grant`.
         return Err(OAuthError::unauthorized_client().described("invalid_redirect"));
     }
-    if let Some(challenge) = &entry.code_challenge {
-        let verified = params.get("code_verifier").is_some_and(|verifier| pkce::verifier_matches(challenge, verifier));
-        if !verified {
-            return Err(OAuthError::invalid_grant());
+    match (&entry.code_challenge, params.get("code_verifier")) {
+        (Some(challenge), verifier) => {
+            if !verifier.is_some_and(|verifier| pkce::verifier_matches(challenge, verifier)) {
+                return Err(OAuthError::invalid_grant());
+            }
         }
+        // A verifier for a code issued without a challenge is a PKCE downgrade attempt
+        // (RFC 9700 §2.1.1): refused.
+        (None, Some(_)) => return Err(OAuthError::invalid_grant()),
+        (None, None) => {}
     }
     let with_id_token = entry.scopes.iter().any(|s| s == "openid");
     let issued = pool

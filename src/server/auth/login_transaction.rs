@@ -21,6 +21,9 @@ pub struct LoginTransaction {
     pub return_to: String,
     pub browser_binding: String,
     pub created_at: i64,
+    /// Asked with `prompt=none`: a `login_required` answer means "not signed in", not a failure.
+    #[serde(default)]
+    pub silent: bool,
 }
 
 impl LoginTransaction {
@@ -34,6 +37,7 @@ impl LoginTransaction {
             return_to,
             browser_binding: browser_binding.to_string(),
             created_at: now,
+            silent: false,
         }
     }
 

@@ -13,6 +13,7 @@ pub mod random;
 pub mod refresh;
 pub mod return_to;
 pub mod sign_in;
+pub mod sign_in_options;
 pub mod sign_out;
 pub mod token_string;
 pub mod verify;

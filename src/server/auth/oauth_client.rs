@@ -21,7 +21,9 @@ pub struct TokenResponse {
     #[serde(default)]
     pub refresh_token: Option<TokenString>,
     pub token_type: String,
-    pub expires_in: i64,
+    /// RFC 6749 §5.1 only recommends it; the tokens' own `exp` decides.
+    #[serde(default)]
+    pub expires_in: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +60,7 @@ pub struct AuthorizeRequest<'a> {
     pub state: &'a str,
     pub nonce: &'a str,
     pub code_challenge: &'a str,
-    pub identity_provider: Option<&'a str>,
+    pub options: &'a super::sign_in_options::SignInOptions,
 }
 
 pub struct CognitoOAuthClient {
@@ -88,8 +90,21 @@ impl CognitoOAuthClient {
                 .append_pair("nonce", request.nonce)
                 .append_pair("code_challenge", request.code_challenge)
                 .append_pair("code_challenge_method", "S256");
-            if let Some(provider) = request.identity_provider {
+            let options = request.options;
+            if let Some(provider) = &options.identity_provider {
                 query.append_pair("identity_provider", provider);
+            }
+            if let Some(identifier) = &options.idp_identifier {
+                query.append_pair("idp_identifier", identifier);
+            }
+            if let Some(prompt) = options.prompt {
+                query.append_pair("prompt", prompt.as_str());
+            }
+            if let Some(hint) = &options.login_hint {
+                query.append_pair("login_hint", hint);
+            }
+            if let Some(lang) = &options.lang {
+                query.append_pair("lang", lang);
             }
         }
         url
@@ -112,6 +127,17 @@ impl CognitoOAuthClient {
             ("redirect_uri", self.settings.redirect_uri.as_str()),
             ("code_verifier", pkce_verifier),
         ];
+        self.token_request(&form).await
+    }
+
+    /// A machine token (RFC 6749 §4.4): Cognito issues only an access token, with the custom
+    /// scopes asked for (all the client's when none are).
+    pub async fn client_credentials(&self, scopes: &[String]) -> Result<TokenResponse, TokenEndpointError> {
+        let scope = scopes.join(" ");
+        let mut form = vec![("grant_type", "client_credentials")];
+        if !scope.is_empty() {
+            form.push(("scope", scope.as_str()));
+        }
         self.token_request(&form).await
     }
 
@@ -232,11 +258,18 @@ mod tests {
 
     #[test]
     fn authorize_url_carries_every_parameter() {
+        let options = crate::server::auth::sign_in_options::SignInOptions {
+            identity_provider: Some("Google".into()),
+            prompt: Some(crate::server::auth::sign_in_options::Prompt::SelectAccount),
+            login_hint: Some("ada@example.com".into()),
+            lang: Some("fr".into()),
+            idp_identifier: None,
+        };
         let url = client().authorize_url(&AuthorizeRequest {
             state: "st",
             nonce: "no",
             code_challenge: "ch",
-            identity_provider: Some("Google"),
+            options: &options,
         });
         assert_eq!(url.path(), "/oauth2/authorize");
         let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
@@ -249,6 +282,9 @@ mod tests {
         assert_eq!(query["code_challenge"], "ch");
         assert_eq!(query["code_challenge_method"], "S256");
         assert_eq!(query["identity_provider"], "Google");
+        assert_eq!(query["prompt"], "select_account");
+        assert_eq!(query["login_hint"], "ada@example.com");
+        assert_eq!(query["lang"], "fr");
     }
 
     #[test]

@@ -174,9 +174,17 @@ pub async fn fresh_session_within(
 /// timeout or never (the session then expires). So it is kept that long, and never past the
 /// session's maximum age.
 fn published_lifetime(state: &AppState, refreshed: &AuthSession, now: i64) -> Duration {
-    let max_age = state.config.session.max_age.as_secs() as i64;
-    let idle = state.config.session.idle_timeout.as_secs() as i64;
-    let lifetime_left = max_age - (now - refreshed.signed_in_at);
+    let session = &state.config.session;
+    keep_published_for(
+        session.max_age.as_secs() as i64,
+        session.idle_timeout.as_secs() as i64,
+        refreshed.signed_in_at,
+        now,
+    )
+}
+
+fn keep_published_for(max_age: i64, idle: i64, signed_in_at: i64, now: i64) -> Duration {
+    let lifetime_left = max_age - (now - signed_in_at);
     Duration::from_secs(lifetime_left.min(idle + PUBLISHED_MARGIN_SECS).max(1) as u64)
 }
 
@@ -278,6 +286,18 @@ mod tests {
             id_token_expires_at: id_exp,
             access_token_expires_at: access_exp,
         }
+    }
+
+    #[test]
+    fn a_published_refresh_lives_as_long_as_the_session_can() {
+        // Idle timeout plus the margin, while the maximum age is far.
+        assert_eq!(
+            keep_published_for(30 * 86_400, 3_600, 0, 100),
+            Duration::from_secs(3_600 + PUBLISHED_MARGIN_SECS as u64)
+        );
+        // Never past the maximum age.
+        assert_eq!(keep_published_for(1_000, 3_600, 0, 900), Duration::from_secs(100));
+        assert_eq!(keep_published_for(1_000, 3_600, 0, 5_000), Duration::from_secs(1));
     }
 
     #[test]

@@ -15,6 +15,9 @@ use crate::server::{
     state::AppState,
 };
 
+/// Cognito's longest ID-token lifetime (one day).
+const MAX_ID_TOKEN_AGE_SECS: i64 = 86_400;
+
 /// The query string Cognito sends to the redirect URI.
 #[derive(Debug, Default, Clone)]
 pub struct CallbackParams {
@@ -147,8 +150,8 @@ pub async fn complete(
     params: CallbackParams,
 ) -> Result<String, SignInError> {
     let outcome = complete_sign_in(state, session, browser_binding, user_agent, params).await;
-    metrics::sign_in(outcome.as_ref().map_or_else(SignInError::kind, |_| "success"));
-    outcome
+    metrics::sign_in(outcome.as_ref().map_or_else(SignInError::kind, |(_, label)| label));
+    outcome.map(|(return_to, _)| return_to)
 }
 
 async fn complete_sign_in(
@@ -157,7 +160,7 @@ async fn complete_sign_in(
     browser_binding: Option<&str>,
     user_agent: Option<&str>,
     params: CallbackParams,
-) -> Result<String, SignInError> {
+) -> Result<(String, &'static str), SignInError> {
     let state_param = params.state.as_deref().ok_or(SignInError::MissingState)?;
     // Taking the transaction deletes it: whatever happens below, this state cannot be replayed.
     let now = state.clock.now();
@@ -166,6 +169,11 @@ async fn complete_sign_in(
         return Err(SignInError::WrongBrowser);
     }
     if let Some(error) = params.error {
+        // A silent attempt (`prompt=none`) without a managed-login session: simply not signed
+        // in (OpenID Connect Core §3.1.2.6), back to where the browser was.
+        if transaction.silent && error == "login_required" {
+            return Ok((transaction.return_to, "not_signed_in"));
+        }
         return Err(SignInError::Provider { error, description: params.error_description });
     }
     let code = params.code.as_deref().filter(|c| !c.is_empty()).ok_or(SignInError::MissingCode)?;
@@ -185,7 +193,7 @@ async fn complete_sign_in(
         tracing::warn!(%error, "could not add the session to the person's list");
     }
     tracing::info!(sub = %auth.sub, "signed in");
-    Ok(transaction.return_to)
+    Ok((transaction.return_to, "success"))
 }
 
 /// A browser that signs in again replaces its previous session (the new one gets a new id):
@@ -222,6 +230,12 @@ async fn exchange_and_verify(
         .verify_id_token(id_token.expose(), Some(transaction.nonce.expose()), Some(tokens.access_token.expose()))
         .await
         .map_err(SignInError::IdToken)?;
+    let now = state.clock.now();
+    // OpenID Connect Core §3.1.3.7 lets a client bound `iat`; no ID token Cognito issues lives
+    // longer than a day, so an older one is a replay or a provider gone wrong.
+    if now - verified_id.claims.iat > MAX_ID_TOKEN_AGE_SECS {
+        return Err(SignInError::IdToken(VerifyError::BadClaims("the ID token was issued more than a day ago".into())));
+    }
     let access = state
         .verifier
         .verify_access_token(
@@ -231,7 +245,6 @@ async fn exchange_and_verify(
         )
         .await
         .map_err(SignInError::AccessToken)?;
-    let now = state.clock.now();
     let session_tokens = SessionTokens {
         id_token_expires_at: verified_id.claims.exp,
         access_token_expires_at: access.exp,

@@ -87,15 +87,16 @@ impl VerifyError {
 }
 
 pub struct TokenVerifier {
-    issuer: String,
+    /// Every `iss` a token may carry: the pool's issuer in each form Cognito emits.
+    issuers: Vec<String>,
     client_id: String,
     jwks: Arc<JwksCache>,
     clock: SharedClock,
 }
 
 impl TokenVerifier {
-    pub fn new(issuer: String, client_id: String, jwks: Arc<JwksCache>, clock: SharedClock) -> Self {
-        Self { issuer, client_id, jwks, clock }
+    pub fn new(issuers: Vec<String>, client_id: String, jwks: Arc<JwksCache>, clock: SharedClock) -> Self {
+        Self { issuers, client_id, jwks, clock }
     }
 
     pub fn jwks(&self) -> &Arc<JwksCache> {
@@ -193,7 +194,7 @@ impl TokenVerifier {
     }
 
     fn check_common(&self, iss: &str, sub: &str, exp: i64, nbf: Option<i64>, iat: i64) -> Result<(), VerifyError> {
-        if iss != self.issuer {
+        if !self.issuers.iter().any(|issuer| issuer == iss) {
             return Err(VerifyError::WrongIssuer(iss.to_string()));
         }
         if sub.is_empty() {

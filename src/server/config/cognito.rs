@@ -14,8 +14,12 @@ use crate::local_idp::defaults as local;
 pub struct CognitoSettings {
     pub region: Option<String>,
     pub user_pool_id: Option<String>,
-    /// Exact `iss` value tokens must carry; the JWKS lives under it.
+    /// The pool's issuer; the JWKS lives under it.
     pub issuer: String,
+    /// Every `iss` value tokens may carry: the issuer, and the pool's other issuer host
+    /// (`https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`, which Cognito also emits),
+    /// or exactly `COGNITO_ISSUERS` when set.
+    pub accepted_issuers: Vec<String>,
     /// Base URL of the hosted UI / managed login domain, without a trailing slash.
     pub domain: Url,
     pub client_id: String,
@@ -60,6 +64,7 @@ pub(super) fn from_lookup(
                 region: Some(local::REGION.to_string()),
                 user_pool_id: Some(local::USER_POOL_ID.to_string()),
                 issuer: format!("{base}/{}", local::USER_POOL_ID),
+                accepted_issuers: vec![format!("{base}/{}", local::USER_POOL_ID)],
                 domain: parse_url("LOCAL_IDP_ADDR", &base)?,
                 client_id: local::CLIENT_ID.to_string(),
                 client_secret: Some(SecretString::from(local::CLIENT_SECRET)),
@@ -84,6 +89,33 @@ pub(super) fn from_lookup(
                     return Err(missing("COGNITO_USER_POOL_ID", "needed to derive the issuer (or set COGNITO_ISSUER)"));
                 }
             };
+            let accepted_issuers = match get("COGNITO_ISSUERS") {
+                Some(list) => list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(|item| {
+                        parse_url("COGNITO_ISSUERS", item).map(|url| url.as_str().trim_end_matches('/').to_string())
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                None => {
+                    let mut accepted = vec![issuer.clone()];
+                    if let (Some(region), Some(pool)) = (&region, &user_pool_id) {
+                        for form in [
+                            format!("https://cognito-idp.{region}.amazonaws.com/{pool}"),
+                            format!("https://issuer-cognito-idp.{region}.amazonaws.com/{pool}"),
+                        ] {
+                            if !accepted.contains(&form) {
+                                accepted.push(form);
+                            }
+                        }
+                    }
+                    accepted
+                }
+            };
+            if accepted_issuers.is_empty() {
+                return Err(ConfigError::new("COGNITO_ISSUERS", "lists no issuer"));
+            }
             let domain = parse_url(
                 "COGNITO_DOMAIN",
                 &get("COGNITO_DOMAIN").ok_or_else(|| missing("COGNITO_DOMAIN", "the hosted UI domain"))?,
@@ -97,6 +129,7 @@ pub(super) fn from_lookup(
                 region,
                 user_pool_id,
                 issuer,
+                accepted_issuers,
                 domain,
                 client_id,
                 client_secret: get("COGNITO_CLIENT_SECRET").map(SecretString::from),

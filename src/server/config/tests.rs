@@ -48,6 +48,25 @@ fn real_cognito_derives_issuer_and_uris() {
         "https://example.auth.eu-west-1.amazoncognito.com/oauth2/token"
     );
     assert!(config.cognito.client_secret.is_none());
+    assert_eq!(
+        config.cognito.accepted_issuers,
+        [
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz",
+            "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz",
+        ],
+        "both issuer hosts Cognito emits, and nothing else"
+    );
+}
+
+#[test]
+fn accepted_issuers_can_be_set() {
+    let mut vars = REAL_COGNITO.to_vec();
+    vars.push(("COGNITO_ISSUERS", "https://issuer.example/pool, https://other.example/pool/"));
+    let config = parse(&vars).unwrap();
+    assert_eq!(config.cognito.accepted_issuers, ["https://issuer.example/pool", "https://other.example/pool"]);
+    vars.pop();
+    vars.push(("COGNITO_ISSUERS", "not a url"));
+    assert_eq!(parse(&vars).unwrap_err().variable, "COGNITO_ISSUERS");
 }
 
 #[test]

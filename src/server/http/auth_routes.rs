@@ -21,24 +21,19 @@ use crate::server::{
         provider_backoff::retry_after_secs,
         random::random_urlsafe,
         return_to::return_to_or_default,
+        sign_in_options::{Prompt, SignInOptionError, SignInOptions, SignInQuery},
         sign_out::{Scope, end_other_session, sign_out},
     },
     session::{auth_session, cookies::login_binding_cookie_name},
     state::AppState,
 };
 
-#[derive(Debug, Deserialize)]
-pub struct LoginQuery {
-    return_to: Option<String>,
-    provider: Option<String>,
-}
-
 pub async fn login(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     jar: CookieJar,
-    Query(query): Query<LoginQuery>,
+    query: Result<Query<SignInQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     // Each sign-in started is kept for ten minutes: one client may only start so many.
     let client = client_address(peer.map(|Extension(ConnectInfo(addr))| addr), &headers, &state.config.trusted_proxies);
@@ -53,19 +48,26 @@ pub async fn login(
         }
         return response;
     }
+    let Ok(Query(query)) = query else {
+        return error_page(StatusCode::BAD_REQUEST, "Sign-in refused", "The sign-in link is malformed.");
+    };
     let return_to = return_to_or_default(query.return_to.as_deref());
-    let provider = match query.provider.as_deref().filter(|p| !p.is_empty()) {
-        None => None,
-        Some(name) => match state.config.cognito.identity_providers.iter().find(|p| p.as_str() == name) {
-            Some(configured) => Some(configured.clone()),
-            None => {
-                return error_page(
-                    StatusCode::BAD_REQUEST,
-                    "Unknown sign-in provider",
-                    "This app does not offer sign-in with that provider.",
-                );
-            }
-        },
+    let options = match SignInOptions::from_query(&query, &state.config.cognito.identity_providers) {
+        Ok(options) => options,
+        Err(SignInOptionError::UnknownProvider) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "Unknown sign-in provider",
+                "This app does not offer sign-in with that provider.",
+            );
+        }
+        Err(error) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "Sign-in refused",
+                &format!("The sign-in link is not valid: {error}."),
+            );
+        }
     };
 
     let https = state.config.uses_https();
@@ -77,7 +79,8 @@ pub async fn login(
         .filter(|v| v.len() == 43 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
         .unwrap_or_else(|| random_urlsafe(32));
 
-    let transaction = LoginTransaction::begin(&binding, return_to, state.clock.now());
+    let mut transaction = LoginTransaction::begin(&binding, return_to, state.clock.now());
+    transaction.silent = options.prompt == Some(Prompt::None);
     if let Err(error) = state.login_transactions.put(&transaction).await {
         tracing::error!(%error, "could not store a sign-in in flight");
         return error_page(
@@ -90,7 +93,7 @@ pub async fn login(
         state: &transaction.state,
         nonce: transaction.nonce.expose(),
         code_challenge: &transaction.code_challenge(),
-        identity_provider: provider.as_deref(),
+        options: &options,
     });
 
     let cookie = Cookie::build((cookie_name, binding))

@@ -28,9 +28,13 @@ pub enum LoginTransactions {
 
 impl LoginTransactions {
     pub fn in_process() -> Self {
+        Self::in_process_with_capacity(MAX_IN_MEMORY)
+    }
+
+    fn in_process_with_capacity(capacity: u64) -> Self {
         LoginTransactions::InProcess(
             Cache::builder()
-                .max_capacity(MAX_IN_MEMORY)
+                .max_capacity(capacity)
                 .eviction_policy(EvictionPolicy::lru())
                 .time_to_live(Duration::from_secs(TRANSACTION_TTL_SECS as u64))
                 .build(),
@@ -94,6 +98,21 @@ mod tests {
         assert_eq!(store.take(&second.state, 100).await.unwrap().unwrap().return_to, "/b");
         assert_eq!(store.take(&first.state, 100).await.unwrap().unwrap().return_to, "/a");
         assert!(store.take(&first.state, 100).await.unwrap().is_none(), "replay finds nothing");
+    }
+
+    #[tokio::test]
+    async fn past_the_bound_the_oldest_attempts_make_room() {
+        let store = LoginTransactions::in_process_with_capacity(10);
+        let attempts: Vec<_> = (0..11).map(|n| LoginTransaction::begin("browser", format!("/{n}"), 100)).collect();
+        for attempt in &attempts {
+            store.put(attempt).await.unwrap();
+            if let LoginTransactions::InProcess(cache) = &store {
+                cache.run_pending_tasks();
+            }
+        }
+        let newest = attempts.last().unwrap();
+        assert!(store.take(&newest.state, 100).await.unwrap().is_some(), "a new sign-in is never refused");
+        assert!(store.take(&attempts[0].state, 100).await.unwrap().is_none(), "the oldest made room");
     }
 
     #[tokio::test]

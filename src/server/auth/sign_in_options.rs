@@ -1,0 +1,185 @@
+//! What `/auth/login` passes on to the hosted UI / managed login besides the OAuth essentials:
+//! `prompt`, `login_hint`, `lang`, `identity_provider` and `idp_identifier` (Cognito's
+//! `/oauth2/authorize` documents each). They arrive in the query string, so each is checked
+//! against what Cognito accepts before it goes anywhere; anything else is a 400.
+
+/// OpenID Connect Core §3.1.2.1's `prompt`, as Cognito's managed login takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    /// Sign in silently with the managed-login session, or come back with `login_required`.
+    None,
+    /// Ask for the password again even with a managed-login session.
+    Login,
+    /// Forwarded to federated providers.
+    SelectAccount,
+    /// Forwarded to federated providers.
+    Consent,
+}
+
+impl Prompt {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prompt::None => "none",
+            Prompt::Login => "login",
+            Prompt::SelectAccount => "select_account",
+            Prompt::Consent => "consent",
+        }
+    }
+}
+
+/// Managed login's languages (Cognito's managed-login localization).
+const LANGUAGES: &[&str] = &["de", "en", "es", "fr", "id", "it", "ja", "ko", "nl", "pt-BR", "zh-CN", "zh-TW"];
+/// Cognito usernames and email addresses are at most 128 and 256 characters.
+const MAX_HINT_CHARS: usize = 256;
+/// Cognito's limit for an IdP identifier.
+const MAX_IDP_IDENTIFIER_CHARS: usize = 40;
+
+/// The query of `/auth/login`, as received.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct SignInQuery {
+    pub return_to: Option<String>,
+    /// The contract's name for a federated provider; `identity_provider` is Cognito's.
+    pub provider: Option<String>,
+    pub identity_provider: Option<String>,
+    pub idp_identifier: Option<String>,
+    pub prompt: Option<String>,
+    pub login_hint: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// Checked options, ready for the authorization request.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SignInOptions {
+    pub prompt: Option<Prompt>,
+    pub login_hint: Option<String>,
+    pub lang: Option<String>,
+    pub identity_provider: Option<String>,
+    pub idp_identifier: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignInOptionError {
+    #[error("prompt must be none, login, select_account or consent")]
+    UnknownPrompt,
+    #[error("login_hint is longer than {MAX_HINT_CHARS} characters or holds control characters")]
+    BadLoginHint,
+    #[error("lang must be one of the managed login's languages: {}", LANGUAGES.join(", "))]
+    UnknownLanguage,
+    #[error("this app does not offer sign-in with that provider")]
+    UnknownProvider,
+    #[error("idp_identifier must be 1 to {MAX_IDP_IDENTIFIER_CHARS} letters, digits or . _ - @ + =")]
+    BadIdpIdentifier,
+    #[error("give identity_provider or idp_identifier, not both")]
+    TwoProviders,
+}
+
+impl SignInOptions {
+    /// Checks the query; `configured_providers` are the federated providers the app offers.
+    pub fn from_query(query: &SignInQuery, configured_providers: &[String]) -> Result<Self, SignInOptionError> {
+        let present = |value: &Option<String>| value.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
+        let prompt = match present(&query.prompt).as_deref() {
+            None => None,
+            Some("none") => Some(Prompt::None),
+            Some("login") => Some(Prompt::Login),
+            Some("select_account") => Some(Prompt::SelectAccount),
+            Some("consent") => Some(Prompt::Consent),
+            Some(_) => return Err(SignInOptionError::UnknownPrompt),
+        };
+        let login_hint = present(&query.login_hint);
+        if login_hint
+            .as_deref()
+            .is_some_and(|hint| hint.chars().count() > MAX_HINT_CHARS || hint.chars().any(char::is_control))
+        {
+            return Err(SignInOptionError::BadLoginHint);
+        }
+        let lang = present(&query.lang);
+        if lang.as_deref().is_some_and(|lang| !LANGUAGES.contains(&lang)) {
+            return Err(SignInOptionError::UnknownLanguage);
+        }
+        let named = match (present(&query.provider), present(&query.identity_provider)) {
+            (Some(a), Some(b)) if a != b => return Err(SignInOptionError::TwoProviders),
+            (a, b) => a.or(b),
+        };
+        let identity_provider = match named {
+            None => None,
+            Some(name) => match configured_providers.iter().find(|p| **p == name) {
+                Some(configured) => Some(configured.clone()),
+                None => return Err(SignInOptionError::UnknownProvider),
+            },
+        };
+        let idp_identifier = present(&query.idp_identifier);
+        if let Some(identifier) = &idp_identifier {
+            let allowed = |c: char| c.is_ascii_alphanumeric() || "._-@+=".contains(c);
+            if identifier.chars().count() > MAX_IDP_IDENTIFIER_CHARS || !identifier.chars().all(allowed) {
+                return Err(SignInOptionError::BadIdpIdentifier);
+            }
+            if identity_provider.is_some() {
+                return Err(SignInOptionError::TwoProviders);
+            }
+        }
+        Ok(SignInOptions { prompt, login_hint, lang, identity_provider, idp_identifier })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(query: SignInQuery) -> Result<SignInOptions, SignInOptionError> {
+        SignInOptions::from_query(&query, &["Google".to_string()])
+    }
+
+    #[test]
+    fn valid_options_pass() {
+        let checked = options(SignInQuery {
+            prompt: Some("login".into()),
+            login_hint: Some("ada@example.com".into()),
+            lang: Some("pt-BR".into()),
+            ..SignInQuery::default()
+        })
+        .unwrap();
+        assert_eq!(checked.prompt, Some(Prompt::Login));
+        assert_eq!(checked.login_hint.as_deref(), Some("ada@example.com"));
+        assert_eq!(checked.lang.as_deref(), Some("pt-BR"));
+        let federated = options(SignInQuery { identity_provider: Some("Google".into()), ..SignInQuery::default() });
+        assert_eq!(federated.unwrap().identity_provider.as_deref(), Some("Google"));
+        let by_id = options(SignInQuery { idp_identifier: Some("example.com".into()), ..SignInQuery::default() });
+        assert_eq!(by_id.unwrap().idp_identifier.as_deref(), Some("example.com"));
+        assert_eq!(options(SignInQuery::default()).unwrap(), SignInOptions::default());
+    }
+
+    #[test]
+    fn bad_options_are_refused() {
+        let cases = [
+            (SignInQuery { prompt: Some("always".into()), ..SignInQuery::default() }, SignInOptionError::UnknownPrompt),
+            (
+                SignInQuery { login_hint: Some("x".repeat(257)), ..SignInQuery::default() },
+                SignInOptionError::BadLoginHint,
+            ),
+            (
+                SignInQuery { login_hint: Some("a\nb".into()), ..SignInQuery::default() },
+                SignInOptionError::BadLoginHint,
+            ),
+            (SignInQuery { lang: Some("xx".into()), ..SignInQuery::default() }, SignInOptionError::UnknownLanguage),
+            (
+                SignInQuery { provider: Some("Okta".into()), ..SignInQuery::default() },
+                SignInOptionError::UnknownProvider,
+            ),
+            (
+                SignInQuery { idp_identifier: Some("bad id".into()), ..SignInQuery::default() },
+                SignInOptionError::BadIdpIdentifier,
+            ),
+            (
+                SignInQuery {
+                    identity_provider: Some("Google".into()),
+                    idp_identifier: Some("example.com".into()),
+                    ..SignInQuery::default()
+                },
+                SignInOptionError::TwoProviders,
+            ),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(options(query.clone()), Err(expected), "{query:?}");
+        }
+    }
+}
