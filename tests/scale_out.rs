@@ -6,15 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ADMIN, IdpSetup, USER, browser, cluster::spawn_cluster, hosted_ui_sign_in, location};
+use common::{ADMIN, IdpSetup, USER, browser, cluster::spawn_cluster, hosted_ui_sign_in, location, session_cookie};
 use futures::future::join_all;
-
-/// The session cookie's value (what a script would keep using).
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    common::set_cookies(response)
-        .into_iter()
-        .find_map(|c| c.strip_prefix("lc_session=").map(|rest| rest.split(';').next().unwrap_or("").to_string()))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_instances_behind_a_round_robin_proxy_behave_as_one() {

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{IdpSetup, USER, app_clock_now, browser, redis::start_redis, set_cookies, spawn_stack_with};
+use common::{IdpSetup, USER, app_clock_now, browser, redis::start_redis, session_cookie, spawn_stack_with};
 use futures::future::join_all;
 
 async fn sign_out_with_thirty_requests_in_flight(store: &str) {
@@ -19,10 +19,7 @@ async fn sign_out_with_thirty_requests_in_flight(store: &str) {
     for round in 1..=3 {
         let browser = browser();
         let signed_in = stack.sign_in(&browser, USER, None).await;
-        let cookie = set_cookies(&signed_in)
-            .into_iter()
-            .find_map(|c| c.strip_prefix("lc_session=").map(|v| v.split(';').next().unwrap_or("").to_string()))
-            .expect("a session cookie");
+        let cookie = session_cookie(&signed_in).expect("a session cookie");
         // A minute later, every request of the session has its activity to record (a save).
         clock.advance(61);
         let script = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();

@@ -124,10 +124,7 @@ async fn signing_in_again_while_a_refresh_is_due_keeps_the_new_account() {
         // The browser is signed in as one person...
         let browser = common::browser();
         let first = stack.sign_in(&browser, USER, None).await;
-        let previous = common::set_cookies(&first)
-            .into_iter()
-            .find_map(|c| c.strip_prefix("lc_session=").map(|v| v.split(';').next().unwrap_or("").to_string()))
-            .expect("a session cookie");
+        let previous = common::session_cookie(&first).expect("a session cookie");
         tokio::time::sleep(Duration::from_millis(3_500)).await;
 
         // ...and signs in as another (a fresh provider session, so the hosted UI asks again)
@@ -144,10 +141,7 @@ async fn signing_in_again_while_a_refresh_is_due_keeps_the_new_account() {
         let cookies = format!("{}; lc_session={previous}", binding.to_str().unwrap());
         let answer = plain.get(&callback).header("cookie", cookies).send().await.unwrap();
         assert_eq!(answer.status(), 303, "round {round}");
-        let new_session = common::set_cookies(&answer)
-            .into_iter()
-            .find_map(|c| c.strip_prefix("lc_session=").map(|v| v.split(';').next().unwrap_or("").to_string()))
-            .expect("a new session cookie");
+        let new_session = common::session_cookie(&answer).expect("a new session cookie");
         assert_ne!(new_session, previous, "round {round}: a new session id");
         let me: serde_json::Value = plain
             .get(stack.app.url("/api/v1/me"))

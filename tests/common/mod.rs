@@ -381,6 +381,13 @@ pub fn query_of(url: &str) -> HashMap<String, String> {
     url::Url::parse(url).expect("URL").query_pairs().into_owned().collect()
 }
 
+/// The value of the `lc_session` cookie a response sets (what a script would keep using).
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    set_cookies(response)
+        .into_iter()
+        .find_map(|c| c.strip_prefix("lc_session=").map(|rest| rest.split(';').next().unwrap_or("").to_string()))
+}
+
 pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
     response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect()
 }
