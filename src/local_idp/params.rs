@@ -12,19 +12,41 @@ pub struct Params {
     pairs: Vec<(String, String)>,
 }
 
+/// No request of Cognito's endpoints has more than a couple of dozen parameters; past this the
+/// request is refused before any more work is spent on it.
+const MAX_PARAMS: usize = 64;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamsProblem {
     /// RFC 6749 §3.1: request parameters must not repeat.
     Repeated,
     /// Not `application/x-www-form-urlencoded`, or the body could not be read (too large).
     NotAForm,
+    /// More than [`MAX_PARAMS`] parameters.
+    TooMany,
+}
+
+impl ParamsProblem {
+    /// The explanation a page shows.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ParamsProblem::Repeated => "A parameter was sent more than once.",
+            ParamsProblem::NotAForm => "The request is not a form.",
+            ParamsProblem::TooMany => "The request has too many parameters.",
+        }
+    }
 }
 
 impl Params {
+    /// Linear in the input: a set of the names seen finds repeats, and the count is bounded.
     pub fn parse(input: &[u8]) -> Result<Self, ParamsProblem> {
         let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for (name, value) in url::form_urlencoded::parse(input) {
-            if pairs.iter().any(|(seen, _)| *seen == name) {
+            if pairs.len() == MAX_PARAMS {
+                return Err(ParamsProblem::TooMany);
+            }
+            if !seen.insert(name.clone()) {
                 return Err(ParamsProblem::Repeated);
             }
             pairs.push((name.into_owned(), value.into_owned()));
@@ -88,6 +110,16 @@ mod tests {
     #[test]
     fn repeated_parameters_are_refused() {
         assert_eq!(Params::from_query(Some("a=1&a=2")), Err(ParamsProblem::Repeated));
+    }
+
+    #[test]
+    fn a_flood_of_distinct_names_is_refused_early() {
+        // About 400 KB of distinct names: refused after the first few, not compared pairwise.
+        let flood: String = (0..50_000).map(|n| format!("p{n}=&")).collect();
+        assert!(flood.len() > 300_000);
+        assert_eq!(Params::from_query(Some(&flood)), Err(ParamsProblem::TooMany));
+        let many: String = (0..MAX_PARAMS).map(|n| format!("p{n}=1&")).collect();
+        assert_eq!(Params::from_query(Some(&many)).map(|p| p.get("p0").map(str::to_string)), Ok(Some("1".into())));
     }
 
     #[test]

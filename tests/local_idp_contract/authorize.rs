@@ -70,3 +70,22 @@ async fn unknown_and_disallowed_scopes_are_ignored() {
     assert!(tokens.get("id_token").is_none(), "no openid scope, no ID token");
     assert_eq!(claims(&string(&tokens, "access_token"))["scope"], "api/read");
 }
+
+/// A huge query of distinct names is refused at once (no pairwise comparison of the names),
+/// whether by the provider (a 400 page) or by the HTTP layer below it (too long a request
+/// line), and the provider keeps serving.
+#[tokio::test]
+async fn a_flood_of_parameters_is_refused_quickly() {
+    let idp = spawn().await;
+    for count in [5_000, 40_000] {
+        let flood: String = (0..count).map(|n| format!("&p{n}=")).collect();
+        let url = format!("{}{flood}", idp.authorize_url(WEB_CLIENT, &[]));
+        let started = std::time::Instant::now();
+        if let Ok(refused) = browser().get(&url).send().await {
+            assert!(refused.status().is_client_error(), "{count}: {}", refused.status());
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{count}: {:?}", started.elapsed());
+    }
+    let normal = browser().get(idp.authorize_url(WEB_CLIENT, &[])).send().await.expect("authorize");
+    assert_eq!(normal.status(), StatusCode::FOUND);
+}

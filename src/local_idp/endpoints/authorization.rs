@@ -71,7 +71,7 @@ impl IntoResponse for AuthorizeError {
 /// errors), then everything else (redirect errors).
 pub fn validate(pool: &Pool, raw_query: Option<&str>) -> Result<AuthorizationRequest, AuthorizeError> {
     let page = |message: &str| AuthorizeError::Page(PageError::bad_request(message));
-    let params = Params::from_query(raw_query).map_err(|_| page("A parameter was sent more than once."))?;
+    let params = Params::from_query(raw_query).map_err(|problem| page(problem.describe()))?;
     let client_id = params.get("client_id").ok_or_else(|| page("Required parameter client_id is missing."))?;
     let client = pool.client(client_id).ok_or_else(|| page("invalid_client: the client_id is not registered."))?;
     let redirect_uri = params.get("redirect_uri").ok_or_else(|| page("Required parameter redirect_uri is missing."))?;

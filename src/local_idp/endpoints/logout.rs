@@ -30,8 +30,7 @@ pub async fn logout(State(pool): State<Arc<Pool>>, RawQuery(query): RawQuery, he
 /// Where to send the browser: an exactly registered `logout_uri`, or back to sign-in when the
 /// request names a registered `redirect_uri` and a `response_type`.
 fn destination(pool: &Pool, query: Option<&str>) -> Result<String, PageError> {
-    let params =
-        Params::from_query(query).map_err(|_| PageError::bad_request("A parameter was sent more than once."))?;
+    let params = Params::from_query(query).map_err(|problem| PageError::bad_request(problem.describe()))?;
     let client_id = params
         .get("client_id")
         .ok_or_else(|| PageError::bad_request("Required String parameter 'client_id' is not present"))?;
