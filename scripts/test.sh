@@ -18,7 +18,13 @@ step() {
 step "formatting (cargo fmt --check)" cargo fmt --all -- --check
 step "clippy, server build" cargo clippy --locked --features ssr --all-targets -- -D warnings
 step "clippy, WASM build" cargo clippy --locked --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
-step "unit and integration tests" cargo test --locked --features ssr
+if cargo nextest --version >/dev/null 2>&1; then
+  # One process per test: a test that hangs is stopped and retried (see .config/nextest.toml).
+  step "unit and integration tests (cargo-nextest)" cargo nextest run --locked --features ssr --profile ci
+  step "doc tests" cargo test --locked --features ssr --doc
+else
+  step "unit and integration tests" cargo test --locked --features ssr
+fi
 
 # Ports of their own, so a running `scripts/dev.sh` does not get in the way.
 export LEPTOS_SITE_ADDR=127.0.0.1:3400
