@@ -118,25 +118,8 @@ async fn the_session_cookie_works_too() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_command_prints_an_access_token_the_api_accepts() {
     let stack = spawn_stack(&[]).await;
-    let issuer = stack.idp.idp.issuer();
-    let domain = stack.idp.domain.clone();
-    let run = move |password: &'static str| {
-        let issuer = issuer.clone();
-        let domain = domain.clone();
-        tokio::task::spawn_blocking(move || {
-            let dir = tempfile::tempdir().unwrap();
-            std::process::Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
-                .args(["token", "--username", USER.0, "--password", password, "--access-token"])
-                .current_dir(dir.path())
-                .env_clear()
-                .env("LOCAL_IDP", "off")
-                .env("COGNITO_ISSUER", issuer)
-                .env("COGNITO_DOMAIN", domain)
-                .env("COGNITO_CLIENT_ID", defaults::CLIENT_ID)
-                .env("COGNITO_CLIENT_SECRET", defaults::CLIENT_SECRET)
-                .output()
-                .unwrap()
-        })
+    let run = |password: &'static str| {
+        token_command(&stack, vec!["token", "--username", USER.0, "--password", password, "--access-token"])
     };
     let output = run(USER.1).await.unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -152,15 +135,13 @@ async fn the_token_command_prints_an_access_token_the_api_accepts() {
     assert!(output.stdout.is_empty());
 }
 
-/// `token --client-credentials --scope api/read`: a machine token the machine route accepts.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_token_command_gets_a_machine_token() {
-    let stack = spawn_stack(&[]).await;
+/// Runs `leptos-cognito <args>` against the stack's provider, configured as real Cognito.
+fn token_command(stack: &common::TestStack, args: Vec<&'static str>) -> tokio::task::JoinHandle<std::process::Output> {
     let (issuer, domain) = (stack.idp.idp.issuer(), stack.idp.domain.clone());
-    let output = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let dir = tempfile::tempdir().unwrap();
         std::process::Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
-            .args(["token", "--client-credentials", "--scope", "api/read", "--access-token"])
+            .args(args)
             .current_dir(dir.path())
             .env_clear()
             .env("LOCAL_IDP", "off")
@@ -171,8 +152,15 @@ async fn the_token_command_gets_a_machine_token() {
             .output()
             .unwrap()
     })
-    .await
-    .unwrap();
+}
+
+/// `token --client-credentials --scope api/read`: a machine token the machine route accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_command_gets_a_machine_token() {
+    let stack = spawn_stack(&[]).await;
+    let output = token_command(&stack, vec!["token", "--client-credentials", "--scope", "api/read", "--access-token"])
+        .await
+        .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let token = String::from_utf8(output.stdout).unwrap().trim().to_string();
     assert_eq!(stack.idp.idp.stats().client_credentials_grants, 1);
