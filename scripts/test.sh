@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib/setup.sh"
 ensure_build_tools
 ensure_chromium
 ensure_redis_server
+ensure_cfn_lint
 
 started=$SECONDS
 step() {
@@ -16,6 +17,7 @@ step() {
 }
 
 step "formatting (cargo fmt --check)" cargo fmt --all -- --check
+step "the user pool template (cfn-lint infra/cognito-pool.yaml)" "$CFN_LINT_VENV/bin/cfn-lint" infra/cognito-pool.yaml
 step "clippy, server build" cargo clippy --locked --features ssr --all-targets -- -D warnings
 step "clippy, WASM build" cargo clippy --locked --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then

@@ -83,6 +83,20 @@ ensure_redis_server() {
     || { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server; }
 }
 
+# cfn-lint (PyPI) checks infra/cognito-pool.yaml; a virtual environment of its own keeps it
+# off the system Python, pinned so the test command gives the same verdict on every machine.
+CFN_LINT_VERSION=1.58.0
+CFN_LINT_VENV="$HOME/.cache/leptos-cognito/cfn-lint"
+ensure_cfn_lint() {
+  if "$CFN_LINT_VENV/bin/cfn-lint" --version 2>/dev/null | grep -q " $CFN_LINT_VERSION\$"; then
+    say "cfn-lint $CFN_LINT_VERSION: present"
+  else
+    say "installing cfn-lint $CFN_LINT_VERSION from PyPI into $CFN_LINT_VENV"
+    python3 -m venv "$CFN_LINT_VENV"
+    "$CFN_LINT_VENV/bin/pip" install --quiet "cfn-lint==$CFN_LINT_VERSION"
+  fi
+}
+
 ensure_build_tools() {
   ensure_wasm_target
   ensure_cargo_leptos

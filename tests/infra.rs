@@ -1,0 +1,182 @@
+//! The user pool as code (`infra/cognito-pool.yaml`) and the script that turns its stack into a
+//! `.env` (`scripts/pool-env.sh`): the outputs hold every `COGNITO_*` variable the app needs, and
+//! the `.env` the script writes from them starts the app against that pool. The AWS CLI is
+//! replaced by a stand-in that answers as `describe-stacks` and `describe-user-pool-client` do;
+//! `cfn-lint` checks the template itself in the test command.
+
+use std::{collections::HashMap, os::unix::fs::PermissionsExt, path::Path, process::Command};
+
+use leptos_cognito::server::config::AppConfig;
+use secrecy::ExposeSecret;
+use yaml_rust2::{Yaml, YamlLoader};
+
+const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/infra/cognito-pool.yaml");
+const POOL_ENV: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pool-env.sh");
+
+const POOL_ID: &str = "eu-west-1_AbC123xyz";
+const APP_CLIENT_ID: &str = "4example56789abcdefghijklm";
+const APP_CLIENT_SECRET: &str = "s3cretFromDescribeUserPoolClient";
+const MACHINE_CLIENT_ID: &str = "7machine890abcdefghijklmno";
+
+fn template() -> Yaml {
+    let text = std::fs::read_to_string(TEMPLATE).expect("template readable");
+    YamlLoader::load_from_str(&text).expect("template is YAML").remove(0)
+}
+
+/// Output keys, in the template's order.
+fn output_keys(template: &Yaml) -> Vec<String> {
+    template["Outputs"]
+        .as_hash()
+        .expect("the template has Outputs")
+        .keys()
+        .map(|key| key.as_str().expect("output keys are strings").to_string())
+        .collect()
+}
+
+/// What CloudFormation would resolve each output to for a stack in eu-west-1.
+fn resolved_value(key: &str) -> &'static str {
+    match key {
+        "CognitoRegion" => "eu-west-1",
+        "CognitoUserPoolId" => POOL_ID,
+        "CognitoDomain" => "https://my-app.auth.eu-west-1.amazoncognito.com",
+        "CognitoClientId" => APP_CLIENT_ID,
+        "CognitoScopes" => "openid email profile",
+        "AppUrl" => "https://app.example.com",
+        "AdminGroup" => "admin",
+        "ApiAllowedClientIds" => MACHINE_CLIENT_ID,
+        other => panic!("output {other} is new: give it a resolved value here and check it below"),
+    }
+}
+
+/// A directory with an `aws` stand-in that prints `outputs` for `describe-stacks` and the app
+/// client's secret for `describe-user-pool-client` (only when asked with the right ids).
+fn fake_aws(outputs: &[(String, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let table: String = outputs.iter().map(|(key, value)| format!("{key}\t{value}\n")).collect();
+    std::fs::write(dir.path().join("outputs.txt"), table).expect("write outputs");
+    let script = format!(
+        r#"#!/usr/bin/env bash
+set -eu
+case "$1 $2" in
+  "cloudformation describe-stacks") cat "{dir}/outputs.txt" ;;
+  "cognito-idp describe-user-pool-client")
+    [[ " $* " == *" --user-pool-id {POOL_ID} "* && " $* " == *" --client-id {APP_CLIENT_ID} "* ]] \
+      || {{ echo "An error occurred (ResourceNotFoundException)" >&2; exit 254; }}
+    echo "{APP_CLIENT_SECRET}" ;;
+  *) echo "unexpected: aws $*" >&2; exit 252 ;;
+esac
+"#,
+        dir = dir.path().display()
+    );
+    let aws = dir.path().join("aws");
+    std::fs::write(&aws, script).expect("write aws");
+    std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).expect("chmod aws");
+    dir
+}
+
+fn run_pool_env(fake: &Path, stack: &str) -> std::process::Output {
+    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap_or_default());
+    Command::new(POOL_ENV).arg(stack).env("PATH", path).output().expect("pool-env.sh runs")
+}
+
+fn parse_dotenv(text: &str) -> HashMap<String, String> {
+    dotenvy::from_read_iter(text.as_bytes()).map(|item| item.expect("a valid .env line")).collect()
+}
+
+#[test]
+fn every_cognito_variable_the_app_needs_is_an_output() {
+    let keys = output_keys(&template());
+    let names: Vec<String> = keys.iter().map(|key| upper_snake(key)).collect();
+    // Without a default in the app: the pool, its domain and the client. The secret is read by
+    // the script (never an output), the scopes are an output so the .env says what was allowed.
+    for needed in ["COGNITO_REGION", "COGNITO_USER_POOL_ID", "COGNITO_DOMAIN", "COGNITO_CLIENT_ID", "COGNITO_SCOPES"] {
+        assert!(names.iter().any(|name| name == needed), "{needed} is not an output: {names:?}");
+    }
+    assert!(
+        !names.iter().any(|name| name.contains("SECRET")),
+        "a client secret must not be a stack output (describe-stacks shows outputs to anyone allowed to list stacks)"
+    );
+}
+
+#[test]
+fn the_env_written_from_the_stack_starts_the_app_against_the_pool() {
+    let outputs: Vec<(String, String)> =
+        output_keys(&template()).into_iter().map(|key| (key.clone(), resolved_value(&key).to_string())).collect();
+    let fake = fake_aws(&outputs);
+
+    let output = run_pool_env(fake.path(), "my-pool");
+    assert!(output.status.success(), "pool-env.sh failed: {}", String::from_utf8_lossy(&output.stderr));
+    let vars = parse_dotenv(&String::from_utf8(output.stdout).expect("UTF-8 .env"));
+
+    let config = AppConfig::from_lookup(|name| vars.get(name).cloned()).expect("the app accepts the .env");
+    assert!(config.local_idp.is_none(), "a client id from the stack switches the embedded provider off");
+    assert_eq!(config.cognito.client_id, APP_CLIENT_ID);
+    assert_eq!(
+        config.cognito.client_secret.as_ref().map(|s| s.expose_secret().to_string()).as_deref(),
+        Some(APP_CLIENT_SECRET)
+    );
+    assert_eq!(config.cognito.issuer, format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}"));
+    assert_eq!(config.cognito.domain.as_str().trim_end_matches('/'), "https://my-app.auth.eu-west-1.amazoncognito.com");
+    assert_eq!(config.cognito.scopes, ["openid", "email", "profile"]);
+    assert_eq!(config.app_url.as_str(), "https://app.example.com/");
+    assert_eq!(config.admin_group, "admin");
+    assert!(config.api_allowed_clients.iter().any(|id| id == MACHINE_CLIENT_ID), "{:?}", config.api_allowed_clients);
+}
+
+#[test]
+fn the_registered_urls_are_the_ones_the_app_sends() {
+    let template = template();
+    let client = &template["Resources"]["AppClient"]["Properties"];
+    let app_url = "https://app.example.com";
+    let registered = |list: &str| -> Vec<String> {
+        client[list]
+            .as_vec()
+            .unwrap_or_else(|| panic!("AppClient has {list}"))
+            .iter()
+            .map(|url| url.as_str().expect("a !Sub string").replace("${AppUrl}", app_url))
+            .collect()
+    };
+    let config = AppConfig::from_lookup(|name| match name {
+        "APP_URL" => Some(app_url.to_string()),
+        "COGNITO_REGION" => Some("eu-west-1".into()),
+        "COGNITO_USER_POOL_ID" => Some(POOL_ID.into()),
+        "COGNITO_DOMAIN" => Some("https://my-app.auth.eu-west-1.amazoncognito.com".into()),
+        "COGNITO_CLIENT_ID" => Some(APP_CLIENT_ID.into()),
+        _ => None,
+    })
+    .expect("config");
+    assert_eq!(registered("CallbackURLs"), [config.cognito.redirect_uri.to_string()]);
+    assert_eq!(registered("LogoutURLs"), [config.cognito.logout_uri.to_string()]);
+    let scopes: Vec<&str> =
+        client["AllowedOAuthScopes"].as_vec().expect("scopes").iter().filter_map(Yaml::as_str).collect();
+    assert_eq!(scopes, config.cognito.scopes, "the client allows exactly the scopes the app asks for");
+    assert_eq!(client["EnableTokenRevocation"].as_bool(), Some(true), "sign-out revokes the refresh token");
+}
+
+#[test]
+fn a_stack_without_the_pool_outputs_is_refused_with_a_clear_line() {
+    let fake = fake_aws(&[("CognitoRegion".into(), "eu-west-1".into())]);
+    let output = run_pool_env(fake.path(), "some-other-stack");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("COGNITO_USER_POOL_ID") && stderr.contains("some-other-stack"), "{stderr}");
+    assert!(output.stdout.is_empty(), "no half-written .env");
+
+    let usage = run_pool_env(fake.path(), "--help");
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&usage.stderr).contains("usage"));
+}
+
+/// `CognitoUserPoolId` -> `COGNITO_USER_POOL_ID`, the rule `scripts/pool-env.sh` applies.
+fn upper_snake(key: &str) -> String {
+    let mut name = String::new();
+    let mut previous_lower = false;
+    for c in key.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            name.push('_');
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        name.push(c.to_ascii_uppercase());
+    }
+    name
+}
