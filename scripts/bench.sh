@@ -6,7 +6,10 @@
 #      with the embedded provider. The server is pinned to one core and wrk to the other
 #      (taskset), so the two do not compete for a core.
 #  (c) one keep-alive connection: the latency of / and /dashboard page after page (what a
-#      browser, or a proxy keeping upstream connections alive, sees).
+#      browser, or a proxy keeping upstream connections alive, sees);
+#  (d) the cost of metrics: Bearer /api/v1/me on two more instances that differ only in
+#      METRICS_ADDR (off / on), taking turns on the server core;
+#  (e) the release WASM bundle, raw and brotli.
 # Prints requests per second, p50 and p99, and each route's throughput relative to the bare one
 # (medians of alternating runs, see below).
 set -euo pipefail
@@ -27,7 +30,7 @@ if [ "${BENCH_LOAD_ONLY:-}" != 1 ]; then # BENCH_LOAD_ONLY=1: skip the criterion
 fi
 
 say "release build"
-cargo leptos build --release >/dev/null 2>&1
+cargo leptos build --release --precompress >/dev/null 2>&1
 
 # Ports of their own, so nothing else running here gets in the way.
 export LEPTOS_SITE_ADDR=127.0.0.1:3500 APP_URL=http://127.0.0.1:3500
@@ -40,7 +43,8 @@ load_core=1
 [ "$(nproc)" -ge 2 ] || load_core=0
 taskset -c "$server_core" "$server" serve &
 server_pid=$!
-trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+extra_pids=""
+trap 'kill $server_pid $extra_pids 2>/dev/null || true; rm -rf "$work"' EXIT
 work="$(mktemp -d)"
 for _ in $(seq 1 100); do curl -fs "$APP_URL/healthz" >/dev/null && break; sleep 0.1; done
 
@@ -98,3 +102,34 @@ for page in home dashboard; do
     "$(awk '$1 == "50%" { print $2 }' "$work/single.txt")" "$(awk '$1 == "99%" { print $2 }' "$work/single.txt")" \
     "$(awk '/^Requests\/sec:/ { print $2 }' "$work/single.txt")"
 done
+
+say "metrics cost: Bearer /api/v1/me, metrics off vs on (two instances alike but for METRICS_ADDR; alternate, 3 rounds)"
+# Both use the first instance's embedded provider as their pool, so their configuration is the
+# same but for the metrics listener.
+start_instance() { # port, extra env...
+  local port="$1"
+  shift
+  env LOCAL_IDP=off LEPTOS_SITE_ADDR="127.0.0.1:$port" APP_URL="http://127.0.0.1:$port" \
+    COGNITO_ISSUER="http://$LOCAL_IDP_ADDR/us-east-1_LocalPool" COGNITO_DOMAIN="http://$LOCAL_IDP_ADDR" \
+    COGNITO_CLIENT_ID=leptoscognitolocalclient01 COGNITO_CLIENT_SECRET=local-development-secret-not-for-production \
+    "$@" taskset -c "$server_core" "$server" serve &
+  extra_pids="$extra_pids $!"
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+}
+start_instance 3502
+start_instance 3504 METRICS_ADDR=127.0.0.1:3505
+metric_rounds="$work/metric_rounds"
+for _ in 1 2 3; do
+  run metrics_off "http://127.0.0.1:3502/api/v1/me" -H "Authorization: Bearer $token"
+  run metrics_on "http://127.0.0.1:3504/api/v1/me" -H "Authorization: Bearer $token"
+done >"$metric_rounds"
+cat "$metric_rounds"
+# The "on" instance really recorded every request: its verification counter is in the millions.
+recorded="$(curl -fs http://127.0.0.1:3505/metrics | awk '/^lc_bearer_verifications_total/ { sum += $2 } END { printf "%.0f", sum }')"
+off="$(grep '^metrics_off ' "$metric_rounds" | sort -k2,2n | awk '{ r[NR] = $2 } END { print r[int((NR + 1) / 2)] }')"
+on="$(grep '^metrics_on ' "$metric_rounds" | sort -k2,2n | awk '{ r[NR] = $2 } END { print r[int((NR + 1) / 2)] }')"
+awk -v off="$off" -v on="$on" -v recorded="$recorded" 'BEGIN {
+  printf "medians: metrics off %.0f req/s, on %.0f req/s, on/off %.3f (%s Bearer verifications recorded)\n", off, on, on / off, recorded }'
+
+say "release WASM"
+scripts/wasm-size.sh
