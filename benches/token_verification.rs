@@ -41,6 +41,7 @@ async fn fixture() -> Fixture {
         access_token_ttl: Duration::from_secs(3600),
         refresh_token_ttl: Duration::from_secs(3600),
         refresh_token_rotation: false,
+        refresh_token_retry_grace: Duration::ZERO,
     };
     let mut options =
         LocalIdpOptions::for_app(domain.clone(), &settings, "http://localhost/cb", "http://localhost/", &[])

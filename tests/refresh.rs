@@ -58,8 +58,12 @@ async fn a_session_outlives_its_tokens_with_rotation() {
     stays_signed_in_across_expiries(true).await;
 }
 
+/// With rotation on and no retry grace period (Cognito's `RetryGracePeriodSeconds` = 0, the
+/// provider's setting here), a second refresh with the rotated-out token would be
+/// `invalid_grant` and end the session: single flight means there is none, so every request
+/// succeeds and the app needs no grace period.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_concurrent_requests_cause_one_refresh() {
+async fn twenty_concurrent_requests_cause_one_refresh_so_rotation_needs_no_grace_period() {
     for rotation in [false, true] {
         let stack = short_lived(rotation).await;
         let browser = browser();

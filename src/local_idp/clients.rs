@@ -1,6 +1,6 @@
 //! App clients: who may ask for tokens, with which secret, scopes, URLs and grants.
 
-use std::fmt;
+use std::{fmt, time::Duration};
 
 use aws_lc_rs::{constant_time::verify_slices_are_equal, hmac};
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -21,6 +21,9 @@ pub struct ClientRegistration {
     pub allow_client_credentials: bool,
     pub allow_user_password_auth: bool,
     pub refresh_token_rotation: bool,
+    /// `RetryGracePeriodSeconds` (0 to 60 s): with rotation, how long a rotated-out refresh
+    /// token still works, once.
+    pub refresh_token_retry_grace: Duration,
     /// Federated providers (e.g. `Google`) the client offers; sign-in with them is simulated.
     pub identity_providers: Vec<String>,
 }
@@ -34,6 +37,7 @@ impl fmt::Debug for ClientRegistration {
             .field("logout_urls", &self.logout_urls)
             .field("allowed_scopes", &self.allowed_scopes)
             .field("refresh_token_rotation", &self.refresh_token_rotation)
+            .field("refresh_token_retry_grace", &self.refresh_token_retry_grace)
             .field("identity_providers", &self.identity_providers)
             .finish_non_exhaustive()
     }
@@ -125,6 +129,7 @@ mod tests {
             allow_client_credentials: true,
             allow_user_password_auth: true,
             refresh_token_rotation: false,
+            refresh_token_retry_grace: Duration::ZERO,
             identity_providers: vec![],
         }
     }

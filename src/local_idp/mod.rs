@@ -17,6 +17,7 @@ mod endpoints;
 mod error;
 mod identity;
 mod keys;
+mod lockout;
 mod pages;
 mod params;
 mod pkce;
@@ -82,6 +83,7 @@ impl LocalIdpOptions {
             allow_client_credentials: true,
             allow_user_password_auth: true,
             refresh_token_rotation: settings.refresh_token_rotation,
+            refresh_token_retry_grace: settings.refresh_token_retry_grace,
             identity_providers: identity_providers.to_vec(),
         };
         Ok(Self {

@@ -14,6 +14,7 @@ use super::{
     clock::{Clock, epoch_seconds},
     identity::Identity,
     keys::KeyRing,
+    lockout::Lockouts,
     store::{ProviderSession, RefreshGrant, Store},
     tokens::{MintError, MintedTokens, TokenLifetimes, TokenMint, UserGrant, random_token},
     users::LocalUser,
@@ -49,6 +50,8 @@ pub struct Pool {
     /// Identities that signed in, by `sub`, so userInfo can answer for federated users too.
     identities: Mutex<HashMap<String, Identity>>,
     pub counters: Counters,
+    /// Wrong-password lockouts, shared by the sign-in form and `InitiateAuth`.
+    pub lockouts: Lockouts,
     pub unavailable: AtomicBool,
     /// When the pool started: the `dateCreated` of simulated federated links.
     pub started_at: SystemTime,
@@ -102,6 +105,7 @@ impl Pool {
             store: Mutex::new(Store::default()),
             identities: Mutex::new(HashMap::new()),
             counters: Counters::default(),
+            lockouts: Lockouts::default(),
             unavailable: AtomicBool::new(false),
             started_at,
         }

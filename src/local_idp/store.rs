@@ -3,7 +3,10 @@
 //! Everything is in memory and dies with the process, like a fresh user pool would forget
 //! nothing but keep no sessions. Expired entries are dropped whenever something is added.
 
-use std::{collections::HashMap, time::SystemTime};
+use std::{
+    collections::HashMap,
+    time::{Duration, SystemTime},
+};
 
 use super::identity::Identity;
 
@@ -52,6 +55,9 @@ pub enum RefreshProblem {
 pub struct Store {
     codes: HashMap<String, AuthorizationCode>,
     refresh_tokens: HashMap<String, RefreshGrant>,
+    /// Rotated-out refresh tokens inside their client's retry grace period, with its end: each
+    /// works once more (COGNITO.md §1.10, `RetryGracePeriodSeconds`).
+    retired_refresh_tokens: HashMap<String, (RefreshGrant, SystemTime)>,
     /// Revoked `origin_jti`s, kept until every token of that family has expired anyway.
     revoked_origins: HashMap<String, SystemTime>,
     sessions: HashMap<String, ProviderSession>,
@@ -64,6 +70,7 @@ impl std::fmt::Debug for Store {
         f.debug_struct("Store")
             .field("codes", &self.codes.len())
             .field("refresh_tokens", &self.refresh_tokens.len())
+            .field("retired_refresh_tokens", &self.retired_refresh_tokens.len())
             .field("revoked_origins", &self.revoked_origins.len())
             .field("sessions", &self.sessions.len())
             .field("forms", &self.forms.len())
@@ -88,7 +95,10 @@ impl Store {
     }
 
     pub fn refresh_grant(&self, token: &str, now: SystemTime) -> Result<RefreshGrant, RefreshProblem> {
-        let grant = self.refresh_tokens.get(token).ok_or(RefreshProblem::Unknown)?;
+        let grant = match self.refresh_tokens.get(token) {
+            Some(grant) => grant,
+            None => self.retired_grant(token, now).ok_or(RefreshProblem::Unknown)?,
+        };
         if grant.expires_at <= now {
             return Err(RefreshProblem::Expired);
         }
@@ -98,21 +108,48 @@ impl Store {
         Ok(grant.clone())
     }
 
-    /// Rotation without a grace period: the old token dies as the new one is born (COGNITO.md §1.10).
-    pub fn rotate_refresh_token(&mut self, old: &str, new: String, now: SystemTime) -> Option<RefreshGrant> {
-        let grant = self.refresh_tokens.remove(old)?;
+    fn retired_grant(&self, token: &str, now: SystemTime) -> Option<&RefreshGrant> {
+        self.retired_refresh_tokens.get(token).filter(|(_, grace_ends)| *grace_ends > now).map(|(grant, _)| grant)
+    }
+
+    /// Rotation (COGNITO.md §1.10): the old token leaves as the new one is born. With a retry
+    /// grace period the old token works once more until the period ends (a client that lost the
+    /// answer can retry); with none it dies at once, so of two concurrent refreshes exactly one
+    /// wins. `None` when `old` is neither live nor a retired token still in its grace period.
+    pub fn rotate_refresh_token(
+        &mut self,
+        old: &str,
+        new: String,
+        now: SystemTime,
+        retry_grace: Duration,
+    ) -> Option<RefreshGrant> {
+        self.retired_refresh_tokens.retain(|_, (_, grace_ends)| *grace_ends > now);
+        let grant = match self.refresh_tokens.remove(old) {
+            Some(grant) => {
+                if !retry_grace.is_zero() {
+                    self.retired_refresh_tokens.insert(old.to_string(), (grant.clone(), now + retry_grace));
+                }
+                grant
+            }
+            // The one retry the grace period allows.
+            None => self.retired_refresh_tokens.remove(old).map(|(grant, _)| grant)?,
+        };
         self.insert_refresh_token(new, grant.clone(), now);
         Some(grant)
     }
 
     pub fn refresh_token_owner(&self, token: &str) -> Option<(&str, &str)> {
-        self.refresh_tokens.get(token).map(|g| (g.client_id.as_str(), g.origin_jti.as_str()))
+        self.refresh_tokens
+            .get(token)
+            .or_else(|| self.retired_refresh_tokens.get(token).map(|(grant, _)| grant))
+            .map(|g| (g.client_id.as_str(), g.origin_jti.as_str()))
     }
 
     /// Revokes a whole family: its refresh tokens and, through `origin_jti`, its access tokens.
     pub fn revoke_origin(&mut self, origin_jti: &str, remember_until: SystemTime, now: SystemTime) {
         self.revoked_origins.retain(|_, until| *until > now);
         self.refresh_tokens.retain(|_, g| g.origin_jti != origin_jti);
+        self.retired_refresh_tokens.retain(|_, (g, _)| g.origin_jti != origin_jti);
         self.revoked_origins.insert(origin_jti.to_string(), remember_until);
     }
 
@@ -237,9 +274,27 @@ mod tests {
         let now = SystemTime::now();
         let mut store = Store::default();
         store.insert_refresh_token("old".into(), grant("o", now + Duration::from_secs(60)), now);
-        assert!(store.rotate_refresh_token("old", "new".into(), now).is_some());
+        assert!(store.rotate_refresh_token("old", "new".into(), now, Duration::ZERO).is_some());
         assert!(store.refresh_grant("old", now).is_err());
         assert!(store.refresh_grant("new", now).is_ok());
+        assert!(store.rotate_refresh_token("old", "newer".into(), now, Duration::ZERO).is_none());
+    }
+
+    #[test]
+    fn a_revoked_family_takes_its_tokens_in_grace_with_it() {
+        let now = SystemTime::now();
+        let grace = Duration::from_secs(30);
+        let mut store = Store::default();
+        store.insert_refresh_token("old".into(), grant("o", now + Duration::from_secs(600)), now);
+        assert!(store.rotate_refresh_token("old", "new".into(), now, grace).is_some());
+        assert!(store.refresh_grant("old", now).is_ok(), "in its grace period");
+        assert_eq!(store.refresh_token_owner("old").map(|(_, origin)| origin.to_string()).as_deref(), Some("o"));
+        store.revoke_origin("o", now + grace, now);
+        assert!(store.refresh_grant("old", now).is_err());
+        assert!(
+            store.rotate_refresh_token("old", "again".into(), now, grace).is_none(),
+            "revocation ends the grace too"
+        );
     }
 
     #[test]

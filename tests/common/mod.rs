@@ -176,6 +176,9 @@ async fn start_idp(app_base_url: &str, setup: &IdpSetup) -> TestIdp {
         access_token_ttl: setup.access_token_ttl,
         refresh_token_ttl: setup.refresh_token_ttl,
         refresh_token_rotation: setup.refresh_token_rotation,
+        // No retry grace period, Cognito's default: the app's single-flight refresh never
+        // presents a rotated-out refresh token, so it needs none (tests/refresh.rs).
+        refresh_token_retry_grace: Duration::ZERO,
     };
     let mut options = LocalIdpOptions::for_app(
         domain.clone(),
@@ -198,6 +201,7 @@ async fn start_idp(app_base_url: &str, setup: &IdpSetup) -> TestIdp {
         allow_client_credentials: false,
         allow_user_password_auth: true,
         refresh_token_rotation: false,
+        refresh_token_retry_grace: Duration::ZERO,
         identity_providers: vec![],
     });
     let idp = LocalIdp::new(options).expect("provider starts");

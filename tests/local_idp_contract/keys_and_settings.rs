@@ -77,12 +77,14 @@ async fn the_app_pool_is_built_from_settings() {
         access_token_ttl: Duration::from_secs(600),
         refresh_token_ttl: Duration::from_secs(3_600),
         refresh_token_rotation: true,
+        refresh_token_retry_grace: Duration::from_secs(30),
     };
     let options =
         LocalIdpOptions::for_app("http://127.0.0.1:9229".into(), &settings, CALLBACK, LOGOUT, &["Google".to_string()])
             .expect("options");
     assert_eq!(options.clients[0].client_id, defaults::CLIENT_ID);
     assert!(options.clients[0].refresh_token_rotation);
+    assert_eq!(options.clients[0].refresh_token_retry_grace, Duration::from_secs(30));
     assert_eq!(options.lifetimes.access, Duration::from_secs(600));
     let idp = LocalIdp::new(options).expect("starts");
     assert_eq!(idp.issuer(), format!("http://127.0.0.1:9229/{}", defaults::USER_POOL_ID));

@@ -12,6 +12,7 @@ mod discovery;
 mod federated;
 mod initiate_auth;
 mod keys_and_settings;
+mod lockout;
 mod logout;
 mod refresh_and_revocation;
 mod token;

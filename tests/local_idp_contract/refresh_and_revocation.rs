@@ -146,3 +146,51 @@ async fn revocation_errors() {
         .await;
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+/// A signed-in refresh token of the rotating client.
+async fn rotating_refresh_token(idp: &TestIdp) -> String {
+    let code = idp.code_for(&browser(), ROTATING_CLIENT, USER).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", CALLBACK),
+        ("code_verifier", VERIFIER),
+    ];
+    let tokens: Value = idp.token(&form, Some((ROTATING_CLIENT, ROTATING_SECRET))).await.json().await.expect("json");
+    string(&tokens, "refresh_token")
+}
+
+async fn refresh_rotating(idp: &TestIdp, token: &str) -> reqwest::Response {
+    idp.token(&[("grant_type", "refresh_token"), ("refresh_token", token)], Some((ROTATING_CLIENT, ROTATING_SECRET)))
+        .await
+}
+
+/// Rotation with `RetryGracePeriodSeconds` (COGNITO.md §1.10): a rotated-out refresh token
+/// works once more inside the grace period, and not after it.
+#[tokio::test]
+async fn a_retry_grace_period_lets_the_old_refresh_token_work_once_more() {
+    let idp = spawn_with(|options| {
+        options.clients.iter_mut().for_each(|client| client.refresh_token_retry_grace = Duration::from_secs(10))
+    })
+    .await;
+    let old = rotating_refresh_token(&idp).await;
+    let first = refresh_rotating(&idp, &old).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let new = string(&first.json::<Value>().await.expect("json"), "refresh_token");
+
+    // The client lost that answer and retries with the old token: inside the grace period, once.
+    idp.advance(Duration::from_secs(5));
+    let retry = refresh_rotating(&idp, &old).await;
+    assert_eq!(retry.status(), StatusCode::OK, "the retry the grace period allows");
+    let retried = string(&retry.json::<Value>().await.expect("json"), "refresh_token");
+    assert!(retried != old && retried != new, "the retry rotates too");
+    assert_eq!(oauth_error(refresh_rotating(&idp, &old).await).await.2["error"], "invalid_grant", "only once");
+    assert_eq!(refresh_rotating(&idp, &new).await.status(), StatusCode::OK, "the first descendant works");
+    assert_eq!(refresh_rotating(&idp, &retried).await.status(), StatusCode::OK, "so does the retry's");
+
+    // Unused within the grace period, a rotated-out token dies when it ends.
+    let old = rotating_refresh_token(&idp).await;
+    assert_eq!(refresh_rotating(&idp, &old).await.status(), StatusCode::OK);
+    idp.advance(Duration::from_secs(11));
+    assert_eq!(oauth_error(refresh_rotating(&idp, &old).await).await.2["error"], "invalid_grant", "grace period over");
+}

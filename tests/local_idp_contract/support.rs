@@ -55,6 +55,7 @@ fn client(id: &str, secret: Option<&str>, rotation: bool) -> ClientRegistration 
         allow_client_credentials: secret.is_some(),
         allow_user_password_auth: true,
         refresh_token_rotation: rotation,
+        refresh_token_retry_grace: Duration::ZERO,
         identity_providers: vec!["Google".to_string()],
     }
 }

@@ -16,6 +16,7 @@ use crate::local_idp::{
     clients::{ADMIN_SCOPE, ClientRegistration, secret_hash_matches},
     error::{AmzError, amz_json},
     identity::Identity,
+    lockout::PASSWORD_ATTEMPTS_EXCEEDED,
     pool::{Counters, IssuedTokens, Pool, SignIn},
     store::RefreshProblem,
     tokens::{MintError, MintedTokens},
@@ -97,10 +98,17 @@ fn user_password(
     let username = required(parameters, "USERNAME")?;
     let password = required(parameters, "PASSWORD")?;
     check_secret_hash(client, parameters, &[username])?;
-    let user = pool
-        .user(username)
-        .filter(|user| user.password_matches(password))
-        .ok_or_else(|| AmzError::not_authorized("Incorrect username or password."))?;
+    let incorrect = || AmzError::not_authorized("Incorrect username or password.");
+    let user = pool.user(username).ok_or_else(incorrect)?;
+    let now = pool.now();
+    if pool.lockouts.admit(&user.username, now).is_err() {
+        return Err(AmzError::not_authorized(PASSWORD_ATTEMPTS_EXCEEDED));
+    }
+    if !user.password_matches(password) {
+        pool.lockouts.failed(&user.username, now);
+        return Err(incorrect());
+    }
+    pool.lockouts.succeeded(&user.username);
     if !user.confirmed {
         return Err(AmzError::new("UserNotConfirmedException", "User is not confirmed."));
     }

@@ -13,6 +13,7 @@ use super::authorization::{self, AuthorizationRequest, with_query};
 use crate::local_idp::{
     cookies, defaults,
     identity::Identity,
+    lockout::PASSWORD_ATTEMPTS_EXCEEDED,
     pages::{self, LoginForm},
     params::Params,
     pool::Pool,
@@ -54,10 +55,21 @@ pub async fn submit(
         return form(&pool, &request, StatusCode::BAD_REQUEST, username, Some(EXPIRED_FORM));
     }
     let password = fields.get("password").unwrap_or_default();
-    let Some(user) = pool.user(username).filter(|user| user.password_matches(password)) else {
+    let Some(user) = pool.user(username) else {
         tracing::info!(client_id = %request.client.client_id, "local IdP sign-in refused: incorrect username or password");
         return form(&pool, &request, StatusCode::BAD_REQUEST, username, Some(INCORRECT));
     };
+    let now = pool.now();
+    if pool.lockouts.admit(&user.username, now).is_err() {
+        tracing::info!(client_id = %request.client.client_id, "local IdP sign-in refused: password attempts exceeded");
+        return form(&pool, &request, StatusCode::BAD_REQUEST, username, Some(PASSWORD_ATTEMPTS_EXCEEDED));
+    }
+    if !user.password_matches(password) {
+        pool.lockouts.failed(&user.username, now);
+        tracing::info!(client_id = %request.client.client_id, "local IdP sign-in refused: incorrect username or password");
+        return form(&pool, &request, StatusCode::BAD_REQUEST, username, Some(INCORRECT));
+    }
+    pool.lockouts.succeeded(&user.username);
     // Like Cognito, reveal that the account is unconfirmed only to someone who knows its password.
     if !user.confirmed {
         return form(&pool, &request, StatusCode::BAD_REQUEST, username, Some(NOT_CONFIRMED));

@@ -91,11 +91,13 @@ fn refresh_token(pool: &Pool, client: &ClientRegistration, params: &Params) -> R
         if grant.client_id != client.client_id {
             return Err(OAuthError::invalid_grant());
         }
-        // Rotation with no grace period: the old token dies in the same critical section that
-        // issues the new one, so of two concurrent refreshes exactly one wins (COGNITO.md §1.11).
+        // The old token leaves in the same critical section that issues the new one: with no
+        // retry grace period, of two concurrent refreshes exactly one wins (COGNITO.md §1.11).
         let rotated = if client.refresh_token_rotation {
             let fresh = random_token(64);
-            store.rotate_refresh_token(presented, fresh.clone(), now).ok_or_else(OAuthError::invalid_grant)?;
+            store
+                .rotate_refresh_token(presented, fresh.clone(), now, client.refresh_token_retry_grace)
+                .ok_or_else(OAuthError::invalid_grant)?;
             Some(fresh)
         } else {
             None

@@ -29,6 +29,9 @@ pub struct LocalIdpSettings {
     pub refresh_token_ttl: Duration,
     /// `LOCAL_IDP_REFRESH_ROTATION=on`: every refresh returns a new refresh token.
     pub refresh_token_rotation: bool,
+    /// `LOCAL_IDP_REFRESH_RETRY_GRACE_SECS` (0 to 60, like Cognito's `RetryGracePeriodSeconds`):
+    /// with rotation, how long a rotated-out refresh token still works, once.
+    pub refresh_token_retry_grace: Duration,
 }
 
 /// `LOCAL_IDP` and the `LOCAL_IDP_*` variables; `None` when the provider is off.
@@ -74,5 +77,17 @@ pub(super) fn from_lookup(get: Lookup<'_>) -> Result<Option<LocalIdpSettings>, C
             2_592_000,
         )?,
         refresh_token_rotation: parse_on_off("LOCAL_IDP_REFRESH_ROTATION", get("LOCAL_IDP_REFRESH_ROTATION"))?,
+        refresh_token_retry_grace: parse_retry_grace(get("LOCAL_IDP_REFRESH_RETRY_GRACE_SECS"))?,
     }))
+}
+
+/// `LOCAL_IDP_REFRESH_RETRY_GRACE_SECS`: 0 to 60 seconds, the range Cognito accepts for
+/// `RetryGracePeriodSeconds`.
+fn parse_retry_grace(value: Option<String>) -> Result<Duration, ConfigError> {
+    const VARIABLE: &str = "LOCAL_IDP_REFRESH_RETRY_GRACE_SECS";
+    let Some(value) = value else { return Ok(Duration::ZERO) };
+    match value.parse::<u64>() {
+        Ok(seconds) if seconds <= 60 => Ok(Duration::from_secs(seconds)),
+        _ => Err(ConfigError::new(VARIABLE, format!("{value:?} is not a whole number of seconds from 0 to 60"))),
+    }
 }

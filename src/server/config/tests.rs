@@ -156,3 +156,14 @@ fn secrets_are_not_printed() {
     let config = parse(&vars).unwrap();
     assert!(!format!("{config:?}").contains("very-secret-value"));
 }
+
+#[test]
+fn retry_grace_period_is_zero_to_sixty_seconds() {
+    let grace = |value: &str| parse(&[("LOCAL_IDP_REFRESH_RETRY_GRACE_SECS", value)]);
+    let config = parse(&[]).unwrap();
+    assert_eq!(config.local_idp.unwrap().refresh_token_retry_grace, Duration::ZERO);
+    assert_eq!(grace("60").unwrap().local_idp.unwrap().refresh_token_retry_grace, Duration::from_secs(60));
+    for bad in ["61", "-1", "ten"] {
+        assert_eq!(grace(bad).unwrap_err().variable, "LOCAL_IDP_REFRESH_RETRY_GRACE_SECS", "{bad}");
+    }
+}
