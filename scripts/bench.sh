@@ -9,7 +9,11 @@
 #      browser, or a proxy keeping upstream connections alive, sees);
 #  (d) the cost of metrics: Bearer /api/v1/me on two more instances that differ only in
 #      METRICS_ADDR (off / on), taking turns on the server core;
-#  (e) the release WASM bundle, raw and brotli.
+#  (e) the release WASM bundle, raw and brotli;
+#  (f) memory: the resident set with 10,000 and 100,000 signed-in sessions in the memory store
+#      (benches/session_memory.rs).
+# A plain axum server answering /healthz (benches/plain_axum.rs) takes its turn in (b) on the
+# same core: the ceiling this machine allows, to read the app's figures against.
 # Prints requests per second, p50 and p99, and each route's throughput relative to the bare one
 # (medians of alternating runs, see below).
 set -euo pipefail
@@ -31,6 +35,9 @@ fi
 
 say "release build"
 cargo leptos build --release --precompress >/dev/null 2>&1
+say "baseline build (benches/plain_axum.rs)"
+plain_axum="$(cargo bench --features ssr --bench plain_axum --no-run 2>&1 | sed -n 's/.*Executable benches\/plain_axum.rs (\(.*\))$/\1/p')"
+[ -x "$plain_axum" ] || { echo "cannot find the plain_axum benchmark binary" >&2; exit 1; }
 
 # Ports of their own, so nothing else running here gets in the way.
 export LEPTOS_SITE_ADDR=127.0.0.1:3500 APP_URL=http://127.0.0.1:3500
@@ -43,7 +50,8 @@ load_core=1
 [ "$(nproc)" -ge 2 ] || load_core=0
 taskset -c "$server_core" "$server" serve &
 server_pid=$!
-extra_pids=""
+BASELINE_ADDR=127.0.0.1:3510 taskset -c "$server_core" "$plain_axum" &
+extra_pids="$!"
 trap 'kill $server_pid $extra_pids 2>/dev/null || true; rm -rf "$work"' EXIT
 work="$(mktemp -d)"
 for _ in $(seq 1 100); do curl -fs "$APP_URL/healthz" >/dev/null && break; sleep 0.1; done
@@ -77,6 +85,7 @@ run() { # name, url, extra wrk args...
 say "load: wrk on core $load_core (1 thread, 32 keep-alive connections, 10 s per run), server on core $server_core; routes alternate, 3 rounds"
 rounds="$work/rounds"
 for _ in 1 2 3; do
+  run plain_axum "http://127.0.0.1:3510/healthz"
   run bare "$APP_URL/healthz"
   run bearer_me "$APP_URL/api/v1/me" -H "Authorization: Bearer $token"
   run cookie_me "$APP_URL/api/v1/me" -H "Cookie: lc_session=$session"
@@ -85,13 +94,19 @@ for _ in 1 2 3; do
 done >"$rounds"
 median() { grep "^$1 " "$rounds" | sort -k2,2n | awk '{ rows[NR] = $0 } END { print rows[int((NR + 1) / 2)] }'; }
 results="$work/results"
-for name in bare bearer_me cookie_me page_home page_dashboard; do median "$name"; done >"$results"
+for name in plain_axum bare bearer_me cookie_me page_home page_dashboard; do median "$name"; done >"$results"
 say "every run (req/s p50 p99)"
 cat "$rounds"
 bare="$(awk '$1 == "bare" { print $2 }' "$results")"
-say "medians"
-printf '%-18s %12s %10s %10s %8s\n' route "req/s" p50 p99 "vs bare"
-awk -v bare="$bare" '{ printf "%-18s %12.0f %10s %10s %8.2f\n", $1, $2, $3, $4, $2 / bare }' "$results"
+plain="$(awk '$1 == "plain_axum" { print $2 }' "$results")"
+home="$(awk '$1 == "page_home" { print $2 }' "$results")"
+say "medians (bare: the app's /healthz; plain_axum: a bare axum server on the same core)"
+printf '%-18s %12s %10s %10s %8s %10s\n' route "req/s" p50 p99 "vs bare" "vs plain"
+awk -v bare="$bare" -v plain="$plain" '{ printf "%-18s %12.0f %10s %10s %8.2f %10.2f\n", $1, $2, $3, $4, $2 / bare, $2 / plain }' "$results"
+# The server's core is saturated in these runs, so one core-second over the requests served
+# is the CPU a request costs, the kernel's TCP work included.
+awk -v bare="$bare" -v plain="$plain" 'BEGIN { printf "CPU per /healthz request: app %.1f us, plain axum %.1f us\n", 1e6 / bare, 1e6 / plain }'
+awk -v home="$home" '$1 == "page_dashboard" { printf "/dashboard vs /: %.2f\n", $2 / home }' "$results"
 
 say "one keep-alive connection, page after page (5 s each; p50 and p99 latency)"
 for page in home dashboard; do
@@ -133,3 +148,6 @@ awk -v off="$off" -v on="$on" -v recorded="$recorded" 'BEGIN {
 
 say "release WASM"
 scripts/wasm-size.sh
+
+say "memory: signed-in sessions in the memory store (benches/session_memory.rs)"
+cargo bench --features ssr --bench session_memory 2>&1 | grep -E "^(session record|RSS|memory per)"

@@ -22,8 +22,27 @@ use crate::server::{
     },
 };
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Cloned for every request (axum's `State`, each middleware, server-function context), so it
+/// is one reference count: everything it shares sits behind one `Arc`.
+#[derive(Clone)]
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// `leptos_axum` reads the Leptos options from the router state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct SharedState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<AppConfig>,
     pub clock: SharedClock,
@@ -64,7 +83,7 @@ impl AppState {
             clock.clone(),
         ));
         let oauth = Arc::new(CognitoOAuthClient::new(http, config.cognito.clone()));
-        Ok(AppState {
+        Ok(AppState(Arc::new(SharedState {
             leptos_options,
             sign_in_limiter: Arc::new(ClientLimiter::per_minute(config.sign_in_rate_per_minute)),
             config: Arc::new(config),
@@ -77,7 +96,7 @@ impl AppState {
             clock,
             oauth,
             verifier,
-        })
+        })))
     }
 }
 

@@ -251,7 +251,6 @@ async fn refresh(state: &AppState, auth: &AuthSession) -> Result<AuthSession, Fa
     let tokens = SessionTokens {
         id_token_expires_at: verified.claims.exp,
         access_token_expires_at: access.exp,
-        id_token,
         access_token: response.access_token,
         // Without rotation Cognito sends no refresh token: keep the one we have.
         refresh_token: response.refresh_token.or_else(|| auth.tokens.refresh_token.clone()),
@@ -280,7 +279,6 @@ mod tests {
 
     fn tokens(access_exp: i64, id_exp: i64) -> SessionTokens {
         SessionTokens {
-            id_token: TokenString::new("id"),
             access_token: TokenString::new("access"),
             refresh_token: None,
             id_token_expires_at: id_exp,

@@ -248,7 +248,6 @@ async fn exchange_and_verify(
     let session_tokens = SessionTokens {
         id_token_expires_at: verified_id.claims.exp,
         access_token_expires_at: access.exp,
-        id_token,
         access_token: tokens.access_token,
         refresh_token: tokens.refresh_token,
     };

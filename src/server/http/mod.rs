@@ -25,28 +25,37 @@ use crate::server::{
 
 /// Builds the whole app: plain axum routes first (they can set headers and redirects freely),
 /// then the Leptos pages and server functions, then static files with the Leptos 404 page as
-/// fallback; around them the page guard, sessions (with their outage answer), the response
-/// headers and the request log.
+/// fallback; around those the page guard and sessions (with their outage answer). The health
+/// checks sit outside the session layer. Around everything: the response headers and the
+/// request log.
 pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
     let leptos_routes = generate_route_list(App);
     let context_state = state.clone();
     let provide_state = move || provide_context(context_state.clone());
 
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/auth/login", get(auth_routes::login))
-        .route("/auth/logout", post(auth_routes::logout))
-        .route("/auth/sessions/end", post(auth_routes::end_session))
-        .nest("/api/v1", api::router())
+    // The pages, guarded before Leptos renders anything.
+    let pages = Router::new()
         .leptos_routes_with_context(&state, leptos_routes, provide_state.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
-        .layer(middleware::from_fn_with_state(state.clone(), page_guard::guard_protected_pages))
+        .layer(middleware::from_fn_with_state(state.clone(), page_guard::guard_protected_pages));
+    // Everything that may read the session: the auth routes, the API, the pages.
+    let with_sessions = Router::new()
+        .route("/auth/login", get(auth_routes::login))
+        .route("/auth/logout", post(auth_routes::logout))
+        .route("/auth/sessions/end", post(auth_routes::end_session))
+        .nest("/api/v1", api::router())
+        .merge(pages)
         .layer(session_layer(sessions, &state.config))
-        .layer(middleware::from_fn(session_store_outage::explain_session_store_outage))
+        .layer(middleware::from_fn(session_store_outage::explain_session_store_outage));
+
+    // Health checks never touch a session: a balancer probing them costs no cookie parsing.
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(with_sessions)
         .layer(middleware::from_fn_with_state(
             response_headers::HeaderPolicy::for_config(&state.config),
             response_headers::add_response_headers,

@@ -20,10 +20,9 @@ use crate::server::metrics;
 
 pub async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "fallback".to_string(), |path| path.as_str().to_string());
+    // A clone of the matched path is a reference count, not a copy of the string.
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("fallback", MatchedPath::as_str);
     let request_id = uuid::Uuid::new_v4().simple().to_string();
     let span = tracing::info_span!(
         "request",

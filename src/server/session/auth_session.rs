@@ -41,8 +41,10 @@ pub struct AuthSession {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+/// The ID token itself is not kept: it was verified at sign-in (or refresh), and the session
+/// keeps its claims and expiry; Cognito's `/logout` takes no `id_token_hint`. One token fewer
+/// to leak, and about a quarter less memory per session.
 pub struct SessionTokens {
-    pub id_token: TokenString,
     pub access_token: TokenString,
     pub refresh_token: Option<TokenString>,
     pub id_token_expires_at: i64,

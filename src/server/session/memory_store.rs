@@ -3,7 +3,11 @@
 //! Written here rather than taken from `tower-sessions-memory-store` for two rules that crate
 //! does not keep: a save never brings back a session that was deleted (its save is an upsert, so
 //! a request still in flight during sign-out would restore the session when it ends), and
-//! expired sessions are swept, not kept until the process restarts.
+//! expired sessions are swept, not kept until the process restarts. And one of its own:
+//! records are kept encoded (MessagePack, as the Redis store keeps them), about half the
+//! memory of the decoded JSON tree, since a signed-in session is mostly token strings (see
+//! "Benchmarks" in README.md). A load decodes one record, which costs about what cloning the
+//! tree did.
 
 use std::{collections::HashMap, sync::Arc, sync::Mutex};
 
@@ -17,7 +21,25 @@ use tower_sessions::{
 
 #[derive(Clone, Debug, Default)]
 pub struct SessionMemoryStore {
-    records: Arc<Mutex<HashMap<Id, Record>>>,
+    records: Arc<Mutex<HashMap<Id, Stored>>>,
+}
+
+/// A record as kept: its data encoded, its expiry beside it so sweeping decodes nothing.
+#[derive(Debug)]
+struct Stored {
+    encoded: Box<[u8]>,
+    expiry_date: OffsetDateTime,
+}
+
+impl Stored {
+    fn encode(record: &Record) -> session_store::Result<Stored> {
+        let encoded = rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        Ok(Stored { encoded: encoded.into_boxed_slice(), expiry_date: record.expiry_date })
+    }
+}
+
+fn decode(encoded: &[u8]) -> session_store::Result<Record> {
+    rmp_serde::from_slice(encoded).map_err(|e| session_store::Error::Decode(e.to_string()))
 }
 
 impl SessionMemoryStore {
@@ -35,7 +57,7 @@ impl SessionMemoryStore {
         self.lock().get(id).is_some_and(|record| record.expiry_date > now)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Id, Record>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Id, Stored>> {
         // Every critical section is a single map operation: a panic cannot leave it half done.
         self.records.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -48,21 +70,26 @@ impl SessionStore for SessionMemoryStore {
         while records.contains_key(&record.id) {
             record.id = Id::default();
         }
-        records.insert(record.id, record.clone());
+        records.insert(record.id, Stored::encode(record)?);
         Ok(())
     }
 
     /// Updates a session that exists; a deleted (signed-out) one stays deleted.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
+        // Encoded outside the lock: the lock guards map operations only.
+        let encoded = Stored::encode(record)?;
         if let Some(stored) = self.lock().get_mut(&record.id) {
-            *stored = record.clone();
+            *stored = encoded;
         }
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = OffsetDateTime::now_utc();
-        Ok(self.lock().get(id).filter(|record| record.expiry_date > now).cloned())
+        // Copied out under the lock, decoded outside it.
+        let encoded =
+            self.lock().get(id).filter(|stored| stored.expiry_date > now).map(|stored| stored.encoded.clone());
+        encoded.as_deref().map(decode).transpose()
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
@@ -89,5 +116,17 @@ mod tests {
         assert_eq!(store.sweep_expired(), 1);
         assert!(store.contains(&live.id));
         assert!(!store.contains(&expired.id));
+    }
+
+    #[tokio::test]
+    async fn records_come_back_as_they_were_saved() {
+        let store = SessionMemoryStore::default();
+        let mut saved = record(time::Duration::hours(1));
+        saved.data.insert("auth".into(), serde_json::json!({ "sub": "abc", "groups": ["admin"], "n": 1, "ok": true }));
+        store.create(&mut saved).await.unwrap();
+        assert_eq!(store.load(&saved.id).await.unwrap(), Some(saved.clone()));
+        saved.data.insert("seen".into(), serde_json::json!(1_795_000_000));
+        store.save(&saved).await.unwrap();
+        assert_eq!(store.load(&saved.id).await.unwrap(), Some(saved));
     }
 }
