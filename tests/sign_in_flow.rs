@@ -154,6 +154,29 @@ async fn sqlite_sessions_survive_a_restart() {
     common::assert_signed_in_across_a_restart(&store).await;
 }
 
+/// The stored session keeps the access and refresh tokens and the ID token's claims, not the ID
+/// token itself (docs/design.md, "Tokens stay on the server").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stored_session_holds_no_id_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sessions.db");
+    let stack = spawn_stack(&[("SESSION_STORE", &format!("sqlite://{}", file.display()))]).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    drop(stack);
+    // The database and its write-ahead log: wherever the record went, it is in these bytes.
+    let mut stored = Vec::new();
+    for name in ["sessions.db", "sessions.db-wal"] {
+        stored.extend(std::fs::read(dir.path().join(name)).unwrap_or_default());
+    }
+    // Records are MessagePack: a key is its length byte (0xa0 + length) and its text.
+    let key = |name: &str| [&[0xa0 + name.len() as u8][..], name.as_bytes()].concat();
+    let holds = |name: &str| stored.windows(name.len() + 1).any(|window| window == key(name).as_slice());
+    assert!(holds("access_token") && holds("refresh_token") && holds("id_claims"), "the session was stored");
+    assert!(!holds("id_token"), "the raw ID token is not kept");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_ends_at_its_maximum_age_whatever_happens() {
     let clock = app_clock_now();
