@@ -5,9 +5,13 @@
 //! alert a team would put on each. Label values come from fixed sets (route templates, outcome
 //! names, status codes): never a raw path, a user, or a token.
 
-use std::{sync::OnceLock, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Mutex, OnceLock},
+    time::Duration,
+};
 
-use metrics::{counter, gauge, histogram};
+use metrics::{Counter, Histogram, counter, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 /// Seconds: from a cache hit to a slow provider call.
@@ -33,6 +37,21 @@ pub fn recorder() -> PrometheusHandle {
             handle
         })
         .clone()
+}
+
+/// Drains histogram samples into their buckets every five seconds. The exporter keeps each
+/// sample until it is drained, which a scrape also does; without this, a server that nobody
+/// scrapes for a while (no scraper yet, or one that is down) would hold every request's
+/// latency in memory. `PrometheusBuilder::install` runs the same upkeep; `build_recorder`
+/// leaves it to the caller. Runs until the runtime stops.
+pub fn spawn_upkeep(handle: PrometheusHandle) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            handle.run_upkeep();
+        }
+    });
 }
 
 pub fn sign_in(outcome: &'static str) {
@@ -61,11 +80,41 @@ pub fn refresh_lock_wait(waited: Duration) {
 
 /// `outcome`: ok or rejected; `reason`: a `VerifyError` kind, or `none`.
 pub fn bearer_verification(outcome: &'static str, reason: &'static str) {
+    // The common case, on every Bearer request, from a handle looked up once.
+    if (outcome, reason) == ("ok", "none")
+        && let Some(handles) = hot_handles()
+    {
+        handles.bearer_ok.increment(1);
+        return;
+    }
     counter!("lc_bearer_verifications_total", "outcome" => outcome, "reason" => reason).increment(1);
 }
 
 pub fn verified_token_cache(hit: bool) {
+    if let Some(handles) = hot_handles() {
+        if hit { &handles.cache_hit } else { &handles.cache_miss }.increment(1);
+        return;
+    }
     counter!("lc_verified_token_cache_total", "result" => if hit { "hit" } else { "miss" }).increment(1);
+}
+
+/// Handles of the series every Bearer request moves. A handle skips the registry lookup (a
+/// hash of name and labels) that `counter!` does each time; it is taken only once the
+/// recorder is installed, so it never points at the no-op recorder.
+struct HotHandles {
+    bearer_ok: Counter,
+    cache_hit: Counter,
+    cache_miss: Counter,
+}
+
+fn hot_handles() -> Option<&'static HotHandles> {
+    static HANDLES: OnceLock<HotHandles> = OnceLock::new();
+    HANDLE.get()?;
+    Some(HANDLES.get_or_init(|| HotHandles {
+        bearer_ok: counter!("lc_bearer_verifications_total", "outcome" => "ok", "reason" => "none"),
+        cache_hit: counter!("lc_verified_token_cache_total", "result" => "hit"),
+        cache_miss: counter!("lc_verified_token_cache_total", "result" => "miss"),
+    }))
 }
 
 pub fn jwks_fetch(outcome: &'static str, keys_loaded: usize) {
@@ -88,13 +137,65 @@ pub fn store_operation(operation: &'static str, ok: bool, took: Duration) {
 }
 
 /// `route`: the route template (`/api/v1/me`), `fallback` for anything unrouted.
-/// Every request passes here: with `METRICS_ADDR` unset nothing is recorded, so the label
-/// strings are not even built.
+/// Every request passes here: with `METRICS_ADDR` unset nothing is recorded; with it set the
+/// labels are interned strings, so counting a request allocates nothing.
 pub fn http_request(route: &str, status: u16, took: Duration) {
     if HANDLE.get().is_none() {
         return;
     }
-    let route = route.to_string();
-    counter!("lc_http_requests_total", "route" => route.clone(), "status" => status.to_string()).increment(1);
-    histogram!("lc_http_request_duration_seconds", "route" => route).record(took.as_secs_f64());
+    let (requests, duration) = http_handles(interned(route), status_label(status));
+    requests.increment(1);
+    duration.record(took.as_secs_f64());
+}
+
+/// The request counter and latency histogram of one route and status, looked up in the
+/// registry once (the set is bounded: route templates times statuses).
+fn http_handles(route: &'static str, status: &'static str) -> (Counter, Histogram) {
+    type Handles = HashMap<(&'static str, &'static str), (Counter, Histogram)>;
+    static HANDLES: OnceLock<Mutex<Handles>> = OnceLock::new();
+    let mut handles = HANDLES.get_or_init(Default::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    handles
+        .entry((route, status))
+        .or_insert_with(|| {
+            (
+                counter!("lc_http_requests_total", "route" => route, "status" => status),
+                histogram!("lc_http_request_duration_seconds", "route" => route),
+            )
+        })
+        .clone()
+}
+
+/// Route templates as `'static` labels. The set is bounded by the router's templates (plus
+/// "fallback"), so each is leaked once and lives as long as the process anyway.
+fn interned(route: &str) -> &'static str {
+    static ROUTES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut routes = ROUTES.get_or_init(Default::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    match routes.get(route) {
+        Some(known) => known,
+        None => {
+            let leaked: &'static str = Box::leak(route.to_owned().into_boxed_str());
+            routes.insert(leaked);
+            leaked
+        }
+    }
+}
+
+/// HTTP status codes (100 to 999, as `http` allows) as `'static` labels, built once.
+fn status_label(status: u16) -> &'static str {
+    static LABELS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let labels =
+        LABELS.get_or_init(|| (0..1000u16).map(|code| &*Box::leak(code.to_string().into_boxed_str())).collect());
+    labels.get(usize::from(status)).copied().unwrap_or("other")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_interned() {
+        assert_eq!(interned("/api/v1/me"), "/api/v1/me");
+        assert!(std::ptr::eq(interned("/api/v1/me"), interned(&String::from("/api/v1/me"))), "one copy per route");
+        assert_eq!((status_label(200), status_label(503), status_label(1000)), ("200", "503", "other"));
+    }
 }

@@ -47,7 +47,7 @@ impl Server {
         let metrics = match config.metrics_addr {
             Some(addr) => {
                 // Installed before anything records, so no early sample is lost.
-                metrics::recorder();
+                metrics::spawn_upkeep(metrics::recorder());
                 let listener =
                     TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (METRICS_ADDR)"))?;
                 tracing::info!(%addr, "metrics are served at /metrics");
