@@ -33,15 +33,7 @@ async fn refresh_without_rotation_keeps_the_old_refresh_token() {
 #[tokio::test]
 async fn refresh_with_rotation_retires_the_old_token() {
     let idp = spawn().await;
-    let code = idp.code_for(&browser(), ROTATING_CLIENT, USER).await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", CALLBACK),
-        ("code_verifier", VERIFIER),
-    ];
-    let tokens: Value = idp.token(&form, Some((ROTATING_CLIENT, ROTATING_SECRET))).await.json().await.expect("json");
-    let old = string(&tokens, "refresh_token");
+    let old = rotating_refresh_token(&idp).await;
     let response = idp
         .token(&[("grant_type", "refresh_token"), ("refresh_token", &old)], Some((ROTATING_CLIENT, ROTATING_SECRET)))
         .await;
