@@ -6,19 +6,17 @@
 
 use std::{sync::Arc, time::Duration};
 
+use cognito_local_idp::{self as local_idp, LocalIdp, LocalIdpOptions, defaults, secret_hash};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures::executor::block_on;
-use leptos_cognito::{
-    local_idp::{self, LocalIdp, LocalIdpOptions, defaults, secret_hash},
-    server::{
-        auth::{
-            access_token_cache::AccessTokenCache,
-            jwks::{JwksCache, TokenSource},
-            verify::TokenVerifier,
-        },
-        clock::{SharedClock, SystemClock},
-        config::LocalIdpSettings,
+use leptos_cognito::server::{
+    auth::{
+        access_token_cache::AccessTokenCache,
+        jwks::{JwksCache, TokenSource},
+        verify::TokenVerifier,
     },
+    clock::{SharedClock, SystemClock},
+    config::LocalIdpSettings,
 };
 use tokio::net::TcpListener;
 
@@ -44,7 +42,7 @@ async fn fixture() -> Fixture {
         refresh_token_retry_grace: Duration::ZERO,
     };
     let mut options =
-        LocalIdpOptions::for_app(domain.clone(), &settings, "http://localhost/cb", "http://localhost/", &[])
+        LocalIdpOptions::from_settings(domain.clone(), &settings, "http://localhost/cb", "http://localhost/", &[])
             .expect("options");
     options.keys_file = None;
     let idp = LocalIdp::new(options).expect("provider");

@@ -18,17 +18,21 @@ step() {
 
 step "formatting (cargo fmt --check)" cargo fmt --all -- --check
 step "the user pool template (cfn-lint infra/cognito-pool.yaml)" "$CFN_LINT_VENV/bin/cfn-lint" infra/cognito-pool.yaml
-step "clippy, server build" cargo clippy --locked --features ssr --all-targets -- -D warnings
+step "clippy, server build and library crates" cargo clippy --locked --workspace --features ssr --all-targets -- -D warnings
 step "clippy, WASM build" cargo clippy --locked --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then
   # One process per test: a test that hangs is stopped and retried (see .config/nextest.toml).
-  step "unit and integration tests (cargo-nextest)" cargo nextest run --locked --features ssr --profile ci
-  step "doc tests" cargo test --locked --features ssr --doc
+  step "unit and integration tests (cargo-nextest)" cargo nextest run --locked --workspace --features ssr --profile ci
+  step "doc tests" cargo test --locked --workspace --features ssr --doc
 else
-  step "unit and integration tests" cargo test --locked --features ssr
+  step "unit and integration tests" cargo test --locked --workspace --features ssr
 fi
 
 # Ports of their own, so a running `scripts/dev.sh` does not get in the way.
+step "library crates: documentation builds without warnings" \
+  env RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p cognito-local-idp
+step "library crates: ready to publish (cargo package --list)" cargo package --locked --list -p cognito-local-idp
+
 export LEPTOS_SITE_ADDR=127.0.0.1:3400
 export LEPTOS_RELOAD_PORT=3401
 export APP_URL=http://localhost:3400

@@ -13,10 +13,6 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The embedded Cognito-compatible identity provider (server only).
-#[cfg(feature = "ssr")]
-pub mod local_idp;
-
 /// Entry point called by the JavaScript glue that cargo-leptos generates.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

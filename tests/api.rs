@@ -2,8 +2,8 @@
 
 mod common;
 
+use cognito_local_idp::defaults;
 use common::{ADMIN, IdpSetup, OTHER_CLIENT, USER, app_clock_now, browser, spawn_stack, spawn_stack_with};
-use leptos_cognito::local_idp::defaults;
 use serde_json::{Value, json};
 
 async fn initiate_auth(domain: &str, user: (&str, &str)) -> Value {

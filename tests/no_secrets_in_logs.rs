@@ -115,7 +115,7 @@ async fn whole_session(log_format: &str) -> String {
         ("the authorization code", query["code"].as_str()),
         ("the state", query["state"].as_str()),
         ("the password", ADMIN.1),
-        ("the client secret", leptos_cognito::local_idp::defaults::CLIENT_SECRET),
+        ("the client secret", cognito_local_idp::defaults::CLIENT_SECRET),
     ] {
         assert!(!logs.contains(secret), "{what} reached the logs:\n{logs}");
         for page in &pages {

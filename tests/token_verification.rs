@@ -4,11 +4,11 @@
 mod common;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use cognito_local_idp::defaults;
 use common::{
     IdpSetup, OTHER_CLIENT, TestStack, USER, app_clock_now, browser, initiate_auth, location, proxy::TokenProxy,
     set_cookies, spawn_stack_with,
 };
-use leptos_cognito::local_idp::defaults;
 use serde_json::Value;
 
 async fn stack_behind_proxy(extra: &[(&str, &str)], setup: IdpSetup) -> (TestStack, TokenProxy) {

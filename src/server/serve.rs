@@ -8,7 +8,6 @@ use axum::serve::ListenerExt;
 use leptos::config::LeptosOptions;
 use tokio::{net::TcpListener, sync::watch};
 
-use crate::local_idp::{self, LocalIdp, LocalIdpOptions};
 use crate::server::{
     clock::{SharedClock, SystemClock},
     config::AppConfig,
@@ -16,6 +15,7 @@ use crate::server::{
     session::store::AppSessionStore,
     state::AppState,
 };
+use cognito_local_idp::{LocalIdp, LocalIdpOptions};
 
 /// A bound, not yet running server. Tests bind to port 0 and read [`Server::local_addr`].
 pub struct Server {
@@ -148,7 +148,7 @@ async fn start_local_idp(
     shutdown: ShutdownSignal,
 ) -> anyhow::Result<Option<tokio::task::JoinHandle<anyhow::Result<()>>>> {
     let Some(settings) = &config.local_idp else { return Ok(None) };
-    let options = LocalIdpOptions::for_app(
+    let options = LocalIdpOptions::from_settings(
         format!("http://{}", settings.addr),
         settings,
         config.cognito.redirect_uri.as_str(),
@@ -161,7 +161,7 @@ async fn start_local_idp(
         .with_context(|| format!("cannot listen on {} (LOCAL_IDP_ADDR)", settings.addr))?;
     tracing::info!(issuer = %idp.issuer(), "embedded identity provider is listening (demo users in README.md)");
     Ok(Some(tokio::spawn(async move {
-        local_idp::serve(idp, listener, shutdown.wait()).await.context("embedded identity provider")
+        cognito_local_idp::serve(idp, listener, shutdown.wait()).await.context("embedded identity provider")
     })))
 }
 

@@ -62,8 +62,8 @@ pub async fn spawn_cluster(count: usize, vars: &[(&str, &str)], setup: IdpSetup)
         ("LOCAL_IDP".into(), "off".into()),
         ("COGNITO_ISSUER".into(), idp.idp.issuer()),
         ("COGNITO_DOMAIN".into(), idp.domain.clone()),
-        ("COGNITO_CLIENT_ID".into(), leptos_cognito::local_idp::defaults::CLIENT_ID.into()),
-        ("COGNITO_CLIENT_SECRET".into(), leptos_cognito::local_idp::defaults::CLIENT_SECRET.into()),
+        ("COGNITO_CLIENT_ID".into(), cognito_local_idp::defaults::CLIENT_ID.into()),
+        ("COGNITO_CLIENT_SECRET".into(), cognito_local_idp::defaults::CLIENT_SECRET.into()),
     ];
     all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let borrowed: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

@@ -8,13 +8,11 @@ pub mod redis;
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
-use leptos_cognito::{
-    local_idp::{self, LocalIdp, LocalIdpOptions, defaults},
-    server::{
-        clock::{Clock, ManualClock, SharedClock, SystemClock},
-        config::{AppConfig, LocalIdpSettings},
-        serve::Server,
-    },
+use cognito_local_idp::{self as local_idp, LocalIdp, LocalIdpOptions, defaults};
+use leptos_cognito::server::{
+    clock::{Clock, ManualClock, SharedClock, SystemClock},
+    config::{AppConfig, LocalIdpSettings},
+    serve::Server,
 };
 use tokio::{
     net::TcpListener,
@@ -180,7 +178,7 @@ async fn start_idp(app_base_url: &str, setup: &IdpSetup) -> TestIdp {
         // presents a rotated-out refresh token, so it needs none (tests/refresh.rs).
         refresh_token_retry_grace: Duration::ZERO,
     };
-    let mut options = LocalIdpOptions::for_app(
+    let mut options = LocalIdpOptions::from_settings(
         domain.clone(),
         &settings,
         &format!("{app_base_url}/auth/callback"),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use url::Url;
 
-use crate::local_idp::secret_hash;
+use super::secret_hash::secret_hash;
 use crate::server::config::CognitoSettings;
 
 #[derive(Debug, Serialize, Deserialize)]

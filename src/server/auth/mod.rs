@@ -3,6 +3,7 @@
 
 pub mod access_token_cache;
 pub mod claims;
+pub mod core;
 pub mod initiate_auth;
 pub mod jwks;
 pub mod login_transaction;
@@ -12,6 +13,7 @@ pub mod provider_backoff;
 pub mod random;
 pub mod refresh;
 pub mod return_to;
+pub mod secret_hash;
 pub mod sign_in;
 pub mod sign_in_options;
 pub mod sign_out;

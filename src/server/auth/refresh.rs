@@ -14,7 +14,8 @@ use std::time::Duration;
 use tower_sessions::Session;
 
 use super::{
-    jwks::TokenSource, oauth_client::TokenEndpointError, provider_backoff::retry_after_secs, verify::VerifyError,
+    core::AuthCore, jwks::TokenSource, oauth_client::TokenEndpointError, provider_backoff::retry_after_secs,
+    verify::VerifyError,
 };
 use crate::server::{
     metrics,
@@ -22,7 +23,6 @@ use crate::server::{
         auth_session::{self, AuthSession, SessionStoreError, SessionTokens},
         refresh_lock::LONGEST_WAIT,
     },
-    state::AppState,
 };
 
 /// How long a request whose access token still works waits for another request's refresh
@@ -59,22 +59,22 @@ pub fn seconds_until_refresh(tokens: &SessionTokens, now: i64, skew: i64) -> i64
 
 /// The signed-in session with tokens valid for at least the refresh skew, refreshing them if
 /// needed. `Ok(None)`: not signed in.
-pub async fn fresh_session(state: &AppState, session: &Session) -> Result<Option<AuthSession>, RefreshError> {
-    fresh_session_within(state, session, state.config.refresh_skew_secs).await
+pub async fn fresh_session(core: &AuthCore, session: &Session) -> Result<Option<AuthSession>, RefreshError> {
+    fresh_session_within(core, session, core.config.refresh_skew_secs).await
 }
 
 pub async fn fresh_session_within(
-    state: &AppState,
+    core: &AuthCore,
     session: &Session,
     skew: i64,
 ) -> Result<Option<AuthSession>, RefreshError> {
-    let now = state.clock.now();
-    let max_age = state.config.session.max_age.as_secs() as i64;
+    let now = core.clock.now();
+    let max_age = core.config.session.max_age.as_secs() as i64;
     let Some(mut auth) = auth_session::load(session, now, max_age).await? else {
         return Ok(None);
     };
     crate::server::http::request_log::record_session(&auth.session_key);
-    let locks = &state.refresh_locks;
+    let locks = &core.refresh_locks;
     // Another request may have refreshed after this one loaded the session; this one must
     // continue with (and save) the newer tokens, not write the older ones back.
     if let Some(newer) = newer_than(locks.latest(&auth.session_key).await?, &auth) {
@@ -82,7 +82,7 @@ pub async fn fresh_session_within(
         auth_session::update(session, &auth).await?;
     }
     if auth_session::touch(session, now).await?
-        && let Err(error) = state.directory.touch(&auth.sub, &auth.session_key, now).await
+        && let Err(error) = core.directory.touch(&auth.sub, &auth.session_key, now).await
     {
         // Only the "last active" of the session list is behind; the request goes on.
         tracing::warn!(%error, "could not record the session's activity");
@@ -93,7 +93,7 @@ pub async fn fresh_session_within(
     let still_valid = auth.tokens.access_token_expires_at > now;
     // After a failure that may pass, the provider is left alone for a while; meanwhile
     // requests go on with a still-valid access token.
-    if let Some(wait) = state.refresh_backoff.remaining() {
+    if let Some(wait) = core.refresh_backoff.remaining() {
         return if still_valid {
             Ok(Some(auth))
         } else {
@@ -125,7 +125,7 @@ pub async fn fresh_session_within(
         auth = newer;
     }
     let started = std::time::Instant::now();
-    let outcome = refresh(state, &auth).await;
+    let outcome = refresh(core, &auth).await;
     metrics::refresh_grant(
         match &outcome {
             Ok(_) => "ok",
@@ -135,9 +135,9 @@ pub async fn fresh_session_within(
     );
     match outcome {
         Ok(refreshed) => {
-            state.refresh_backoff.succeeded();
+            core.refresh_backoff.succeeded();
             auth_session::update(session, &refreshed).await?;
-            if let Err(error) = turn.publish(&refreshed, published_lifetime(state, &refreshed, now)).await {
+            if let Err(error) = turn.publish(&refreshed, published_lifetime(core, &refreshed, now)).await {
                 // This request has the new tokens; others of the session will refresh again.
                 tracing::warn!(%error, "could not publish a refreshed session");
             }
@@ -146,7 +146,7 @@ pub async fn fresh_session_within(
         }
         Err(Failure::Temporary(_, reason)) => {
             drop(turn);
-            let wait = state.refresh_backoff.failed();
+            let wait = core.refresh_backoff.failed();
             tracing::warn!(%reason, retry_in_ms = wait.as_millis() as u64, "token refresh failed; will retry");
             // Requests go on while the access token is still valid.
             if still_valid {
@@ -160,7 +160,7 @@ pub async fn fresh_session_within(
             metrics::session_ended(outcome);
             drop(turn);
             locks.forget(&auth.session_key).await;
-            if let Err(error) = state.directory.remove(&auth.sub, &auth.session_key).await {
+            if let Err(error) = core.directory.remove(&auth.sub, &auth.session_key).await {
                 tracing::warn!(%error, "could not remove an ended session from the list");
             }
             auth_session::end(session).await?;
@@ -173,8 +173,8 @@ pub async fn fresh_session_within(
 /// their copy back; such copies are corrected by the next request, which comes within the idle
 /// timeout or never (the session then expires). So it is kept that long, and never past the
 /// session's maximum age.
-fn published_lifetime(state: &AppState, refreshed: &AuthSession, now: i64) -> Duration {
-    let session = &state.config.session;
+fn published_lifetime(core: &AuthCore, refreshed: &AuthSession, now: i64) -> Duration {
+    let session = &core.config.session;
     keep_published_for(
         session.max_age.as_secs() as i64,
         session.idle_timeout.as_secs() as i64,
@@ -201,11 +201,11 @@ enum Failure {
     Ended(&'static str, String),
 }
 
-async fn refresh(state: &AppState, auth: &AuthSession) -> Result<AuthSession, Failure> {
+async fn refresh(core: &AuthCore, auth: &AuthSession) -> Result<AuthSession, Failure> {
     let Some(refresh_token) = &auth.tokens.refresh_token else {
         return Err(Failure::Ended("invalid_grant", "no refresh token".into()));
     };
-    let response = match state.oauth.refresh(refresh_token).await {
+    let response = match core.oauth.refresh(refresh_token).await {
         Ok(response) => response,
         Err(error) if error.is_invalid_grant() => return Err(Failure::Ended("invalid_grant", error.to_string())),
         // Throttling, `invalid_client` (a secret being rotated), other refusals, network
@@ -233,17 +233,17 @@ async fn refresh(state: &AppState, auth: &AuthSession) -> Result<AuthSession, Fa
             Failure::Ended("rejected_token", reason)
         }
     };
-    let verified = state
+    let verified = core
         .verifier
         .verify_id_token(id_token.expose(), None, Some(response.access_token.expose()))
         .await
         .map_err(|e| rejected("ID token", e))?;
     check_same_identity(auth, &verified.claims).map_err(|e| Failure::Ended("rejected_token", e.to_string()))?;
-    let access = state
+    let access = core
         .verifier
         .verify_access_token(
             response.access_token.expose(),
-            std::slice::from_ref(&state.config.cognito.client_id),
+            std::slice::from_ref(&core.config.cognito.client_id),
             TokenSource::TokenEndpoint,
         )
         .await

@@ -4,7 +4,8 @@
 use tower_sessions::Session;
 
 use super::{
-    jwks::TokenSource, login_transaction::LoginTransaction, oauth_client::TokenEndpointError, verify::VerifyError,
+    core::AuthCore, jwks::TokenSource, login_transaction::LoginTransaction, oauth_client::TokenEndpointError,
+    verify::VerifyError,
 };
 use crate::server::{
     metrics,
@@ -12,7 +13,6 @@ use crate::server::{
         auth_session::{self, AuthSession, SessionTokens},
         directory::SessionEntry,
     },
-    state::AppState,
 };
 
 /// Cognito's longest ID-token lifetime (one day).
@@ -143,19 +143,19 @@ fn sanitize(error: &str) -> String {
 
 /// Runs the whole callback. On success returns the path to send the browser to.
 pub async fn complete(
-    state: &AppState,
+    core: &AuthCore,
     session: &Session,
     browser_binding: Option<&str>,
     user_agent: Option<&str>,
     params: CallbackParams,
 ) -> Result<String, SignInError> {
-    let outcome = complete_sign_in(state, session, browser_binding, user_agent, params).await;
+    let outcome = complete_sign_in(core, session, browser_binding, user_agent, params).await;
     metrics::sign_in(outcome.as_ref().map_or_else(SignInError::kind, |(_, label)| label));
     outcome.map(|(return_to, _)| return_to)
 }
 
 async fn complete_sign_in(
-    state: &AppState,
+    core: &AuthCore,
     session: &Session,
     browser_binding: Option<&str>,
     user_agent: Option<&str>,
@@ -163,8 +163,8 @@ async fn complete_sign_in(
 ) -> Result<(String, &'static str), SignInError> {
     let state_param = params.state.as_deref().ok_or(SignInError::MissingState)?;
     // Taking the transaction deletes it: whatever happens below, this state cannot be replayed.
-    let now = state.clock.now();
-    let transaction = state.login_transactions.take(state_param, now).await?.ok_or(SignInError::UnknownState)?;
+    let now = core.clock.now();
+    let transaction = core.login_transactions.take(state_param, now).await?.ok_or(SignInError::UnknownState)?;
     if browser_binding != Some(transaction.browser_binding.as_str()) {
         return Err(SignInError::WrongBrowser);
     }
@@ -177,9 +177,9 @@ async fn complete_sign_in(
         return Err(SignInError::Provider { error, description: params.error_description });
     }
     let code = params.code.as_deref().filter(|c| !c.is_empty()).ok_or(SignInError::MissingCode)?;
-    let mut auth = exchange_and_verify(state, &transaction, code).await?;
+    let mut auth = exchange_and_verify(core, &transaction, code).await?;
     auth.device = device_name(user_agent);
-    forget_previous_sign_in(state, session, now).await;
+    forget_previous_sign_in(core, session, now).await;
     let session_id = auth_session::start(session, &auth, now).await?;
     let entry = SessionEntry {
         session_key: auth.session_key.clone(),
@@ -188,7 +188,7 @@ async fn complete_sign_in(
         signed_in_at: auth.signed_in_at,
         last_active: now,
     };
-    if let Err(error) = state.directory.register(&auth.sub, &entry, state.config.session.max_age).await {
+    if let Err(error) = core.directory.register(&auth.sub, &entry, core.config.session.max_age).await {
         // Signed in all the same; only the list of sessions misses this one.
         tracing::warn!(%error, "could not add the session to the person's list");
     }
@@ -198,11 +198,11 @@ async fn complete_sign_in(
 
 /// A browser that signs in again replaces its previous session (the new one gets a new id):
 /// drop the previous one from its person's list.
-async fn forget_previous_sign_in(state: &AppState, session: &Session, now: i64) {
-    let max_age = state.config.session.max_age.as_secs() as i64;
+async fn forget_previous_sign_in(core: &AuthCore, session: &Session, now: i64) {
+    let max_age = core.config.session.max_age.as_secs() as i64;
     if let Ok(Some(previous)) = auth_session::load(session, now, max_age).await {
-        state.refresh_locks.forget(&previous.session_key).await;
-        if let Err(error) = state.directory.remove(&previous.sub, &previous.session_key).await {
+        core.refresh_locks.forget(&previous.session_key).await;
+        if let Err(error) = core.directory.remove(&previous.sub, &previous.session_key).await {
             tracing::warn!(%error, "could not remove a replaced session from the list");
         }
     }
@@ -219,28 +219,28 @@ pub fn device_name(user_agent: Option<&str>) -> String {
 }
 
 async fn exchange_and_verify(
-    state: &AppState,
+    core: &AuthCore,
     transaction: &LoginTransaction,
     code: &str,
 ) -> Result<AuthSession, SignInError> {
-    let tokens = state.oauth.exchange_code(code, transaction.pkce_verifier.expose()).await?;
+    let tokens = core.oauth.exchange_code(code, transaction.pkce_verifier.expose()).await?;
     let id_token = tokens.id_token.ok_or(SignInError::NoIdToken)?;
-    let verified_id = state
+    let verified_id = core
         .verifier
         .verify_id_token(id_token.expose(), Some(transaction.nonce.expose()), Some(tokens.access_token.expose()))
         .await
         .map_err(SignInError::IdToken)?;
-    let now = state.clock.now();
+    let now = core.clock.now();
     // OpenID Connect Core §3.1.3.7 lets a client bound `iat`; no ID token Cognito issues lives
     // longer than a day, so an older one is a replay or a provider gone wrong.
     if now - verified_id.claims.iat > MAX_ID_TOKEN_AGE_SECS {
         return Err(SignInError::IdToken(VerifyError::BadClaims("the ID token was issued more than a day ago".into())));
     }
-    let access = state
+    let access = core
         .verifier
         .verify_access_token(
             tokens.access_token.expose(),
-            std::slice::from_ref(&state.config.cognito.client_id),
+            std::slice::from_ref(&core.config.cognito.client_id),
             TokenSource::TokenEndpoint,
         )
         .await

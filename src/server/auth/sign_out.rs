@@ -12,6 +12,8 @@ use std::time::Duration;
 use tower_sessions::{SessionStore, session::Id};
 use url::Url;
 
+use super::core::AuthCore;
+
 use crate::server::{
     metrics,
     session::{
@@ -19,7 +21,6 @@ use crate::server::{
         directory::SessionEntry,
         refresh_lock::RefreshTurn,
     },
-    state::AppState,
 };
 
 /// Longer than a refresh normally takes, short enough that a hung provider does not hold the
@@ -37,9 +38,9 @@ pub enum Scope {
 
 /// Ends the request's session (and, with [`Scope::Everywhere`], the person's others); returns
 /// the provider's logout URL to redirect to.
-pub async fn sign_out(state: &AppState, session: &tower_sessions::Session, scope: Scope) -> Url {
-    let now = state.clock.now();
-    let max_age = state.config.session.max_age.as_secs() as i64;
+pub async fn sign_out(core: &AuthCore, session: &tower_sessions::Session, scope: Scope) -> Url {
+    let now = core.clock.now();
+    let max_age = core.config.session.max_age.as_secs() as i64;
     let auth = match auth_session::load(session, now, max_age).await {
         Ok(auth) => auth,
         Err(error) => {
@@ -51,42 +52,42 @@ pub async fn sign_out(state: &AppState, session: &tower_sessions::Session, scope
         if let Err(error) = auth_session::end(session).await {
             tracing::warn!(%error, "could not delete the session");
         }
-        return state.oauth.logout_url();
+        return core.oauth.logout_url();
     };
     metrics::sign_out(if scope == Scope::Everywhere { "everywhere" } else { "this_session" });
     if scope == Scope::Everywhere {
-        match state.directory.all(&auth.sub).await {
+        match core.directory.all(&auth.sub).await {
             Ok(entries) => {
                 let others = entries.into_iter().filter(|entry| entry.session_key != auth.session_key);
                 for entry in others {
-                    end_listed_session(state, &auth.sub, &entry, "sign_out_everywhere").await;
+                    end_listed_session(core, &auth.sub, &entry, "sign_out_everywhere").await;
                 }
             }
             Err(error) => tracing::error!(%error, "could not list the sessions to sign out everywhere"),
         }
     }
-    end_session(state, auth, async {
+    end_session(core, auth, async {
         auth_session::end(session).await.map_err(|e| SessionStoreError::new(e.to_string()))
     })
     .await;
     metrics::session_ended(if scope == Scope::Everywhere { "sign_out_everywhere" } else { "sign_out" });
-    state.oauth.logout_url()
+    core.oauth.logout_url()
 }
 
 /// Ends another session of `sub`, found in the person's list (the dashboard's per-session
 /// sign-out, and sign out everywhere). Returns false when the list has no such session.
-pub async fn end_other_session(state: &AppState, sub: &str, session_key: &str) -> Result<bool, SessionStoreError> {
-    let Some(entry) = state.directory.get(sub, session_key).await? else {
+pub async fn end_other_session(core: &AuthCore, sub: &str, session_key: &str) -> Result<bool, SessionStoreError> {
+    let Some(entry) = core.directory.get(sub, session_key).await? else {
         return Ok(false);
     };
-    end_listed_session(state, sub, &entry, "ended_by_owner").await;
+    end_listed_session(core, sub, &entry, "ended_by_owner").await;
     Ok(true)
 }
 
 /// `reason`: the metrics label of why the session ended.
-async fn end_listed_session(state: &AppState, sub: &str, entry: &SessionEntry, reason: &'static str) {
+async fn end_listed_session(core: &AuthCore, sub: &str, entry: &SessionEntry, reason: &'static str) {
     let stored = match entry.session_id.parse::<Id>() {
-        Ok(id) => match state.sessions.load(&id).await {
+        Ok(id) => match core.sessions.load(&id).await {
             Ok(record) => record.and_then(|record| auth_session::from_record(&record)).map(|auth| (id, auth)),
             Err(error) => {
                 tracing::warn!(%error, "could not read a session to end it");
@@ -98,8 +99,8 @@ async fn end_listed_session(state: &AppState, sub: &str, entry: &SessionEntry, r
     match stored {
         // Only a session of this person: the list entry names it, the record must agree.
         Some((id, auth)) if auth.sub == sub => {
-            let sessions = state.sessions.clone();
-            end_session(state, auth, async move {
+            let sessions = core.sessions.clone();
+            end_session(core, auth, async move {
                 sessions.delete(&id).await.map_err(|e| SessionStoreError::new(e.to_string()))
             })
             .await;
@@ -107,7 +108,7 @@ async fn end_listed_session(state: &AppState, sub: &str, entry: &SessionEntry, r
         }
         // Gone already (idled out, or ended elsewhere): only the entry is left.
         _ => {
-            if let Err(error) = state.directory.remove(sub, &entry.session_key).await {
+            if let Err(error) = core.directory.remove(sub, &entry.session_key).await {
                 tracing::warn!(%error, "could not remove an ended session from the list");
             }
         }
@@ -117,25 +118,25 @@ async fn end_listed_session(state: &AppState, sub: &str, entry: &SessionEntry, r
 /// Ends one session: waits for a refresh in flight, deletes the record (`delete`), forgets the
 /// published refresh result and the list entry, and revokes the newest refresh token.
 async fn end_session(
-    state: &AppState,
+    core: &AuthCore,
     auth: AuthSession,
     delete: impl std::future::Future<Output = Result<(), SessionStoreError>>,
 ) {
     // With rotation, a refresh by another request (of any instance) may have replaced, or be
     // about to replace, the stored refresh token: the newest one is the one to revoke. Holding
     // the session's refresh turn until the revocation also keeps new refreshes out meanwhile.
-    let turn = wait_for_refreshes(state, &auth.session_key).await;
+    let turn = wait_for_refreshes(core, &auth.session_key).await;
     let auth = newest(auth, turn.as_ref().and_then(|turn| turn.latest()));
     if let Err(error) = delete.await {
         tracing::warn!(%error, "could not delete the session");
     }
-    state.refresh_locks.forget(&auth.session_key).await;
-    if let Err(error) = state.directory.remove(&auth.sub, &auth.session_key).await {
+    core.refresh_locks.forget(&auth.session_key).await;
+    if let Err(error) = core.directory.remove(&auth.sub, &auth.session_key).await {
         tracing::warn!(%error, "could not remove the session from the list");
     }
     if let Some(refresh_token) = auth.tokens.refresh_token.as_ref() {
         // A failed revocation must not keep the person signed in locally; it is logged.
-        match state.oauth.revoke(refresh_token).await {
+        match core.oauth.revoke(refresh_token).await {
             Ok(()) => tracing::info!("refresh token revoked"),
             Err(error) => tracing::warn!(%error, "refresh token revocation failed"),
         }
@@ -146,8 +147,8 @@ async fn end_session(
 
 /// The session's refresh turn, once no refresh of it is in flight; `None` (signing out anyway)
 /// when that takes too long or the lock cannot be read.
-async fn wait_for_refreshes(state: &AppState, session_key: &str) -> Option<RefreshTurn> {
-    match state.refresh_locks.take_turn_within(session_key, REFRESH_WAIT_LIMIT).await {
+async fn wait_for_refreshes(core: &AuthCore, session_key: &str) -> Option<RefreshTurn> {
+    match core.refresh_locks.take_turn_within(session_key, REFRESH_WAIT_LIMIT).await {
         Ok(Some(turn)) => Some(turn),
         Ok(None) => {
             tracing::warn!("a refresh is still running; signing out without waiting for it");

@@ -7,7 +7,7 @@ use super::{
     ConfigError, LocalIdpSettings, Lookup,
     values::{join_app_url, missing, parse_url},
 };
-use crate::local_idp::defaults as local;
+use cognito_local_idp::defaults as local;
 
 /// The user pool the app signs people in with, and how to reach its endpoints.
 #[derive(Debug, Clone)]

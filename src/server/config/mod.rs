@@ -159,6 +159,18 @@ impl AppConfig {
     pub fn uses_https(&self) -> bool {
         self.app_url.scheme() == "https"
     }
+
+    /// The part of the settings the auth core reads.
+    pub fn auth_config(&self) -> crate::server::auth::core::AuthConfig {
+        crate::server::auth::core::AuthConfig {
+            cognito: self.cognito.clone(),
+            session: self.session.clone(),
+            refresh_skew_secs: self.refresh_skew_secs,
+            https: self.uses_https(),
+            admin_group: self.admin_group.clone(),
+            api_allowed_clients: self.api_allowed_clients.clone(),
+        }
+    }
 }
 
 fn load_dotenv() -> Result<(), ConfigError> {

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use secrecy::ExposeSecret;
 
 use super::*;
-use crate::local_idp::defaults as local;
+use cognito_local_idp::defaults as local;
 
 fn parse(vars: &[(&str, &str)]) -> Result<AppConfig, ConfigError> {
     let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();

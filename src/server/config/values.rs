@@ -77,14 +77,6 @@ pub(super) fn parse_seconds(
     }
 }
 
-pub(super) fn parse_on_off(variable: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
-    match value.as_deref() {
-        None | Some("off") | Some("false") => Ok(false),
-        Some("on") | Some("true") => Ok(true),
-        Some(other) => Err(ConfigError::new(variable, format!("{other:?} is not on or off"))),
-    }
-}
-
 /// `API_ALLOWED_CLIENT_IDS`: comma-separated client ids of the same pool.
 pub(super) fn parse_client_ids(variable: &'static str, value: Option<String>) -> Result<Vec<String>, ConfigError> {
     let Some(list) = value else { return Ok(Vec::new()) };

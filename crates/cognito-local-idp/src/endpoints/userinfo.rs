@@ -1,0 +1,104 @@
+//! `GET|POST /oauth2/userInfo` (COGNITO.md §1.4).
+
+use std::sync::Arc;
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Map, Value, json};
+
+use crate::{
+    error::{UserInfoError, oauth_json},
+    identity::Identity,
+    pool::Pool,
+    tokens::verify_access_token,
+    users::STANDARD_ATTRIBUTES,
+};
+
+pub async fn userinfo(State(pool): State<Arc<Pool>>, headers: HeaderMap) -> Response {
+    match attributes(&pool, &headers) {
+        Ok(body) => oauth_json(StatusCode::OK, &body),
+        Err(error) => error.into_response(),
+    }
+}
+
+fn attributes(pool: &Pool, headers: &HeaderMap) -> Result<Value, UserInfoError> {
+    let token = bearer(headers).ok_or(UserInfoError::InvalidRequest)?;
+    let claims =
+        verify_access_token(&pool.keys(), &pool.issuer, token, pool.now()).ok_or(UserInfoError::InvalidToken)?;
+    let origin_revoked =
+        claims.get("origin_jti").and_then(Value::as_str).is_some_and(|origin| pool.store().is_origin_revoked(origin));
+    let scopes: Vec<&str> = claims.get("scope").and_then(Value::as_str).unwrap_or_default().split(' ').collect();
+    // Tokens from the user pools API carry no `openid` and are refused here, as Cognito does.
+    if origin_revoked || !scopes.contains(&"openid") {
+        return Err(UserInfoError::InvalidToken);
+    }
+    let identity = claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .and_then(|sub| pool.identity_by_sub(sub))
+        .ok_or(UserInfoError::InvalidToken)?;
+    Ok(Value::Object(released(&identity, &scopes)))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The attributes the token's scopes release. Cognito's quirk: `*_verified` are STRINGS here.
+fn released(identity: &Identity, scopes: &[&str]) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("sub".into(), json!(identity.sub));
+    if scopes.contains(&"email") {
+        body.insert("email_verified".into(), json!(identity.email_verified.to_string()));
+        body.insert("email".into(), json!(identity.email));
+    }
+    for (name, value) in &identity.attributes {
+        let phone = name.starts_with("phone_number");
+        let profile =
+            !phone && (name == "name" || name.starts_with("custom:") || STANDARD_ATTRIBUTES.contains(&name.as_str()));
+        if (phone && scopes.contains(&"phone")) || (profile && scopes.contains(&"profile")) {
+            body.insert(name.clone(), json!(value));
+        }
+    }
+    if let Some(identities) = identity.identities.as_ref().filter(|_| scopes.contains(&"profile")) {
+        // userInfo sends `identities` as a JSON string, unlike the ID token.
+        body.insert("identities".into(), json!(identities.to_string()));
+    }
+    body.insert("username".into(), json!(identity.username));
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn scopes_decide_which_attributes_are_released() {
+        let mut attributes = BTreeMap::new();
+        attributes.insert("name".to_string(), "Ada".to_string());
+        attributes.insert("phone_number".to_string(), "+15555550100".to_string());
+        let identity = Identity {
+            username: "ada".into(),
+            sub: "s".into(),
+            email: "a@x".into(),
+            email_verified: true,
+            groups: vec![],
+            attributes,
+            identities: None,
+        };
+        let minimal = released(&identity, &["openid"]);
+        assert_eq!(minimal.keys().collect::<Vec<_>>(), ["sub", "username"]);
+        let all = released(&identity, &["openid", "email", "profile", "phone"]);
+        assert_eq!(all["email_verified"], json!("true"));
+        assert_eq!(all["name"], json!("Ada"));
+        assert_eq!(all["phone_number"], json!("+15555550100"));
+    }
+}

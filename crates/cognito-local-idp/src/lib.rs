@@ -1,0 +1,265 @@
+//! A local identity provider that speaks Amazon Cognito user pools' wire protocol, so Cognito
+//! clients run and are tested without an AWS account or a network.
+//!
+//! It serves, on one origin that plays both the user pool domain and the issuer host:
+//! `/oauth2/authorize`, `/login`, `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`,
+//! `/logout`, `/{pool id}/.well-known/{jwks.json,openid-configuration}`, `POST /` with
+//! `X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth`, and `/federated` (the
+//! simulated page of a federated provider such as Google).
+//!
+//! # Example: a provider for a test
+//!
+//! ```
+//! use std::sync::Arc;
+//! use cognito_local_idp::{
+//!     ClientRegistration, LocalIdp, LocalIdpOptions, SystemClock, TokenLifetimes, defaults, users,
+//! };
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let idp = LocalIdp::new(LocalIdpOptions {
+//!     domain: format!("http://{}", listener.local_addr()?),
+//!     pool_id: defaults::USER_POOL_ID.to_string(),
+//!     clients: vec![ClientRegistration {
+//!         callback_urls: vec!["http://localhost:8080/callback".into()],
+//!         logout_urls: vec!["http://localhost:8080/".into()],
+//!         ..ClientRegistration::confidential("myclient01", "my-secret")
+//!     }],
+//!     users: users::demo_users(),
+//!     keys_file: None, // keys in memory only
+//!     lifetimes: TokenLifetimes::default(),
+//!     clock: Arc::new(SystemClock),
+//! })?;
+//! let issuer = idp.issuer();
+//! tokio::spawn(cognito_local_idp::serve(idp, listener, std::future::pending()));
+//!
+//! // Point the client under test at `issuer`, e.g. its discovery document:
+//! let discovery = format!("{issuer}/.well-known/openid-configuration");
+//! # let _ = discovery;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Or, for a client in any language, run the binary: `cargo run -p cognito-local-idp`.
+
+#![warn(missing_docs)]
+
+pub mod clock;
+pub mod defaults;
+pub mod settings;
+pub mod users;
+
+mod clients;
+mod cookies;
+mod endpoints;
+mod error;
+mod identity;
+mod keys;
+mod lockout;
+mod pages;
+mod params;
+mod pkce;
+mod pool;
+mod store;
+mod tokens;
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
+
+use axum::Router;
+
+pub use self::settings::{Settings, SettingsError};
+pub use self::{
+    clients::{ClientRegistration, secret_hash},
+    clock::{Clock, ManualClock, SystemClock},
+    error::LocalIdpError,
+    tokens::TokenLifetimes,
+    users::LocalUser,
+};
+use self::{keys::KeyRing, pool::Pool};
+
+/// Everything [`LocalIdp::new`] needs: where it is reached, its pool id, app clients, users,
+/// signing keys file, token lifetimes and clock.
+pub struct LocalIdpOptions {
+    /// Base URL it is reached at, e.g. `http://127.0.0.1:9229` (no trailing slash).
+    pub domain: String,
+    /// E.g. [`defaults::USER_POOL_ID`]; the issuer is `{domain}/{pool_id}`.
+    pub pool_id: String,
+    /// The app clients; at least one, with distinct ids.
+    pub clients: Vec<ClientRegistration>,
+    /// From [`users::demo_users`] or [`users::load_file`].
+    pub users: Vec<LocalUser>,
+    /// `None` keeps keys in memory only (tests).
+    pub keys_file: Option<PathBuf>,
+    /// How long ID, access and refresh tokens live; none may be zero.
+    pub lifetimes: TokenLifetimes,
+    /// [`SystemClock`] normally; tests pass a [`ManualClock`] to expire codes and tokens.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl LocalIdpOptions {
+    /// A pool with one confidential client, [`defaults::CLIENT_ID`] and [`defaults::CLIENT_SECRET`],
+    /// allowed the code grant (for `redirect_uri`), client credentials and `USER_PASSWORD_AUTH`.
+    pub fn from_settings(
+        domain: String,
+        settings: &Settings,
+        redirect_uri: &str,
+        logout_uri: &str,
+        identity_providers: &[String],
+    ) -> Result<Self, LocalIdpError> {
+        let users = match &settings.users_file {
+            Some(path) => users::load_file(path)?,
+            None => users::demo_users(),
+        };
+        let client = ClientRegistration {
+            client_id: defaults::CLIENT_ID.to_string(),
+            client_secret: Some(defaults::CLIENT_SECRET.to_string()),
+            callback_urls: vec![redirect_uri.to_string()],
+            logout_urls: vec![logout_uri.to_string()],
+            allowed_scopes: ["openid", "email", "profile", "phone", clients::ADMIN_SCOPE, defaults::CUSTOM_SCOPE]
+                .map(str::to_string)
+                .to_vec(),
+            allow_code_grant: true,
+            allow_client_credentials: true,
+            allow_user_password_auth: true,
+            refresh_token_rotation: settings.refresh_token_rotation,
+            refresh_token_retry_grace: settings.refresh_token_retry_grace,
+            identity_providers: identity_providers.to_vec(),
+        };
+        Ok(Self {
+            domain,
+            pool_id: defaults::USER_POOL_ID.to_string(),
+            clients: vec![client],
+            users,
+            keys_file: Some(settings.keys_file.clone()),
+            lifetimes: TokenLifetimes {
+                id: settings.id_token_ttl,
+                access: settings.access_token_ttl,
+                refresh: settings.refresh_token_ttl,
+            },
+            clock: Arc::new(SystemClock),
+        })
+    }
+}
+
+/// How often each endpoint did its work, so tests can see e.g. that refreshes were de-duplicated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LocalIdpStats {
+    /// Authorization codes exchanged for tokens at `/oauth2/token`.
+    pub code_grants: u64,
+    /// Successful refreshes, at `/oauth2/token` or with `InitiateAuth` `REFRESH_TOKEN_AUTH`.
+    pub refresh_grants: u64,
+    /// Machine-to-machine tokens issued with the client credentials grant.
+    pub client_credentials_grants: u64,
+    /// Requests for the JWKS (`/{pool id}/.well-known/jwks.json`).
+    pub jwks_requests: u64,
+    /// Refresh tokens (and their sign-ins) revoked at `/oauth2/revoke`.
+    pub revocations: u64,
+    /// `InitiateAuth` calls received, whether they succeeded or not.
+    pub initiate_auth: u64,
+}
+
+/// A running user pool: its clients, users, signing keys and issued codes and tokens. Cheap to
+/// clone (clones share the pool); serve it with [`serve`] or mount [`LocalIdp::router`].
+#[derive(Debug, Clone)]
+pub struct LocalIdp {
+    pool: Arc<Pool>,
+}
+
+impl LocalIdp {
+    /// Checks the options, then loads (or creates) the signing keys.
+    pub fn new(options: LocalIdpOptions) -> Result<LocalIdp, LocalIdpError> {
+        let domain = options.domain.trim_end_matches('/').to_string();
+        validate(&domain, &options)?;
+        let keys = KeyRing::open(options.keys_file)?;
+        let pool =
+            Pool::new(domain, options.pool_id, options.clients, options.users, options.lifetimes, options.clock, keys);
+        Ok(LocalIdp { pool: Arc::new(pool) })
+    }
+
+    /// The HTTP routes of every endpoint, for a caller that runs its own server.
+    pub fn router(&self) -> Router {
+        endpoints::router(self.pool.clone())
+    }
+
+    /// The issuer URL, `{domain}/{pool id}`: the `iss` claim and the base of the discovery document.
+    pub fn issuer(&self) -> String {
+        self.pool.issuer.clone()
+    }
+
+    /// How often each endpoint has done its work so far.
+    pub fn stats(&self) -> LocalIdpStats {
+        let c = &self.pool.counters;
+        LocalIdpStats {
+            code_grants: c.code_grants.load(Ordering::Relaxed),
+            refresh_grants: c.refresh_grants.load(Ordering::Relaxed),
+            client_credentials_grants: c.client_credentials_grants.load(Ordering::Relaxed),
+            jwks_requests: c.jwks_requests.load(Ordering::Relaxed),
+            revocations: c.revocations.load(Ordering::Relaxed),
+            initiate_auth: c.initiate_auth.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Adds new signing keys (new kids); old public keys stay in the JWKS. Persisted when there is a keys file.
+    pub fn rotate_keys(&self) -> Result<(), LocalIdpError> {
+        let mut keys = self.pool.keys.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        keys.rotate()
+    }
+
+    /// Revokes every refresh token of `username` (and the access tokens minted from them), like
+    /// Cognito's `AdminUserGlobalSignOut`. Returns how many sign-ins were ended.
+    pub fn global_sign_out(&self, username: &str) -> usize {
+        let now = self.pool.now();
+        let remember_until = self.pool.revocation_memory();
+        self.pool.store().revoke_user(username, remember_until, now)
+    }
+
+    /// While `down`, every endpoint answers 503, to test how the app copes with a provider outage.
+    pub fn set_unavailable(&self, down: bool) {
+        self.pool.unavailable.store(down, Ordering::Relaxed);
+    }
+}
+
+/// Serves on a listener the caller bound (port 0 in tests) until `shutdown` resolves.
+pub async fn serve(
+    idp: LocalIdp,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, idp.router()).with_graceful_shutdown(shutdown).await
+}
+
+fn validate(domain: &str, options: &LocalIdpOptions) -> Result<(), LocalIdpError> {
+    let problem = |message: String| Err(LocalIdpError::Options(message));
+    if !(domain.starts_with("http://") || domain.starts_with("https://")) || url::Url::parse(domain).is_err() {
+        return problem(format!("domain {domain:?} is not an http(s) base URL"));
+    }
+    let pool_id_ok = !options.pool_id.is_empty()
+        && options.pool_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !pool_id_ok {
+        return problem(format!("pool id {:?} is not like us-east-1_AbC123", options.pool_id));
+    }
+    if options.clients.is_empty() {
+        return problem("no app client is registered".to_string());
+    }
+    for (index, client) in options.clients.iter().enumerate() {
+        if client.client_id.is_empty() || !client.client_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return problem(format!("client id {:?} must be letters and digits", client.client_id));
+        }
+        if options.clients[..index].iter().any(|other| other.client_id == client.client_id) {
+            return problem(format!("client id {:?} is registered twice", client.client_id));
+        }
+        if client.allow_client_credentials && client.client_secret.is_none() {
+            return problem(format!("client {:?}: client_credentials needs a client secret", client.client_id));
+        }
+    }
+    let zero = Duration::ZERO;
+    if [options.lifetimes.id, options.lifetimes.access, options.lifetimes.refresh].contains(&zero) {
+        return problem("token lifetimes must be longer than zero".to_string());
+    }
+    users::validate(&options.users).map_err(LocalIdpError::Users)
+}

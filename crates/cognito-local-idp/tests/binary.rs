@@ -1,0 +1,100 @@
+//! The `cognito-local-idp` binary, started as a developer would start it (`cargo run -p
+//! cognito-local-idp`), configured only by environment variables.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-local-idp"));
+    command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("RUST_LOG", "info");
+    command
+}
+
+/// Starts the binary on port 0 and returns it with the issuer it prints.
+fn start(keys_file: &std::path::Path) -> (Running, String) {
+    let mut child = binary()
+        .env("LOCAL_IDP_ADDR", "127.0.0.1:0")
+        .env("LOCAL_IDP_KEYS_FILE", keys_file)
+        .env("LOCAL_IDP_CALLBACK_URLS", "http://localhost:8080/callback, http://localhost:8080/other")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let running = Running(child);
+    // Read on a thread, so a binary that never prints its start-up line fails the test in 30 s
+    // rather than hanging it.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("issuer=").nth(1) {
+                let issuer = rest.split_whitespace().next().unwrap_or_default().to_string();
+                let _ = sender.send(issuer);
+                return;
+            }
+        }
+    });
+    let issuer = receiver.recv_timeout(Duration::from_secs(30)).expect("a start-up line naming the issuer within 30 s");
+    (running, issuer)
+}
+
+#[tokio::test]
+async fn serves_discovery_and_the_code_flow_entry_from_environment_settings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_running, issuer) = start(&dir.path().join("keys.json"));
+    assert!(issuer.starts_with("http://127.0.0.1:") && issuer.ends_with("/us-east-1_LocalPool"), "{issuer}");
+
+    let discovery: serde_json::Value = reqwest::get(format!("{issuer}/.well-known/openid-configuration"))
+        .await
+        .expect("discovery")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(discovery["issuer"], issuer.as_str());
+    assert!(dir.path().join("keys.json").exists(), "signing keys are kept in LOCAL_IDP_KEYS_FILE");
+
+    // Both callback URLs from LOCAL_IDP_CALLBACK_URLS are registered; any other is refused.
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let domain = issuer.rsplit_once('/').expect("pool id").0;
+    let authorize = |redirect_uri: &'static str| {
+        client
+            .get(format!("{domain}/oauth2/authorize"))
+            .query(&[
+                ("response_type", "code"),
+                ("client_id", cognito_local_idp::defaults::CLIENT_ID),
+                ("redirect_uri", redirect_uri),
+                ("scope", "openid"),
+                ("state", "s"),
+            ])
+            .send()
+    };
+    for registered in ["http://localhost:8080/callback", "http://localhost:8080/other"] {
+        let response = authorize(registered).await.expect("authorize");
+        assert!(response.status().is_redirection(), "{registered}: {}", response.status());
+    }
+    let response = authorize("http://localhost:8080/elsewhere").await.expect("authorize");
+    assert_eq!(response.status(), reqwest::StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn a_bad_setting_stops_it_with_one_line_naming_the_variable() {
+    let output = binary().env("LOCAL_IDP_ACCESS_TOKEN_SECS", "soon").output().expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "cognito-local-idp: LOCAL_IDP_ACCESS_TOKEN_SECS: \"soon\" is not a positive whole number of seconds"
+    );
+}

@@ -1,0 +1,107 @@
+//! Signing keys across restarts and rotation, outages, and the pool built from settings.
+
+use std::time::Duration;
+
+use cognito_local_idp::{LocalIdp, LocalIdpOptions, defaults, users};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use super::support::*;
+
+#[tokio::test]
+async fn keys_survive_a_restart_and_rotation_keeps_old_kids_published() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys_file = dir.path().join("state/keys.json");
+    let first = spawn_with(|o| o.keys_file = Some(keys_file.clone())).await;
+    let tokens = first.tokens_for(USER).await;
+    let kids = |jwks: &Value| -> Vec<String> {
+        jwks["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let jwks_url = |idp: &TestIdp| format!("{}/.well-known/jwks.json", idp.issuer());
+    let before: Value = reqwest::get(jwks_url(&first)).await.expect("jwks").json().await.expect("json");
+    let first_domain = first.base.clone();
+    drop(first);
+
+    // Same keys file and same public domain (so the same issuer), as after restarting the process.
+    let second = spawn_with(|o| {
+        o.keys_file = Some(keys_file.clone());
+        o.domain = first_domain.clone();
+    })
+    .await;
+    let after: Value = reqwest::get(jwks_url(&second)).await.expect("jwks").json().await.expect("json");
+    assert_eq!(kids(&before), kids(&after), "same keys after a restart");
+    let info = second.userinfo(&string(&tokens, "access_token")).await;
+    assert_eq!(info.status(), StatusCode::OK, "access tokens survive a restart");
+    let old_kid = jsonwebtoken::decode_header(string(&tokens, "id_token")).expect("header").kid.expect("kid");
+
+    second.idp.rotate_keys().expect("rotates");
+    let rotated: Value = reqwest::get(jwks_url(&second)).await.expect("jwks").json().await.expect("json");
+    assert_eq!(kids(&rotated).len(), 4);
+    assert!(kids(&rotated).contains(&old_kid), "old keys stay published");
+    let fresh = second.tokens_for(USER).await;
+    let new_kid = jsonwebtoken::decode_header(string(&fresh, "id_token")).expect("header").kid.expect("kid");
+    assert_ne!(new_kid, old_kid, "new tokens use the new key");
+    drop(second);
+
+    let third = spawn_with(|o| o.keys_file = Some(keys_file.clone())).await;
+    let reloaded: Value = reqwest::get(jwks_url(&third)).await.expect("jwks").json().await.expect("json");
+    assert_eq!(kids(&reloaded), kids(&rotated), "rotation is persisted");
+}
+
+#[tokio::test]
+async fn an_unavailable_provider_answers_503_everywhere() {
+    let idp = spawn().await;
+    idp.idp.set_unavailable(true);
+    let jwks = reqwest::get(format!("{}/.well-known/jwks.json", idp.issuer())).await.expect("get");
+    assert_eq!(jwks.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let token = idp.token(&[("grant_type", "client_credentials")], Some((WEB_CLIENT, WEB_SECRET))).await;
+    assert_eq!(token.status(), StatusCode::SERVICE_UNAVAILABLE);
+    idp.idp.set_unavailable(false);
+    let token = idp.token(&[("grant_type", "client_credentials")], Some((WEB_CLIENT, WEB_SECRET))).await;
+    assert_eq!(token.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_app_pool_is_built_from_settings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = cognito_local_idp::Settings {
+        addr: "127.0.0.1:9229".parse().expect("addr"),
+        users_file: None,
+        keys_file: dir.path().join("keys.json"),
+        id_token_ttl: Duration::from_secs(300),
+        access_token_ttl: Duration::from_secs(600),
+        refresh_token_ttl: Duration::from_secs(3_600),
+        refresh_token_rotation: true,
+        refresh_token_retry_grace: Duration::from_secs(30),
+    };
+    let options = LocalIdpOptions::from_settings(
+        "http://127.0.0.1:9229".into(),
+        &settings,
+        CALLBACK,
+        LOGOUT,
+        &["Google".to_string()],
+    )
+    .expect("options");
+    assert_eq!(options.clients[0].client_id, defaults::CLIENT_ID);
+    assert!(options.clients[0].refresh_token_rotation);
+    assert_eq!(options.clients[0].refresh_token_retry_grace, Duration::from_secs(30));
+    assert_eq!(options.lifetimes.access, Duration::from_secs(600));
+    let idp = LocalIdp::new(options).expect("starts");
+    assert_eq!(idp.issuer(), format!("http://127.0.0.1:9229/{}", defaults::USER_POOL_ID));
+    assert!(dir.path().join("keys.json").exists(), "keys are created on first start");
+
+    let users_file = dir.path().join("users.json");
+    std::fs::write(&users_file, "[\n  {\"username\": \"a\",\n   \"password\": 5}\n]").expect("write");
+    let settings = cognito_local_idp::Settings { users_file: Some(users_file), ..settings };
+    let error = LocalIdpOptions::from_settings("http://127.0.0.1:9229".into(), &settings, CALLBACK, LOGOUT, &[])
+        .err()
+        .expect("bad file");
+    let message = error.to_string();
+    assert!(message.starts_with("LOCAL_IDP_USERS file ") && message.contains("users.json: line 3:"), "{message}");
+    assert!(users::load_file(&dir.path().join("missing.json")).is_err());
+}
