@@ -30,8 +30,8 @@ fi
 
 # Ports of their own, so a running `scripts/dev.sh` does not get in the way.
 step "library crates: documentation builds without warnings" \
-  env RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p cognito-local-idp
-step "library crates: ready to publish (cargo package --list)" cargo package --locked --list -p cognito-local-idp
+  env RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p cognito-local-idp -p axum-cognito
+step "library crates: ready to publish (cargo package --list)" cargo package --locked --list -p cognito-local-idp -p axum-cognito
 
 export LEPTOS_SITE_ADDR=127.0.0.1:3400
 export LEPTOS_RELOAD_PORT=3401

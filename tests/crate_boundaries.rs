@@ -1,5 +1,6 @@
-//! The workspace's rooms depend downward only: the embedded provider never pulls in the app
-//! (or Leptos), so any Cognito client can use it in its tests.
+//! The workspace's rooms depend downward only: the auth core pulls in neither Leptos nor the
+//! app nor the embedded provider, and the provider pulls in neither the app nor the auth core,
+//! so each is usable on its own.
 
 use std::process::Command;
 
@@ -22,7 +23,16 @@ fn dependencies_of(package: &str) -> Vec<String> {
 fn the_embedded_provider_imports_neither_the_app_nor_leptos() {
     let dependencies = dependencies_of("cognito-local-idp");
     assert!(dependencies.iter().any(|name| name == "axum"), "the tree was read: {dependencies:?}");
-    for forbidden in ["leptos-cognito", "leptos", "leptos_axum", "cognito-auth", "leptos-cognito-auth"] {
+    for forbidden in ["leptos-cognito", "leptos", "leptos_axum", "axum-cognito"] {
         assert!(!dependencies.iter().any(|name| name == forbidden), "cognito-local-idp depends on {forbidden}");
+    }
+}
+
+#[test]
+fn the_auth_core_imports_neither_leptos_nor_the_app_nor_the_provider() {
+    let dependencies = dependencies_of("axum-cognito");
+    assert!(dependencies.iter().any(|name| name == "tower-sessions"), "the tree was read: {dependencies:?}");
+    for forbidden in ["leptos-cognito", "leptos", "leptos_axum", "leptos_router", "cognito-local-idp"] {
+        assert!(!dependencies.iter().any(|name| name == forbidden), "axum-cognito depends on {forbidden}");
     }
 }

@@ -10,6 +10,7 @@ use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
 use crate::components::session::SessionInfo;
+use crate::identity::SignedInUser;
 use crate::server::{
     auth::refresh::{RefreshError, fresh_session_within, seconds_until_refresh},
     session::auth_session::AuthSession,
@@ -60,7 +61,7 @@ pub fn session_info(state: &AppState, auth: Option<AuthSession>) -> SessionInfo 
         refresh_in_secs: auth
             .as_ref()
             .map(|auth| seconds_until_refresh(&auth.tokens, now, state.config.refresh_skew_secs)),
-        user: auth.map(|auth| auth.to_user(&state.config.admin_group)),
+        user: auth.map(|auth| signed_in_user(&auth, &state.config.admin_group)),
         identity_providers: state.config.cognito.identity_providers.clone(),
     }
 }
@@ -82,4 +83,21 @@ pub fn set_header(name: HeaderName, value: &str) {
 pub fn see_other(path: &str) {
     set_status(303);
     set_header(header::LOCATION, path);
+}
+
+/// The view of a session the browser may have: claims, no tokens.
+pub fn signed_in_user(auth: &AuthSession, admin_group: &str) -> SignedInUser {
+    SignedInUser {
+        sub: auth.sub.clone(),
+        username: auth.username.clone(),
+        email: auth.email.clone(),
+        email_verified: auth.email_verified,
+        name: auth.name.clone(),
+        groups: auth.groups.clone(),
+        is_admin: auth.is_member_of(admin_group),
+        auth_time: auth.auth_time,
+        id_token_expires_at: auth.tokens.id_token_expires_at,
+        access_token_expires_at: auth.tokens.access_token_expires_at,
+        claims: auth.displayed_claims(),
+    }
 }

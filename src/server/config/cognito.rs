@@ -9,37 +9,7 @@ use super::{
 };
 use cognito_local_idp::defaults as local;
 
-/// The user pool the app signs people in with, and how to reach its endpoints.
-#[derive(Debug, Clone)]
-pub struct CognitoSettings {
-    pub region: Option<String>,
-    pub user_pool_id: Option<String>,
-    /// The pool's issuer; the JWKS lives under it.
-    pub issuer: String,
-    /// Every `iss` value tokens may carry: the issuer, and the pool's other issuer host
-    /// (`https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`, which Cognito also emits),
-    /// or exactly `COGNITO_ISSUERS` when set.
-    pub accepted_issuers: Vec<String>,
-    /// Base URL of the hosted UI / managed login domain, without a trailing slash.
-    pub domain: Url,
-    pub client_id: String,
-    pub client_secret: Option<SecretString>,
-    pub scopes: Vec<String>,
-    pub redirect_uri: Url,
-    pub logout_uri: Url,
-    pub identity_providers: Vec<String>,
-}
-
-impl CognitoSettings {
-    pub fn jwks_uri(&self) -> String {
-        format!("{}/.well-known/jwks.json", self.issuer)
-    }
-
-    /// An endpoint on the hosted UI domain, e.g. `oauth2/token`.
-    pub fn domain_endpoint(&self, path: &str) -> String {
-        format!("{}/{}", self.domain.as_str().trim_end_matches('/'), path.trim_start_matches('/'))
-    }
-}
+pub use axum_cognito::config::CognitoSettings;
 
 pub(super) fn from_lookup(
     get: Lookup<'_>,

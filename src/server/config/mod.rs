@@ -10,10 +10,11 @@ mod local_idp;
 mod tests;
 mod values;
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::net::SocketAddr;
 
 use url::Url;
 
+pub use axum_cognito::config::{SessionSettings, SessionStoreSetting};
 pub use cognito::CognitoSettings;
 pub use local_idp::{LocalIdpMode, LocalIdpSettings};
 use values::{
@@ -72,20 +73,6 @@ pub enum LogFormat {
     Text,
     /// One JSON object a line, for log collectors.
     Json,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SessionStoreSetting {
-    Memory,
-    Sqlite(PathBuf),
-    Redis { host: String, port: u16 },
-}
-
-#[derive(Debug, Clone)]
-pub struct SessionSettings {
-    pub store: SessionStoreSetting,
-    pub idle_timeout: Duration,
-    pub max_age: Duration,
 }
 
 impl AppConfig {

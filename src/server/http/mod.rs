@@ -48,7 +48,7 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
         .route("/auth/sessions/end", post(auth_routes::end_session))
         .nest("/api/v1", api::router())
         .merge(pages)
-        .layer(session_layer(sessions, &state.config))
+        .layer(session_layer(sessions, &state.auth.config))
         .layer(middleware::from_fn(session_store_outage::explain_session_store_outage));
 
     // Health checks never touch a session: a balancer probing them costs no cookie parsing.

@@ -16,7 +16,7 @@ use axum::{
 };
 use tracing::Instrument;
 
-use crate::server::metrics;
+use crate::server::{metrics, request_span};
 
 pub async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -31,7 +31,7 @@ pub async fn log_request(request: Request, next: Next) -> Response {
         route = %route,
         session = tracing::field::Empty,
     );
-    let mut response = REQUEST_SPAN.scope(span.clone(), next.run(request).instrument(span.clone())).await;
+    let mut response = request_span::scope(span.clone(), next.run(request).instrument(span.clone())).await;
     let latency = started.elapsed();
     let status = response.status().as_u16();
     span.in_scope(|| {
@@ -42,18 +42,4 @@ pub async fn log_request(request: Request, next: Next) -> Response {
         response.headers_mut().insert("x-request-id", value);
     }
     response
-}
-
-tokio::task_local! {
-    /// The request's own span: layers inside (tower-sessions) open spans of their own, so the
-    /// current span is not necessarily this one.
-    static REQUEST_SPAN: tracing::Span;
-}
-
-/// Names the request's session in its log lines (when called from the request's task).
-pub fn record_session(session_key: &str) {
-    let short = session_key.get(..8).unwrap_or(session_key);
-    let _ = REQUEST_SPAN.try_with(|span| {
-        span.record("session", short);
-    });
 }

@@ -34,7 +34,7 @@ use super::{
     auth_session::SessionStoreError, directory::SessionDirectory, login_transactions::LoginTransactions,
     memory_store::SessionMemoryStore, refresh_lock::RefreshLocks,
 };
-use crate::server::{config::SessionStoreSetting, metrics};
+use crate::{config::SessionStoreSetting, metrics};
 
 /// How long a Redis command (and a new connection) may take before the request gives up.
 const REDIS_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);

@@ -4,8 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tower_sessions::Session;
 
-use crate::identity::SignedInUser;
-use crate::server::auth::{claims::VerifiedIdToken, token_string::TokenString};
+use crate::auth::{claims::VerifiedIdToken, token_string::TokenString};
 
 const AUTH_KEY: &str = "auth";
 /// When a request of the session was last recorded (Unix seconds), kept apart from the tokens.
@@ -101,29 +100,18 @@ impl AuthSession {
         self.groups.iter().any(|g| g == group)
     }
 
-    /// The view the browser may have: claims, no tokens.
-    pub fn to_user(&self, admin_group: &str) -> SignedInUser {
+    /// Every claim of the ID token as (name, displayable value) pairs, sorted by name: what a
+    /// profile page may show (claims, never tokens).
+    pub fn displayed_claims(&self) -> Vec<(String, String)> {
         let mut claims: Vec<(String, String)> =
             self.id_claims.iter().map(|(name, value)| (name.clone(), display_value(value))).collect();
         claims.sort();
-        SignedInUser {
-            sub: self.sub.clone(),
-            username: self.username.clone(),
-            email: self.email.clone(),
-            email_verified: self.email_verified,
-            name: self.name.clone(),
-            groups: self.groups.clone(),
-            is_admin: self.is_member_of(admin_group),
-            auth_time: self.auth_time,
-            id_token_expires_at: self.tokens.id_token_expires_at,
-            access_token_expires_at: self.tokens.access_token_expires_at,
-            claims,
-        }
+        claims
     }
 }
 
 fn new_session_key() -> String {
-    crate::server::auth::random::random_urlsafe(16)
+    crate::auth::random::random_urlsafe(16)
 }
 
 fn display_value(value: &Value) -> String {
@@ -139,7 +127,7 @@ pub async fn load(session: &Session, now: i64, max_age_secs: i64) -> Result<Opti
     match auth {
         Some(auth) if now - auth.signed_in_at > max_age_secs => {
             session.flush().await.map_err(|e| SessionStoreError(e.to_string()))?;
-            crate::server::metrics::session_ended("max_age");
+            crate::metrics::session_ended("max_age");
             Ok(None)
         }
         other => Ok(other),

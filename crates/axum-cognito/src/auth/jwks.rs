@@ -21,7 +21,7 @@ use std::{
 use jsonwebtoken::DecodingKey;
 use serde::Deserialize;
 
-use crate::server::clock::SharedClock;
+use crate::clock::SharedClock;
 
 pub const REFETCH_INTERVAL_SECS: i64 = 10;
 /// The shortest gap between two fetches, whoever asks.
@@ -170,7 +170,7 @@ impl JwksCache {
 
     async fn refresh(&self) -> Result<usize, JwksError> {
         let outcome = self.fetch_keys().await;
-        crate::server::metrics::jwks_fetch(if outcome.is_ok() { "ok" } else { "error" }, self.key_count());
+        crate::metrics::jwks_fetch(if outcome.is_ok() { "ok" } else { "error" }, self.key_count());
         outcome
     }
 

@@ -5,16 +5,16 @@
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, cookie::time};
 
 use super::{cookies::session_cookie_name, store::AppSessionStore};
-use crate::server::config::AppConfig;
+use crate::auth::core::AuthConfig;
 
-pub fn session_layer(store: AppSessionStore, config: &AppConfig) -> SessionManagerLayer<AppSessionStore> {
+pub fn session_layer(store: AppSessionStore, config: &AuthConfig) -> SessionManagerLayer<AppSessionStore> {
     let idle = time::Duration::seconds(config.session.idle_timeout.as_secs().min(i64::MAX as u64) as i64);
     SessionManagerLayer::new(store)
-        .with_name(session_cookie_name(config.uses_https()))
+        .with_name(session_cookie_name(config.https))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
-        .with_secure(config.uses_https())
+        .with_secure(config.https)
         .with_expiry(Expiry::OnInactivity(idle))
         // Saved when changed; `auth_session::touch` changes it at most once a minute, which is
         // what moves the idle timeout forward (a save on every request would cost a store

@@ -11,7 +11,7 @@ use serde_json::json;
 use url::Url;
 
 use super::secret_hash::secret_hash;
-use crate::server::config::CognitoSettings;
+use crate::config::CognitoSettings;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct IssuedTokens {
@@ -124,20 +124,20 @@ pub async fn password_sign_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::config::AppConfig;
+    use crate::config::CognitoSettings;
 
     #[test]
     fn the_api_lives_at_the_issuer_origin() {
-        let config = AppConfig::from_lookup(|name| match name {
-            "COGNITO_REGION" => Some("eu-west-1".into()),
-            "COGNITO_USER_POOL_ID" => Some("eu-west-1_Pool1".into()),
-            "COGNITO_DOMAIN" => Some("https://auth.example.com".into()),
-            "COGNITO_CLIENT_ID" => Some("client123".into()),
-            _ => None,
-        })
-        .unwrap();
-        assert_eq!(api_endpoint(&config.cognito).unwrap().as_str(), "https://cognito-idp.eu-west-1.amazonaws.com/");
-        let local = AppConfig::from_lookup(|_| None).unwrap();
-        assert_eq!(api_endpoint(&local.cognito).unwrap().as_str(), "http://127.0.0.1:9229/");
+        let cognito = CognitoSettings::user_pool(
+            "eu-west-1",
+            "eu-west-1_Pool1",
+            "https://auth.example.com".parse().unwrap(),
+            "client123",
+            &"http://localhost:3000/".parse().unwrap(),
+        );
+        assert_eq!(api_endpoint(&cognito).unwrap().as_str(), "https://cognito-idp.eu-west-1.amazonaws.com/");
+        // A provider whose issuer is not Cognito's host (the embedded one) serves the API at its origin.
+        let local = CognitoSettings { issuer: "http://127.0.0.1:9229/us-east-1_LocalPool".into(), ..cognito };
+        assert_eq!(api_endpoint(&local).unwrap().as_str(), "http://127.0.0.1:9229/");
     }
 }

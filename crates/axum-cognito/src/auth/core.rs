@@ -10,7 +10,7 @@ use super::{
     access_token_cache::AccessTokenCache, jwks::JwksCache, oauth_client::CognitoOAuthClient,
     provider_backoff::ProviderBackoff, verify::TokenVerifier,
 };
-use crate::server::{
+use crate::{
     clock::SharedClock,
     config::{CognitoSettings, SessionSettings},
     session::{
@@ -102,7 +102,7 @@ fn provider_http_client() -> anyhow::Result<reqwest::Client> {
         .connect_timeout(Duration::from_secs(3))
         .timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("leptos-cognito/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!("axum-cognito/", env!("CARGO_PKG_VERSION")))
         .build()
         .context("cannot build the HTTP client for the identity provider")
 }

@@ -14,7 +14,7 @@ use fred::{
 use moka::{policy::EvictionPolicy, sync::Cache};
 
 use super::auth_session::SessionStoreError;
-use crate::server::auth::login_transaction::{LoginTransaction, TRANSACTION_TTL_SECS};
+use crate::auth::login_transaction::{LoginTransaction, TRANSACTION_TTL_SECS};
 
 /// Upper bound on transactions kept in memory. Each client's rate is limited separately (see
 /// `http::client_limit`); past this bound the oldest attempts make room (LRU) rather than new

@@ -7,7 +7,7 @@ use super::{
     core::AuthCore, jwks::TokenSource, login_transaction::LoginTransaction, oauth_client::TokenEndpointError,
     verify::VerifyError,
 };
-use crate::server::{
+use crate::{
     metrics,
     session::{
         auth_session::{self, AuthSession, SessionTokens},

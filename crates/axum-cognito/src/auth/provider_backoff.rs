@@ -4,7 +4,7 @@
 //! signing keys that cannot be loaded.
 //!
 //! Exponential back-off, as the AWS SDKs retry throttled calls: the first failure waits
-//! [`FIRST_WAIT`], each further one twice as long up to [`LONGEST_WAIT`]; a success resets it.
+//! `FIRST_WAIT`, each further one twice as long up to `LONGEST_WAIT`; a success resets it.
 //! Shared by every session of the instance, since all of them talk to the same provider.
 
 use std::{

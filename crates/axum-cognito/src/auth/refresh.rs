@@ -17,7 +17,7 @@ use super::{
     core::AuthCore, jwks::TokenSource, oauth_client::TokenEndpointError, provider_backoff::retry_after_secs,
     verify::VerifyError,
 };
-use crate::server::{
+use crate::{
     metrics,
     session::{
         auth_session::{self, AuthSession, SessionStoreError, SessionTokens},
@@ -73,7 +73,7 @@ pub async fn fresh_session_within(
     let Some(mut auth) = auth_session::load(session, now, max_age).await? else {
         return Ok(None);
     };
-    crate::server::http::request_log::record_session(&auth.session_key);
+    crate::request_span::record_session(&auth.session_key);
     let locks = &core.refresh_locks;
     // Another request may have refreshed after this one loaded the session; this one must
     // continue with (and save) the newer tokens, not write the older ones back.
@@ -275,7 +275,7 @@ fn check_same_identity(auth: &AuthSession, claims: &super::claims::IdTokenClaims
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::auth::token_string::TokenString;
+    use crate::auth::token_string::TokenString;
 
     fn tokens(access_exp: i64, id_exp: i64) -> SessionTokens {
         SessionTokens {

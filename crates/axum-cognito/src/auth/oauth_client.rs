@@ -6,7 +6,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::token_string::TokenString;
-use crate::server::{config::CognitoSettings, metrics};
+use crate::{config::CognitoSettings, metrics};
 
 /// Largest token response we accept; real ones are a few KiB.
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
@@ -241,26 +241,25 @@ fn classify_error(status: reqwest::StatusCode, body: &[u8]) -> TokenEndpointErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::config::AppConfig;
+    use crate::config::CognitoSettings;
 
     fn client() -> CognitoOAuthClient {
-        let config = AppConfig::from_lookup(|name| match name {
-            "COGNITO_REGION" => Some("eu-west-1".into()),
-            "COGNITO_USER_POOL_ID" => Some("eu-west-1_Pool1".into()),
-            "COGNITO_DOMAIN" => Some("https://auth.example.com".into()),
-            "COGNITO_CLIENT_ID" => Some("client123".into()),
-            "COGNITO_IDENTITY_PROVIDERS" => Some("Google".into()),
-            _ => None,
-        })
-        .unwrap();
-        CognitoOAuthClient::new(reqwest::Client::new(), config.cognito)
+        let mut cognito = CognitoSettings::user_pool(
+            "eu-west-1",
+            "eu-west-1_Pool1",
+            "https://auth.example.com".parse().unwrap(),
+            "client123",
+            &"http://localhost:3000/".parse().unwrap(),
+        );
+        cognito.identity_providers = vec!["Google".into()];
+        CognitoOAuthClient::new(reqwest::Client::new(), cognito)
     }
 
     #[test]
     fn authorize_url_carries_every_parameter() {
-        let options = crate::server::auth::sign_in_options::SignInOptions {
+        let options = crate::auth::sign_in_options::SignInOptions {
             identity_provider: Some("Google".into()),
-            prompt: Some(crate::server::auth::sign_in_options::Prompt::SelectAccount),
+            prompt: Some(crate::auth::sign_in_options::Prompt::SelectAccount),
             login_hint: Some("ada@example.com".into()),
             lang: Some("fr".into()),
             idp_identifier: None,

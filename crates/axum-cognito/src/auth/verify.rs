@@ -14,7 +14,7 @@ use super::{
     claims::{AccessTokenClaims, IdTokenClaims, VerifiedIdToken},
     jwks::{JwksCache, JwksError, TokenSource},
 };
-use crate::server::clock::SharedClock;
+use crate::clock::SharedClock;
 
 /// Clock skew tolerated between us and the provider.
 pub const LEEWAY_SECS: i64 = 60;

@@ -16,7 +16,7 @@ use super::{
     jwks::TokenSource,
     verify::{LEEWAY_SECS, TokenVerifier, VerifyError},
 };
-use crate::server::clock::SharedClock;
+use crate::clock::SharedClock;
 
 const MAX_ENTRIES: u64 = 10_000;
 /// Cognito access tokens live at most one day.
@@ -41,7 +41,7 @@ impl AccessTokenCache {
     ) -> Result<Arc<AccessTokenClaims>, VerifyError> {
         let key = fingerprint(token);
         let cached = self.entries.get(&key);
-        crate::server::metrics::verified_token_cache(cached.is_some());
+        crate::metrics::verified_token_cache(cached.is_some());
         if let Some(claims) = cached {
             if claims.exp + LEEWAY_SECS <= self.clock.now() {
                 self.entries.invalidate(&key);

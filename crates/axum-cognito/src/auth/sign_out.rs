@@ -14,7 +14,7 @@ use url::Url;
 
 use super::core::AuthCore;
 
-use crate::server::{
+use crate::{
     metrics,
     session::{
         auth_session::{self, AuthSession, SessionStoreError},

@@ -20,7 +20,7 @@ use fred::{
 use tokio::sync::OwnedMutexGuard;
 
 use super::auth_session::{AuthSession, SessionStoreError};
-use crate::server::auth::random::random_urlsafe;
+use crate::auth::random::random_urlsafe;
 
 /// How long a Redis lock outlives a holder that never releases it: well beyond what a refresh
 /// can take (the provider client's 10 s timeout, plus a JWKS fetch with the same limit), since

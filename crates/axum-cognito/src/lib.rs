@@ -1,0 +1,40 @@
+//! Sign in with Amazon Cognito user pools from an axum app, with tokens kept on the server.
+//!
+//! The auth core of leptos-cognito, with no Leptos in it:
+//!
+//! * [`auth`]: login transactions (`state`, nonce, PKCE), the Cognito OAuth client, JWKS cache
+//!   and token verification, completing a sign-in, refresh with single flight, sign-out;
+//! * [`session`]: the session store (memory, SQLite, Redis) and what lives beside sessions
+//!   (refresh locks, sign-ins in flight, each person's list of sessions);
+//! * [`config`]: the settings, built in code ([`config::CognitoSettings::user_pool`]) or by an
+//!   app's own loader;
+//! * [`metrics`]: Prometheus metrics of the auth paths through the `metrics` facade.
+//!
+//! [`AuthCore`] holds it all; sign-in, refresh and sign-out take it.
+//!
+//! # Example: settings for a user pool
+//!
+//! ```
+//! use axum_cognito::config::CognitoSettings;
+//!
+//! let app_url = "https://app.example.com/".parse().unwrap();
+//! let cognito = CognitoSettings::user_pool(
+//!     "eu-west-1",
+//!     "eu-west-1_AbC123",
+//!     "https://auth.example.com".parse().unwrap(),
+//!     "1example23456789",
+//!     &app_url,
+//! );
+//! assert_eq!(cognito.issuer, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123");
+//! assert_eq!(cognito.redirect_uri.as_str(), "https://app.example.com/auth/callback");
+//! assert_eq!(cognito.jwks_uri(), format!("{}/.well-known/jwks.json", cognito.issuer));
+//! ```
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod metrics;
+pub mod request_span;
+pub mod session;
+
+pub use auth::core::{AuthConfig, AuthCore};
