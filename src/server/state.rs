@@ -41,6 +41,13 @@ pub struct SharedState {
     pub auth: Arc<AuthCore>,
 }
 
+/// Extractors of the auth core (`ApiCaller`, `SignedIn`) find it in the app's state.
+impl FromRef<AppState> for Arc<AuthCore> {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
+}
+
 /// The auth core's parts (`state.directory`, `state.verifier`, ...) read as the state's own, and
 /// `&state` is accepted wherever the core is asked for.
 impl std::ops::Deref for SharedState {

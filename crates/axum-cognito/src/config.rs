@@ -51,13 +51,21 @@ impl CognitoSettings {
         app_url: &Url,
     ) -> Self {
         let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}");
+        let mut settings = CognitoSettings::with_issuer(issuer, domain, client_id, app_url);
+        settings.region = Some(region.to_string());
+        settings.user_pool_id = Some(user_pool_id.to_string());
+        settings.accepted_issuers.push(format!("https://issuer-cognito-idp.{region}.amazonaws.com/{user_pool_id}"));
+        settings
+    }
+
+    /// A provider named by its issuer alone (a Cognito-compatible one such as
+    /// `cognito-local-idp`, whose issuer is `{domain}/{pool id}`), with the same defaults as
+    /// [`CognitoSettings::user_pool`]; only `issuer` is accepted in tokens.
+    pub fn with_issuer(issuer: String, domain: Url, client_id: impl Into<String>, app_url: &Url) -> Self {
         CognitoSettings {
-            region: Some(region.to_string()),
-            user_pool_id: Some(user_pool_id.to_string()),
-            accepted_issuers: vec![
-                issuer.clone(),
-                format!("https://issuer-cognito-idp.{region}.amazonaws.com/{user_pool_id}"),
-            ],
+            region: None,
+            user_pool_id: None,
+            accepted_issuers: vec![issuer.clone()],
             issuer,
             domain,
             client_id: client_id.into(),

@@ -30,11 +30,16 @@
 //! assert_eq!(cognito.jwks_uri(), format!("{}/.well-known/jwks.json", cognito.issuer));
 //! ```
 
+pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod extract;
 pub mod metrics;
 pub mod request_span;
+pub mod routes;
 pub mod session;
 
+pub use api::{ApiCaller, ApiError};
 pub use auth::core::{AuthConfig, AuthCore};
+pub use extract::{SignInRequired, SignedIn};

@@ -1,8 +1,9 @@
 //! The JSON API under `/api/v1`: session cookie or Cognito access token, never a redirect.
 
-mod caller;
-pub(crate) mod error;
 mod handlers;
+
+/// Who is calling (cookie or Bearer) and the RFC 6750 errors: the auth core's API pieces.
+pub use axum_cognito::api::{caller, error};
 
 use axum::{
     Router,

@@ -156,6 +156,7 @@ impl AppConfig {
             https: self.uses_https(),
             admin_group: self.admin_group.clone(),
             api_allowed_clients: self.api_allowed_clients.clone(),
+            app_origin: self.app_origin(),
         }
     }
 }

@@ -9,19 +9,18 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_cognito::routes::is_same_origin_request;
+use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{client_limit::client_address, error_page::error_page};
 use crate::server::{
     auth::{
-        login_transaction::{LoginTransaction, TRANSACTION_TTL_SECS},
-        oauth_client::AuthorizeRequest,
         provider_backoff::retry_after_secs,
-        random::random_urlsafe,
         return_to::return_to_or_default,
-        sign_in_options::{Prompt, SignInOptionError, SignInOptions, SignInQuery},
+        sign_in,
+        sign_in_options::{SignInOptionError, SignInOptions, SignInQuery},
         sign_out::{Scope, end_other_session, sign_out},
     },
     session::{auth_session, cookies::login_binding_cookie_name},
@@ -71,39 +70,21 @@ pub async fn login(
     };
 
     let https = state.config.uses_https();
-    let cookie_name = login_binding_cookie_name(https);
-    // Reuse the browser's binding so sign-ins started in other tabs stay valid.
-    let binding = jar
-        .get(cookie_name)
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() == 43 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        .unwrap_or_else(|| random_urlsafe(32));
-
-    let mut transaction = LoginTransaction::begin(&binding, return_to, state.clock.now());
-    transaction.silent = options.prompt == Some(Prompt::None);
-    if let Err(error) = state.login_transactions.put(&transaction).await {
-        tracing::error!(%error, "could not store a sign-in in flight");
-        return error_page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Temporarily unavailable",
-            "Sign-in cannot start right now. Please try again shortly.",
-        );
-    }
-    let authorize_url = state.oauth.authorize_url(&AuthorizeRequest {
-        state: &transaction.state,
-        nonce: transaction.nonce.expose(),
-        code_challenge: &transaction.code_challenge(),
-        options: &options,
-    });
-
-    let cookie = Cookie::build((cookie_name, binding))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(https)
-        .max_age(tower_sessions::cookie::time::Duration::seconds(TRANSACTION_TTL_SECS))
-        .build();
-    (jar.add(cookie), [(header::CACHE_CONTROL, "no-store")], Redirect::to(authorize_url.as_str())).into_response()
+    let existing_binding = jar.get(login_binding_cookie_name(https)).map(|c| c.value().to_string());
+    let started = match sign_in::begin(&state, existing_binding.as_deref(), return_to, &options).await {
+        Ok(started) => started,
+        Err(error) => {
+            tracing::error!(%error, "could not store a sign-in in flight");
+            return error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Temporarily unavailable",
+                "Sign-in cannot start right now. Please try again shortly.",
+            );
+        }
+    };
+    let cookie = sign_in::binding_cookie(started.binding, https);
+    (jar.add(cookie), [(header::CACHE_CONTROL, "no-store")], Redirect::to(started.authorize_url.as_str()))
+        .into_response()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -191,46 +172,4 @@ fn refuse_foreign_origin(state: &AppState, headers: &HeaderMap) -> Option<Respon
     (!is_same_origin_request(headers, &state.config.app_origin())).then(|| {
         error_page(StatusCode::FORBIDDEN, "Sign-out refused", "The sign-out request did not come from this site.")
     })
-}
-
-/// CSRF defence for the sign-out form: a browser always sends `Origin` on a cross-site POST,
-/// so a foreign `Origin` (or, without it, a foreign `Referer`) is refused. A request with
-/// neither comes from a non-browser client, which cannot be tricked into sending our
-/// `SameSite=Lax` session cookie anyway.
-fn is_same_origin_request(headers: &HeaderMap, app_origin: &str) -> bool {
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        return origin.to_str().is_ok_and(|o| o == app_origin);
-    }
-    if let Some(referer) = headers.get(header::REFERER) {
-        return referer
-            .to_str()
-            .ok()
-            .and_then(|r| url::Url::parse(r).ok())
-            .is_some_and(|r| r.origin().ascii_serialization() == app_origin);
-    }
-    true
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::http::HeaderValue;
-
-    use super::*;
-
-    fn headers(name: header::HeaderName, value: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(name, HeaderValue::from_str(value).unwrap());
-        headers
-    }
-
-    #[test]
-    fn origin_rules() {
-        let app = "http://localhost:3000";
-        assert!(is_same_origin_request(&headers(header::ORIGIN, app), app));
-        assert!(!is_same_origin_request(&headers(header::ORIGIN, "https://evil.example"), app));
-        assert!(!is_same_origin_request(&headers(header::ORIGIN, "null"), app));
-        assert!(is_same_origin_request(&headers(header::REFERER, "http://localhost:3000/dashboard"), app));
-        assert!(!is_same_origin_request(&headers(header::REFERER, "http://localhost:3001/"), app));
-        assert!(is_same_origin_request(&HeaderMap::new(), app));
-    }
 }

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     clock::SharedClock,
-    config::{CognitoSettings, SessionSettings},
+    config::{CognitoSettings, SessionSettings, SessionStoreSetting},
     session::{
         directory::{Lifetimes, SessionDirectory},
         login_transactions::LoginTransactions,
@@ -34,6 +34,31 @@ pub struct AuthConfig {
     pub admin_group: String,
     /// Client ids whose access tokens API callers may present: the app's own first.
     pub api_allowed_clients: Vec<String>,
+    /// The app's origin (`https://app.example.com`): a sign-out form posted from anywhere else
+    /// is refused.
+    pub app_origin: String,
+}
+
+impl AuthConfig {
+    /// Settings for `cognito` with the defaults of leptos-cognito: sessions in memory, idle for
+    /// at most 8 hours and 30 days in all, tokens refreshed a minute before they expire, the
+    /// `admin` group, API tokens of this client only; https and the origin follow the
+    /// callback URL.
+    pub fn new(cognito: CognitoSettings) -> Self {
+        AuthConfig {
+            session: SessionSettings {
+                store: SessionStoreSetting::Memory,
+                idle_timeout: Duration::from_secs(28_800),
+                max_age: Duration::from_secs(2_592_000),
+            },
+            refresh_skew_secs: 60,
+            https: cognito.redirect_uri.scheme() == "https",
+            admin_group: "admin".to_string(),
+            api_allowed_clients: vec![cognito.client_id.clone()],
+            app_origin: cognito.redirect_uri.origin().ascii_serialization(),
+            cognito,
+        }
+    }
 }
 
 pub struct AuthCore {
@@ -51,6 +76,32 @@ pub struct AuthCore {
 }
 
 impl AuthCore {
+    /// Opens the configured session store and builds the core on the system clock, with the
+    /// sweeping of expired entries running: what an app puts in its router state.
+    pub async fn start(config: AuthConfig) -> anyhow::Result<Arc<AuthCore>> {
+        let sessions = AppSessionStore::open(&config.session.store).await?;
+        sessions.spawn_expired_deletion();
+        let core = Arc::new(AuthCore::new(config, sessions, Arc::new(crate::clock::SystemClock)).await?);
+        // Sweeps once a minute for as long as the core is in use (a weak handle: dropping the
+        // app's last reference ends the task).
+        let weak = Arc::downgrade(&core);
+        tokio::spawn(async move {
+            let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+            every_minute.tick().await;
+            loop {
+                every_minute.tick().await;
+                let Some(core) = weak.upgrade() else { return };
+                core.sweep().await;
+            }
+        });
+        Ok(core)
+    }
+
+    /// The session middleware for routes that sign people in or read who is signed in.
+    pub fn session_layer(&self) -> tower_sessions::SessionManagerLayer<AppSessionStore> {
+        crate::session::layer::session_layer(self.sessions.clone(), &self.config)
+    }
+
     /// Builds the core on an opened session store (which also holds login transactions, refresh
     /// locks and the per-person session lists).
     pub async fn new(config: AuthConfig, sessions: AppSessionStore, clock: SharedClock) -> anyhow::Result<Self> {
@@ -105,4 +156,43 @@ fn provider_http_client() -> anyhow::Result<reqwest::Client> {
         .user_agent(concat!("axum-cognito/", env!("CARGO_PKG_VERSION")))
         .build()
         .context("cannot build the HTTP client for the identity provider")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_callback_url() {
+        let app = "https://app.example.com/".parse().unwrap();
+        let cognito = CognitoSettings::user_pool(
+            "eu-west-1",
+            "eu-west-1_AbC123",
+            "https://auth.example.com".parse().unwrap(),
+            "client123",
+            &app,
+        );
+        let config = AuthConfig::new(cognito);
+        assert!(config.https, "an https callback makes the cookies Secure and __Host-");
+        assert_eq!(config.app_origin, "https://app.example.com");
+        assert_eq!(config.api_allowed_clients, ["client123"]);
+        assert_eq!(config.session.store, SessionStoreSetting::Memory);
+        assert_eq!(
+            config.cognito.accepted_issuers,
+            [
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+                "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+            ]
+        );
+
+        let local = CognitoSettings::with_issuer(
+            "http://127.0.0.1:9229/us-east-1_LocalPool".into(),
+            "http://127.0.0.1:9229".parse().unwrap(),
+            "client123",
+            &"http://localhost:8080/".parse().unwrap(),
+        );
+        assert_eq!(local.accepted_issuers, ["http://127.0.0.1:9229/us-east-1_LocalPool"], "that issuer and no other");
+        assert_eq!(local.redirect_uri.as_str(), "http://localhost:8080/auth/callback");
+        assert!(!AuthConfig::new(local).https);
+    }
 }

@@ -1,16 +1,24 @@
-//! Completing a sign-in at the callback: check `state` against the transaction and its
-//! browser, exchange the code with the PKCE verifier, verify both tokens, start the session.
+//! A sign-in from start to finish: [`begin`] stores the login transaction and sends the browser
+//! to the provider; at the callback, [`complete`] checks `state` against the transaction and
+//! its browser, exchanges the code with the PKCE verifier, verifies both tokens and starts the
+//! session.
 
 use tower_sessions::Session;
 
 use super::{
-    core::AuthCore, jwks::TokenSource, login_transaction::LoginTransaction, oauth_client::TokenEndpointError,
+    core::AuthCore,
+    jwks::TokenSource,
+    login_transaction::{LoginTransaction, TRANSACTION_TTL_SECS},
+    oauth_client::{AuthorizeRequest, TokenEndpointError},
+    random::random_urlsafe,
+    sign_in_options::{Prompt, SignInOptions},
     verify::VerifyError,
 };
 use crate::{
     metrics,
     session::{
-        auth_session::{self, AuthSession, SessionTokens},
+        auth_session::{self, AuthSession, SessionStoreError, SessionTokens},
+        cookies::login_binding_cookie_name,
         directory::SessionEntry,
     },
 };
@@ -19,7 +27,7 @@ use crate::{
 const MAX_ID_TOKEN_AGE_SECS: i64 = 86_400;
 
 /// The query string Cognito sends to the redirect URI.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct CallbackParams {
     pub code: Option<String>,
     pub state: Option<String>,
@@ -139,6 +147,53 @@ fn provider_failure(error: &str, description: Option<&str>) -> (u16, &'static st
 /// Error codes come from the query string: keep them to the OAuth error alphabet.
 fn sanitize(error: &str) -> String {
     error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect()
+}
+
+/// A sign-in started by [`begin`]: where to send the browser, and the value of the cookie that
+/// binds the sign-in to this browser.
+#[derive(Debug)]
+pub struct StartedSignIn {
+    /// The provider's `/oauth2/authorize` URL with `state`, nonce and PKCE challenge.
+    pub authorize_url: url::Url,
+    /// The binding cookie's value (set it with [`binding_cookie`]).
+    pub binding: String,
+}
+
+/// Starts a sign-in: stores a login transaction (`state`, nonce, PKCE verifier, `return_to`) for
+/// ten minutes, bound to the browser's binding cookie (reused when the browser already has a
+/// well-formed one, so sign-ins started in other tabs stay valid).
+pub async fn begin(
+    core: &AuthCore,
+    existing_binding: Option<&str>,
+    return_to: String,
+    options: &SignInOptions,
+) -> Result<StartedSignIn, SessionStoreError> {
+    let binding = existing_binding
+        .filter(|v| v.len() == 43 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .map_or_else(|| random_urlsafe(32), str::to_string);
+    let mut transaction = LoginTransaction::begin(&binding, return_to, core.clock.now());
+    transaction.silent = options.prompt == Some(Prompt::None);
+    core.login_transactions.put(&transaction).await?;
+    let authorize_url = core.oauth.authorize_url(&AuthorizeRequest {
+        state: &transaction.state,
+        nonce: transaction.nonce.expose(),
+        code_challenge: &transaction.code_challenge(),
+        options,
+    });
+    Ok(StartedSignIn { authorize_url, binding })
+}
+
+/// The cookie that binds a sign-in in flight to the browser: `HttpOnly`, `SameSite=Lax` (it
+/// must come back on the provider's top-level redirect to the callback), as long as the
+/// transaction lives.
+pub fn binding_cookie(binding: String, https: bool) -> axum_extra::extract::cookie::Cookie<'static> {
+    axum_extra::extract::cookie::Cookie::build((login_binding_cookie_name(https), binding))
+        .http_only(true)
+        .same_site(axum_extra::extract::cookie::SameSite::Lax)
+        .path("/")
+        .secure(https)
+        .max_age(tower_sessions::cookie::time::Duration::seconds(TRANSACTION_TTL_SECS))
+        .build()
 }
 
 /// Runs the whole callback. On success returns the path to send the browser to.

@@ -1,17 +1,19 @@
 //! Who is calling the API: from `Authorization: Bearer <access token>` or, without that
 //! header, from the session cookie.
 
+use std::sync::Arc;
+
 use axum::{
-    extract::FromRequestParts,
+    extract::{FromRef, FromRequestParts},
     http::{header, request::Parts},
 };
 use tower_sessions::Session;
 
 use super::error::ApiError;
-use crate::server::{
+use crate::{
+    AuthCore,
     auth::refresh::{RefreshError, fresh_session},
     metrics,
-    state::AppState,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -48,13 +50,20 @@ impl ApiCaller {
     }
 }
 
-impl FromRequestParts<AppState> for ApiCaller {
+/// Any router state that holds the auth core (`Arc<AuthCore>` itself, or an app state with a
+/// `FromRef` to it) can extract the caller; the session layer must wrap the route.
+impl<S> FromRequestParts<S> for ApiCaller
+where
+    Arc<AuthCore>: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let core = Arc::<AuthCore>::from_ref(state);
         match parts.headers.get(header::AUTHORIZATION) {
-            Some(value) => from_bearer(value.to_str().ok(), state).await,
-            None => from_session(parts, state).await,
+            Some(value) => from_bearer(value.to_str().ok(), &core).await,
+            None => from_session(parts, &core).await,
         }
     }
 }
@@ -73,7 +82,7 @@ fn bearer_token(header: Option<&str>) -> Result<&str, ApiError> {
     Ok(token)
 }
 
-async fn from_bearer(header: Option<&str>, state: &AppState) -> Result<ApiCaller, ApiError> {
+async fn from_bearer(header: Option<&str>, state: &AuthCore) -> Result<ApiCaller, ApiError> {
     let token = bearer_token(header).inspect_err(|_| metrics::bearer_verification("rejected", "malformed_header"))?;
     let claims = state.access_tokens.verify(&state.verifier, token, &state.config.api_allowed_clients).await.map_err(
         |error| {
@@ -93,8 +102,8 @@ async fn from_bearer(header: Option<&str>, state: &AppState) -> Result<ApiCaller
     })
 }
 
-async fn from_session(parts: &mut Parts, state: &AppState) -> Result<ApiCaller, ApiError> {
-    let session = Session::from_request_parts(parts, state).await.map_err(|_| ApiError::Unavailable)?;
+async fn from_session(parts: &mut Parts, state: &AuthCore) -> Result<ApiCaller, ApiError> {
+    let session = Session::from_request_parts(parts, &()).await.map_err(|_| ApiError::Unavailable)?;
     let auth = match fresh_session(state, &session).await {
         Ok(auth) => auth.ok_or(ApiError::MissingCredential)?,
         Err(RefreshError::SessionExpired) => {

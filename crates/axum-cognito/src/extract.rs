@@ -1,0 +1,101 @@
+//! Who is signed in, for axum handlers: [`SignedIn`] (or `Option<SignedIn>` where signing in is
+//! optional), with tokens refreshed as needed. API routes use [`crate::api::ApiCaller`], which
+//! also accepts a Bearer token.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{FromRef, FromRequestParts, OptionalFromRequestParts},
+    http::{StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+};
+use tower_sessions::Session;
+
+use crate::{
+    AuthCore,
+    auth::refresh::{RefreshError, fresh_session},
+    session::auth_session::AuthSession,
+};
+
+/// The signed-in person's session (claims, groups, scopes; the tokens stay on the server),
+/// fresh for at least the refresh skew. The session layer ([`AuthCore::session_layer`]) must
+/// wrap the route, and the router state must hold the core (`Arc<AuthCore>: FromRef<S>`).
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub AuthSession);
+
+/// Why a route that needs a signed-in person refused the request. An app maps it to its own
+/// response (a redirect to `/auth/login`, a page); the default is plain text with 401 or 503.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignInRequired {
+    /// Nobody is signed in in this browser.
+    #[error("sign in first")]
+    NotSignedIn,
+    /// The session ended (its refresh token was revoked or expired): sign in again.
+    #[error("the session has ended; sign in again")]
+    SessionEnded,
+    /// The tokens need renewing and the identity provider cannot renew them now.
+    #[error("the identity provider is unavailable; try again shortly")]
+    ProviderUnavailable {
+        /// Seconds after which trying again makes sense.
+        retry_after_secs: u64,
+    },
+    /// The session store failed (details are logged).
+    #[error("temporarily unavailable; try again shortly")]
+    Unavailable,
+}
+
+impl IntoResponse for SignInRequired {
+    fn into_response(self) -> Response {
+        let status = match self {
+            SignInRequired::NotSignedIn | SignInRequired::SessionEnded => StatusCode::UNAUTHORIZED,
+            SignInRequired::ProviderUnavailable { .. } | SignInRequired::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        let mut response = (status, self.to_string()).into_response();
+        if let SignInRequired::ProviderUnavailable { retry_after_secs } = self {
+            response.headers_mut().insert(header::RETRY_AFTER, retry_after_secs.into());
+        }
+        response
+    }
+}
+
+impl<S> FromRequestParts<S> for SignedIn
+where
+    Arc<AuthCore>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = SignInRequired;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let core = Arc::<AuthCore>::from_ref(state);
+        let session = Session::from_request_parts(parts, state).await.map_err(|_| SignInRequired::Unavailable)?;
+        match fresh_session(&core, &session).await {
+            Ok(Some(auth)) => Ok(SignedIn(auth)),
+            Ok(None) => Err(SignInRequired::NotSignedIn),
+            Err(RefreshError::SessionExpired) => Err(SignInRequired::SessionEnded),
+            Err(RefreshError::ProviderUnavailable { retry_after_secs }) => {
+                Err(SignInRequired::ProviderUnavailable { retry_after_secs })
+            }
+            Err(RefreshError::Store(error)) => {
+                tracing::error!(%error, "session store failed");
+                Err(SignInRequired::Unavailable)
+            }
+        }
+    }
+}
+
+/// `Option<SignedIn>`: `None` when nobody is (or is any longer) signed in; outages still refuse.
+impl<S> OptionalFromRequestParts<S> for SignedIn
+where
+    Arc<AuthCore>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = SignInRequired;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        match <SignedIn as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(signed_in) => Ok(Some(signed_in)),
+            Err(SignInRequired::NotSignedIn | SignInRequired::SessionEnded) => Ok(None),
+            Err(refusal) => Err(refusal),
+        }
+    }
+}

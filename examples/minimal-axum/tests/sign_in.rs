@@ -1,0 +1,100 @@
+//! The example against the embedded provider: sign in through the hosted form, open the
+//! protected page, call the API with the cookie and with a machine token, sign out.
+
+use axum_cognito::{AuthConfig, config::CognitoSettings};
+use cognito_local_idp::{LocalIdp, LocalIdpOptions, Settings, defaults};
+use reqwest::{Client, StatusCode, header};
+use tokio::net::TcpListener;
+
+async fn start() -> (String, String) {
+    let app_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app_url = format!("http://localhost:{}/", app_listener.local_addr().unwrap().port());
+    let idp_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let domain = format!("http://{}", idp_listener.local_addr().unwrap());
+    let settings = Settings::from_lookup(&|_| None).unwrap();
+    let options =
+        LocalIdpOptions::from_settings(domain.clone(), &settings, &format!("{app_url}auth/callback"), &app_url, &[]);
+    let idp = LocalIdp::new(LocalIdpOptions { keys_file: None, ..options.unwrap() }).unwrap();
+    let issuer = idp.issuer();
+    tokio::spawn(cognito_local_idp::serve(idp, idp_listener, std::future::pending()));
+
+    let mut cognito =
+        CognitoSettings::with_issuer(issuer, domain.parse().unwrap(), defaults::CLIENT_ID, &app_url.parse().unwrap());
+    cognito.client_secret = Some(defaults::CLIENT_SECRET.into());
+    let app = minimal_axum::app(AuthConfig::new(cognito)).await.unwrap();
+    tokio::spawn(async move { axum::serve(app_listener, app).await });
+    (app_url, domain)
+}
+
+fn browser() -> Client {
+    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Follows redirects by hand (the cookie store sees every hop) until a page answers.
+async fn follow(browser: &Client, mut url: String) -> (String, reqwest::Response) {
+    loop {
+        let response = browser.get(&url).send().await.unwrap();
+        let Some(location) = response.headers().get(header::LOCATION) else { return (url, response) };
+        url = reqwest::Url::parse(&url).unwrap().join(location.to_str().unwrap()).unwrap().to_string();
+    }
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).expect(start) + start.len();
+    &text[from..from + text[from..].find(end).expect(end)]
+}
+
+#[tokio::test]
+async fn sign_in_protected_page_api_and_sign_out() {
+    let (app, idp) = start().await;
+    let browser = browser();
+    assert_eq!(browser.get(format!("{app}private")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let home = browser.get(&app).send().await.unwrap().text().await.unwrap();
+    assert!(home.starts_with("Hello, stranger"), "{home}");
+
+    // The hosted sign-in form of the provider, then back through the callback to /private.
+    let (form_url, form) = follow(&browser, format!("{app}auth/login?return_to=%2Fprivate")).await;
+    let html = form.text().await.unwrap();
+    let action =
+        reqwest::Url::parse(&form_url).unwrap().join(&between(&html, "action=\"", "\"").replace("&amp;", "&")).unwrap();
+    let csrf = between(&html, "name=\"_csrf\" value=\"", "\"").to_string();
+    let fields = [("_csrf", csrf.as_str()), ("username", "user@example.com"), ("password", "User-Passw0rd!")];
+    let answer = browser.post(action.clone()).form(&fields).send().await.unwrap();
+    let callback = action.join(answer.headers()[header::LOCATION].to_str().unwrap()).unwrap();
+    let (landed, page) = follow(&browser, callback.to_string()).await;
+    assert_eq!((landed, page.status()), (format!("{app}private"), StatusCode::OK));
+    let me: serde_json::Value = page.json().await.unwrap();
+    assert_eq!(me["email"], "user@example.com");
+    let home = browser.get(&app).send().await.unwrap().text().await.unwrap();
+    assert!(home.starts_with("Hello, user@example.com"), "{home}");
+
+    let api: serde_json::Value = browser.get(format!("{app}api/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((&api["credential"], &api["sub"]), (&serde_json::json!("session"), &me["sub"]));
+
+    // A machine token (client credentials) as Bearer, from a client with no cookies at all.
+    let token: serde_json::Value = Client::new()
+        .post(format!("{idp}/oauth2/token"))
+        .basic_auth(defaults::CLIENT_ID, Some(defaults::CLIENT_SECRET))
+        .form(&[("grant_type", "client_credentials"), ("scope", "api/read")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = Client::new().get(format!("{app}api/me")).bearer_auth(token["access_token"].as_str().unwrap());
+    let api: serde_json::Value = bearer.send().await.unwrap().json().await.unwrap();
+    assert_eq!((&api["credential"], &api["scopes"]), (&serde_json::json!("bearer"), &serde_json::json!(["api/read"])));
+    let refused = Client::new().get(format!("{app}api/me")).bearer_auth("not-a-token").send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(refused.headers()[header::WWW_AUTHENTICATE].to_str().unwrap().contains("invalid_token"));
+
+    let out = browser
+        .post(format!("{app}auth/logout"))
+        .header(header::ORIGIN, app.trim_end_matches('/'))
+        .send()
+        .await
+        .unwrap();
+    assert!(out.headers()[header::LOCATION].to_str().unwrap().starts_with(&format!("{idp}/logout?")));
+    assert_eq!(browser.get(format!("{app}private")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}
