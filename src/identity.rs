@@ -70,3 +70,15 @@ mod tests {
         assert_eq!(u.initial(), "A");
     }
 }
+
+/// The visitor's sign-in state as the browser sees it: server functions return it, the top bar
+/// and the pages render it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user: Option<SignedInUser>,
+    /// Federated providers offered as "Sign in with ..." buttons.
+    pub identity_providers: Vec<String>,
+    /// Seconds until the server will want to refresh the tokens; relative, so the browser's
+    /// clock does not matter.
+    pub refresh_in_secs: Option<i64>,
+}

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod components;
 pub mod identity;
+pub mod links;
 pub mod pages;
 
 /// Server-only code: configuration, auth core, sessions, HTTP surface.

@@ -99,7 +99,7 @@ async fn a_revoked_refresh_token_ends_the_session_with_a_notice() {
     let notice = browser.get(stack.app.url("/auth/session-expired?return_to=%2Fprofile")).send().await.unwrap();
     let html = notice.text().await.unwrap();
     assert!(html.contains("Your session has expired"));
-    assert!(html.contains("/auth/login?return_to=/profile"), "the way back keeps return_to");
+    assert!(html.contains("/auth/login?return_to=%2Fprofile"), "the way back keeps return_to");
 
     // The session is gone: the API answers 401 and pages ask to sign in.
     let (status, body) = me(&stack, &browser).await;

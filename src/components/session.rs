@@ -4,19 +4,8 @@
 //! resource per load is always current.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::identity::SignedInUser;
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SessionInfo {
-    pub user: Option<SignedInUser>,
-    /// Federated providers offered as "Sign in with ..." buttons.
-    pub identity_providers: Vec<String>,
-    /// Seconds until the server will want to refresh the tokens; relative, so the browser's
-    /// clock does not matter.
-    pub refresh_in_secs: Option<i64>,
-}
+pub use crate::identity::SessionInfo;
 
 #[server]
 pub async fn get_session_info() -> Result<SessionInfo, ServerFnError> {
@@ -51,29 +40,4 @@ pub fn provide_session() {
 
 pub fn use_session() -> SessionResource {
     expect_context::<SessionResource>()
-}
-
-/// The sign-in URL that brings the person back to `path` afterwards.
-pub fn login_url(path: &str) -> String {
-    let mut url = String::from("/auth/login?return_to=");
-    for byte in path.bytes() {
-        // Percent-encode everything but unreserved characters and '/'.
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            url.push(byte as char);
-        } else {
-            url.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    url
-}
-
-#[cfg(test)]
-mod tests {
-    use super::login_url;
-
-    #[test]
-    fn login_url_encodes_the_return_path() {
-        assert_eq!(login_url("/dashboard"), "/auth/login?return_to=/dashboard");
-        assert_eq!(login_url("/admin?tab=a&b=c"), "/auth/login?return_to=/admin%3Ftab%3Da%26b%3Dc");
-    }
 }

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::session::login_url;
+use crate::links::login_url;
 
 /// Shown when a protected page is reached by client-side navigation without a session (the
 /// server redirects full page loads itself). Sends the browser to sign-in.

@@ -88,7 +88,7 @@ fn Dashboard(user: SignedInUser, refresh_in_secs: Option<i64>) -> impl IntoView 
                 next_refresh_in.set(info.refresh_in_secs);
             }
             None => {
-                let _ = window().location().assign("/auth/session-expired?return_to=%2Fdashboard");
+                let _ = window().location().assign(&crate::links::session_expired_url("/dashboard"));
             }
         },
         Some(Err(_)) => next_refresh_in.set(Some(RETRY_SECS as i64)),
@@ -140,7 +140,7 @@ fn Dashboard(user: SignedInUser, refresh_in_secs: Option<i64>) -> impl IntoView 
             <A href="/profile">"See every claim of your ID token"</A>
             " · "
             // `prompt=login`: the hosted UI asks for a password even with its own session.
-            <a rel="external" href="/auth/login?prompt=login&return_to=%2Fdashboard" data-testid="switch-account">
+            <a rel="external" href=format!("{}&prompt=login", crate::links::login_url("/dashboard")) data-testid="switch-account">
                 "Sign in as someone else"
             </a>
         </p>

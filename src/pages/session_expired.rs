@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::session::login_url;
+use crate::links::login_url;
 
 /// Where a page request lands when the refresh token has expired or was revoked.
 #[component]

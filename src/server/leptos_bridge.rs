@@ -9,8 +9,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
-use crate::components::session::SessionInfo;
-use crate::identity::SignedInUser;
+use crate::identity::{SessionInfo, SignedInUser};
 use crate::server::{
     auth::refresh::{RefreshError, fresh_session_within, seconds_until_refresh},
     session::auth_session::AuthSession,

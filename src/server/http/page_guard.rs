@@ -10,9 +10,12 @@ use axum::{
 use tower_sessions::Session;
 
 use super::error_page::error_page;
-use crate::server::{
-    auth::refresh::{RefreshError, fresh_session},
-    state::AppState,
+use crate::{
+    links,
+    server::{
+        auth::refresh::{RefreshError, fresh_session},
+        state::AppState,
+    },
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,12 +50,10 @@ pub async fn guard_protected_pages(
         return next.run(request).await;
     };
     let path = request.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-    let encoded_path: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
-    let return_to = || encoded_path.clone();
     let auth = match fresh_session(&state, &session).await {
         Ok(auth) => auth,
         Err(RefreshError::SessionExpired) => {
-            return Redirect::to(&format!("/auth/session-expired?return_to={}", return_to())).into_response();
+            return Redirect::to(&links::session_expired_url(path)).into_response();
         }
         Err(RefreshError::ProviderUnavailable { retry_after_secs }) => {
             let mut response = error_page(
@@ -71,7 +72,7 @@ pub async fn guard_protected_pages(
         }
     };
     match auth {
-        None => Redirect::to(&format!("/auth/login?return_to={}", return_to())).into_response(),
+        None => Redirect::to(&links::login_url(path)).into_response(),
         Some(auth) if protection == Protection::AdminGroup && !auth.is_member_of(&state.config.admin_group) => {
             // The page itself explains the refusal; the status says it to machines.
             let mut response = next.run(request).await;
