@@ -5,11 +5,13 @@ use std::sync::{
     atomic::{AtomicI64, Ordering},
 };
 
+/// A source of the current time, in whole seconds.
 pub trait Clock: Send + Sync + 'static {
     /// Seconds since the Unix epoch.
     fn now(&self) -> i64;
 }
 
+/// The operating system's clock.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
@@ -27,10 +29,12 @@ impl Clock for SystemClock {
 pub struct ManualClock(Arc<AtomicI64>);
 
 impl ManualClock {
+    /// A clock that reads `now` until moved.
     pub fn starting_at(now: i64) -> Self {
         Self(Arc::new(AtomicI64::new(now)))
     }
 
+    /// Moves this clock, and every clone of it, by `seconds` (back when negative).
     pub fn advance(&self, seconds: i64) {
         self.0.fetch_add(seconds, Ordering::SeqCst);
     }
@@ -42,4 +46,5 @@ impl Clock for ManualClock {
     }
 }
 
+/// A clock shared by the parts of the core.
 pub type SharedClock = Arc<dyn Clock>;

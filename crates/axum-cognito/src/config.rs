@@ -8,7 +8,9 @@ use url::Url;
 /// The user pool the app signs people in with, and how to reach its endpoints.
 #[derive(Debug, Clone)]
 pub struct CognitoSettings {
+    /// The pool's AWS region (`eu-west-1`); `None` for a provider named by its issuer alone.
     pub region: Option<String>,
+    /// The pool's id (`eu-west-1_AbC123`); `None` for a provider named by its issuer alone.
     pub user_pool_id: Option<String>,
     /// The pool's issuer; the JWKS lives under it.
     pub issuer: String,
@@ -18,15 +20,25 @@ pub struct CognitoSettings {
     pub accepted_issuers: Vec<String>,
     /// Base URL of the hosted UI / managed login domain, without a trailing slash.
     pub domain: Url,
+    /// The app client's id.
     pub client_id: String,
+    /// The app client's secret, if it has one: sent with HTTP Basic authentication to the token and
+    /// revocation endpoints (RFC 6749 §2.3.1), and as `SECRET_HASH` to the user pools API.
     pub client_secret: Option<SecretString>,
+    /// The scopes asked for at sign-in (RFC 6749 §3.3); `openid` is needed for an ID token.
     pub scopes: Vec<String>,
+    /// The app's callback URL (`/auth/callback`): one of the app client's allowed callback URLs.
     pub redirect_uri: Url,
+    /// Where Cognito's `/logout` sends the browser afterwards: one of the app client's allowed
+    /// sign-out URLs (Amazon Cognito developer guide, "Logout endpoint").
     pub logout_uri: Url,
+    /// The federated providers (by their names in the pool) that `/auth/login` may send people
+    /// straight to.
     pub identity_providers: Vec<String>,
 }
 
 impl CognitoSettings {
+    /// The pool's key set: `{issuer}/.well-known/jwks.json`.
     pub fn jwks_uri(&self) -> String {
         format!("{}/.well-known/jwks.json", self.issuer)
     }
@@ -78,16 +90,30 @@ impl CognitoSettings {
     }
 }
 
+/// Where sessions are kept, with the login transactions, refresh locks and session lists that live
+/// beside them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionStoreSetting {
+    /// In this process: one instance, and a restart signs everyone out.
     Memory,
+    /// In the SQLite file at this path: one instance, sessions survive restarts.
     Sqlite(PathBuf),
-    Redis { host: String, port: u16 },
+    /// In Redis, shared by any number of instances.
+    Redis {
+        /// The Redis server's host name or address.
+        host: String,
+        /// The Redis server's port.
+        port: u16,
+    },
 }
 
+/// Where sessions are kept and how long they last.
 #[derive(Debug, Clone)]
 pub struct SessionSettings {
+    /// Where sessions are kept.
     pub store: SessionStoreSetting,
+    /// A session ends after this long without a request.
     pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, however active.
     pub max_age: Duration,
 }

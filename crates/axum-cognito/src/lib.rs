@@ -30,6 +30,8 @@
 //! assert_eq!(cognito.jwks_uri(), format!("{}/.well-known/jwks.json", cognito.issuer));
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod auth;
 pub mod clock;

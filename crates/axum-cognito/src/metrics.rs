@@ -54,10 +54,13 @@ pub fn spawn_upkeep(handle: PrometheusHandle) {
     });
 }
 
+/// Counts a finished sign-in callback (`lc_sign_ins_total`); `outcome`: success, not_signed_in, or
+/// a `SignInError` kind.
 pub fn sign_in(outcome: &'static str) {
     counter!("lc_sign_ins_total", "outcome" => outcome).increment(1);
 }
 
+/// Counts a sign-out (`lc_sign_outs_total`); `scope`: this_session or everywhere.
 pub fn sign_out(scope: &'static str) {
     counter!("lc_sign_outs_total", "scope" => scope).increment(1);
 }
@@ -74,6 +77,8 @@ pub fn refresh_grant(outcome: &'static str, took: Duration) {
     histogram!("lc_refresh_grant_duration_seconds").record(took.as_secs_f64());
 }
 
+/// Records how long a request waited for its session's refresh lock
+/// (`lc_refresh_lock_wait_seconds`).
 pub fn refresh_lock_wait(waited: Duration) {
     histogram!("lc_refresh_lock_wait_seconds").record(waited.as_secs_f64());
 }
@@ -90,6 +95,8 @@ pub fn bearer_verification(outcome: &'static str, reason: &'static str) {
     counter!("lc_bearer_verifications_total", "outcome" => outcome, "reason" => reason).increment(1);
 }
 
+/// Counts a lookup in the cache of verified access tokens (`lc_verified_token_cache_total`);
+/// `result`: hit or miss.
 pub fn verified_token_cache(hit: bool) {
     if let Some(handles) = hot_handles() {
         if hit { &handles.cache_hit } else { &handles.cache_miss }.increment(1);
@@ -117,6 +124,8 @@ fn hot_handles() -> Option<&'static HotHandles> {
     }))
 }
 
+/// Counts a fetch of the key set (`lc_jwks_fetches_total`); `outcome`: ok or error. Sets
+/// `lc_jwks_keys` to `keys_loaded`, the keys loaded afterwards.
 pub fn jwks_fetch(outcome: &'static str, keys_loaded: usize) {
     counter!("lc_jwks_fetches_total", "outcome" => outcome).increment(1);
     gauge!("lc_jwks_keys").set(keys_loaded as f64);

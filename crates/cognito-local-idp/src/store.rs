@@ -56,7 +56,8 @@ pub struct Store {
     codes: HashMap<String, AuthorizationCode>,
     refresh_tokens: HashMap<String, RefreshGrant>,
     /// Rotated-out refresh tokens inside their client's retry grace period, with its end: each
-    /// works once more (COGNITO.md §1.10, `RetryGracePeriodSeconds`).
+    /// works once more (Amazon Cognito developer guide, "Refresh tokens",
+    /// `RetryGracePeriodSeconds`).
     retired_refresh_tokens: HashMap<String, (RefreshGrant, SystemTime)>,
     /// Revoked `origin_jti`s, kept until every token of that family has expired anyway.
     revoked_origins: HashMap<String, SystemTime>,
@@ -112,10 +113,11 @@ impl Store {
         self.retired_refresh_tokens.get(token).filter(|(_, grace_ends)| *grace_ends > now).map(|(grant, _)| grant)
     }
 
-    /// Rotation (COGNITO.md §1.10): the old token leaves as the new one is born. With a retry
-    /// grace period the old token works once more until the period ends (a client that lost the
-    /// answer can retry); with none it dies at once, so of two concurrent refreshes exactly one
-    /// wins. `None` when `old` is neither live nor a retired token still in its grace period.
+    /// Rotation (Amazon Cognito developer guide, "Refresh tokens"): the old token leaves as the new
+    /// one is born. With a retry grace period the old token works once more until the period ends
+    /// (a client that lost the answer can retry); with none it dies at once, so of two concurrent
+    /// refreshes exactly one wins. `None` when `old` is neither live nor a retired token still in
+    /// its grace period.
     pub fn rotate_refresh_token(
         &mut self,
         old: &str,

@@ -1,4 +1,6 @@
-//! Minting and checking JWTs with exactly the claims Cognito puts in them (COGNITO.md §1.7, §1.8).
+//! Minting and checking JWTs with exactly the claims Cognito puts in them (Amazon Cognito
+//! developer guide, "Understanding the identity (ID) token" and "Understanding the access
+//! token").
 
 use std::time::{Duration, SystemTime};
 
@@ -44,7 +46,8 @@ pub struct UserGrant<'a> {
     pub identity: &'a Identity,
     pub client_id: &'a str,
     pub scopes: &'a [String],
-    /// When the user really authenticated; refreshed tokens keep it (COGNITO.md §1.7).
+    /// When the user really authenticated; refreshed tokens keep it (OpenID Connect Core
+    /// 1.0 §2; Amazon Cognito developer guide, "Understanding the identity (ID) token").
     pub auth_time: u64,
     /// Shared by every token descending from one sign-in, so revocation can find them all.
     pub origin_jti: &'a str,

@@ -1,8 +1,8 @@
 //! Typed settings, read once at start-up from `.env` and the environment.
 //!
-//! Every variable of the outside contract (`CONTRACT.md`) is parsed here and nowhere else, so a
-//! bad value stops the process before it serves anything, with one line that names the
-//! variable. Secret values are never echoed back in those lines.
+//! Every variable of the outside contract (the README's configuration table) is parsed here and
+//! nowhere else, so a bad value stops the process before it serves anything, with one line that
+//! names the variable. Secret values are never echoed back in those lines.
 
 mod cognito;
 mod local_idp;

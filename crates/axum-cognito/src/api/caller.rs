@@ -16,25 +16,44 @@ use crate::{
     metrics,
 };
 
+/// How an [`ApiCaller`] proved who it is; serialized in snake_case (`session`, `bearer`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Credential {
+    /// The session cookie of a browser signed in through `/auth/login`.
     Session,
+    /// A Cognito access token sent as `Authorization: Bearer` (RFC 6750 §2.1).
     Bearer,
 }
 
+/// Who calls a JSON API route, and with what rights. As an extractor it reads `Authorization:
+/// Bearer <access token>` or, without that header, the session cookie, and refuses with
+/// [`ApiError`]: 401 with an RFC 6750 challenge for a missing or bad credential, 503 when the
+/// session store or the identity provider is unavailable.
 #[derive(Debug, Clone)]
 pub struct ApiCaller {
+    /// The token's `sub`: the user's stable id in the pool (in a `client_credentials` token, the
+    /// app client's id).
     pub sub: String,
+    /// The user's name in the pool (`cognito:username` of the ID token, `username` of the access
+    /// token), or `sub` when the token has none.
     pub username: String,
+    /// The user's email address from the ID token; `None` for Bearer callers, since access tokens
+    /// carry none.
     pub email: Option<String>,
+    /// The user's Cognito groups (`cognito:groups`).
     pub groups: Vec<String>,
+    /// Scopes of the access token (RFC 6749 §3.3), e.g. `openid`, `email` or a custom `api/read`.
     pub scopes: Vec<String>,
+    /// The app client the access token was issued to; for session callers, the app's own client.
     pub client_id: String,
+    /// Which credential the caller presented.
     pub credential: Credential,
 }
 
 impl ApiCaller {
+    /// `Ok` when the caller is in the Cognito group `group`, otherwise [`ApiError::Forbidden`]
+    /// (403).
     pub fn require_group(&self, group: &str) -> Result<(), ApiError> {
         if self.groups.iter().any(|g| g == group) { Ok(()) } else { Err(ApiError::Forbidden(group.to_string())) }
     }

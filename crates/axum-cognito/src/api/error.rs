@@ -10,6 +10,9 @@ use serde_json::json;
 
 const REALM: &str = "leptos-cognito";
 
+/// Why an API request was refused. As a response: the status, an OAuth-style JSON body `{"error",
+/// "error_description"}`, for credential problems a `WWW-Authenticate: Bearer` challenge (RFC 6750
+/// §3) and, when the provider is unavailable, `Retry-After`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// No credential at all (RFC 6750 §3.1: the challenge then carries no error code).
@@ -22,11 +25,13 @@ pub enum ApiError {
     InsufficientScope(String),
     /// Authenticated, but not in the required group.
     Forbidden(String),
+    /// No API route matches the request (404 `not_found`).
     NotFound,
     /// The session store or identity provider failed; details are logged, not sent.
     Unavailable,
     /// The session's tokens need renewing and the identity provider cannot renew them now.
     ProviderUnavailable {
+        /// Seconds to wait before trying again, sent as `Retry-After`.
         retry_after_secs: u64,
     },
 }

@@ -22,12 +22,16 @@ const MAX_ENTRIES: u64 = 10_000;
 /// Cognito access tokens live at most one day.
 const MAX_ENTRY_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
+/// Verified access tokens by the SHA-256 of the token, so a Bearer token sent again costs no
+/// signature check (see the module notes).
 pub struct AccessTokenCache {
     entries: Cache<[u8; 32], Arc<AccessTokenClaims>>,
     clock: SharedClock,
 }
 
 impl AccessTokenCache {
+    /// An empty cache of at most 10 000 tokens, each kept at most a day; `clock` decides on every
+    /// hit whether the token has expired.
     pub fn new(clock: SharedClock) -> Self {
         Self { entries: Cache::builder().max_capacity(MAX_ENTRIES).time_to_live(MAX_ENTRY_LIFETIME).build(), clock }
     }

@@ -7,7 +7,9 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(untagged)]
 pub enum Audience {
+    /// A single audience, as Cognito sends it.
     One(String),
+    /// A list of audiences.
     Many(Vec<String>),
 }
 
@@ -22,63 +24,101 @@ impl Audience {
     }
 }
 
+/// The claims of a Cognito ID token this crate reads (OpenID Connect Core §2; Amazon Cognito
+/// developer guide, "Understanding the identity (ID) token"). Other claims are ignored here and
+/// kept in [`VerifiedIdToken::all_claims`].
 #[derive(Debug, Clone, Deserialize)]
 pub struct IdTokenClaims {
+    /// Subject: the user's stable, unique id in the pool.
     pub sub: String,
+    /// Issuer: `https://cognito-idp.{region}.amazonaws.com/{pool id}` for a Cognito user pool.
     pub iss: String,
+    /// Audience: the app client the token was issued to.
     pub aud: Audience,
+    /// Expiry time (Unix seconds).
     pub exp: i64,
+    /// Issue time (Unix seconds).
     pub iat: i64,
+    /// Not-before time (Unix seconds), when present.
     #[serde(default)]
     pub nbf: Option<i64>,
+    /// Cognito's token type: `id` in an ID token.
     pub token_use: String,
+    /// `cognito:username`: the user's name in the pool.
     #[serde(rename = "cognito:username", default)]
     pub username: Option<String>,
+    /// The user's `email` attribute, when the token carries it.
     #[serde(default)]
     pub email: Option<String>,
+    /// Whether the email address is verified; a boolean or the strings `"true"` and `"false"` are
+    /// accepted.
     #[serde(default, deserialize_with = "lenient_bool")]
     pub email_verified: Option<bool>,
+    /// The user's `name` attribute, when the token carries it.
     #[serde(default)]
     pub name: Option<String>,
+    /// `cognito:groups`: the user's groups in the pool; empty when none.
     #[serde(rename = "cognito:groups", default)]
     pub groups: Vec<String>,
+    /// When the user authenticated (Unix seconds); refreshed ID tokens keep the original time.
     #[serde(default)]
     pub auth_time: Option<i64>,
+    /// The nonce of the authorization request (OpenID Connect Core §3.1.2.1); absent in refreshed
+    /// ID tokens.
     #[serde(default)]
     pub nonce: Option<String>,
+    /// Hash of the access token issued with this ID token (OpenID Connect Core §3.1.3.6).
     #[serde(default)]
     pub at_hash: Option<String>,
+    /// Authorized party (OpenID Connect Core §2); when present it must be the app client.
     #[serde(default)]
     pub azp: Option<String>,
 }
 
+/// The claims of a Cognito access token this crate reads (Amazon Cognito developer guide,
+/// "Understanding the access token").
 #[derive(Debug, Clone, Deserialize)]
 pub struct AccessTokenClaims {
+    /// Subject: the user's stable id in the pool (the app client's id in a `client_credentials`
+    /// token).
     pub sub: String,
+    /// Issuer: the user pool.
     pub iss: String,
+    /// Expiry time (Unix seconds).
     pub exp: i64,
+    /// Issue time (Unix seconds).
     pub iat: i64,
+    /// Not-before time (Unix seconds), when present.
     #[serde(default)]
     pub nbf: Option<i64>,
+    /// Cognito's token type: `access` in an access token.
     pub token_use: String,
     /// Cognito access tokens carry the client in `client_id`, not `aud` (which appears only
     /// with resource binding), so this is what identifies the client.
     pub client_id: String,
+    /// The granted scopes, separated by spaces (RFC 6749 §3.3); see [`AccessTokenClaims::scopes`].
     #[serde(default)]
     pub scope: Option<String>,
+    /// The user's name in the pool; absent in `client_credentials` tokens.
     #[serde(default)]
     pub username: Option<String>,
+    /// `cognito:groups`: the user's groups in the pool; empty when none.
     #[serde(rename = "cognito:groups", default)]
     pub groups: Vec<String>,
+    /// When the user authenticated (Unix seconds), when present.
     #[serde(default)]
     pub auth_time: Option<i64>,
+    /// The token's unique id (RFC 7519 §4.1.7).
     #[serde(default)]
     pub jti: Option<String>,
+    /// Shared by every token descending from one authentication, so that revoking a refresh token
+    /// can reach the tokens minted from it.
     #[serde(default)]
     pub origin_jti: Option<String>,
 }
 
 impl AccessTokenClaims {
+    /// The `scope` claim split on whitespace; empty without one.
     pub fn scopes(&self) -> Vec<String> {
         self.scope.as_deref().unwrap_or_default().split_whitespace().map(str::to_string).collect()
     }
@@ -87,7 +127,9 @@ impl AccessTokenClaims {
 /// A verified ID token: typed claims plus every claim as issued, for display.
 #[derive(Debug, Clone)]
 pub struct VerifiedIdToken {
+    /// The claims this crate reads, typed.
     pub claims: IdTokenClaims,
+    /// Every claim as issued, for a profile page to show.
     pub all_claims: Map<String, Value>,
 }
 

@@ -24,7 +24,9 @@ use crate::{
 /// What the auth core needs to know, whoever configured it (environment or code).
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
+    /// The user pool and its app client.
     pub cognito: CognitoSettings,
+    /// Where sessions are kept and how long they last.
     pub session: SessionSettings,
     /// Refresh tokens this long before they expire.
     pub refresh_skew_secs: i64,
@@ -61,17 +63,31 @@ impl AuthConfig {
     }
 }
 
+/// The auth core: what sign-in, refresh and sign-out need, shared by every request.
+/// [`AuthCore::start`] builds it (or [`AuthCore::new`] on an opened store); the router state holds
+/// it as `Arc<AuthCore>`.
 pub struct AuthCore {
+    /// The settings the core was built with.
     pub config: AuthConfig,
+    /// The clock every expiry rule reads (the system clock when built by [`AuthCore::start`]).
     pub clock: SharedClock,
+    /// The client of Cognito's OAuth 2.0 endpoints on the user pool domain.
     pub oauth: Arc<CognitoOAuthClient>,
+    /// Verifies ID and access tokens against the pool's JWKS.
     pub verifier: Arc<TokenVerifier>,
     /// The session store itself, for ending sessions other than the request's own.
     pub sessions: AppSessionStore,
+    /// Sign-ins in flight, waiting for their callback, by `state`.
     pub login_transactions: Arc<LoginTransactions>,
+    /// Per-session refresh locks and the refresh results published through them (one refresh per
+    /// session at a time).
     pub refresh_locks: Arc<RefreshLocks>,
+    /// Each person's list of sessions, for showing them and for signing out everywhere.
     pub directory: SessionDirectory,
+    /// How long to leave the identity provider alone after a refresh failed for a reason that may
+    /// pass.
     pub refresh_backoff: Arc<ProviderBackoff>,
+    /// Bearer access tokens verified before, by fingerprint.
     pub access_tokens: Arc<AccessTokenCache>,
 }
 

@@ -13,27 +13,52 @@ use url::Url;
 use super::secret_hash::secret_hash;
 use crate::config::CognitoSettings;
 
+/// The tokens of a successful `InitiateAuth` (its `AuthenticationResult`).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct IssuedTokens {
+    /// The access token.
     pub access_token: String,
+    /// The ID token, when the answer carries one.
     pub id_token: Option<String>,
+    /// The refresh token, when the answer carries one.
     pub refresh_token: Option<String>,
+    /// Lifetime of the access and ID tokens, in seconds.
     pub expires_in: i64,
+    /// The token type Cognito reports (`Bearer`).
     pub token_type: String,
 }
 
+/// Why a password sign-in through `InitiateAuth` failed.
 #[derive(Debug, thiserror::Error)]
 pub enum InitiateAuthError {
+    /// `NotAuthorizedException`: wrong username or password, or the flow is not enabled for the app
+    /// client; holds Cognito's message.
     #[error("incorrect username or password ({0})")]
     NotAuthorized(String),
+    /// `UserNotConfirmedException`: the account exists but is not confirmed.
     #[error("the user is not confirmed yet; confirm the account first")]
     UserNotConfirmed,
+    /// Cognito asked for a further step (a challenge such as `NEW_PASSWORD_REQUIRED` or an MFA
+    /// code) instead of issuing tokens; holds its name.
     #[error("sign-in needs a further step ({0}), which this command does not support")]
     Challenge(String),
+    /// The API endpoint could not be reached.
     #[error("the identity provider at {url} is unreachable: {reason}")]
-    Unreachable { url: String, reason: String },
+    Unreachable {
+        /// The endpoint called.
+        url: String,
+        /// The transport error, without the URL.
+        reason: String,
+    },
+    /// Any other error Cognito answered with.
     #[error("the identity provider refused: {kind}: {message}")]
-    Refused { kind: String, message: String },
+    Refused {
+        /// The exception's name, from `__type` (e.g. `InvalidParameterException`).
+        kind: String,
+        /// Cognito's message.
+        message: String,
+    },
+    /// The answer could not be read, or the issuer is not a URL; holds the detail.
     #[error("unexpected answer from the identity provider: {0}")]
     Malformed(String),
 }
@@ -72,6 +97,9 @@ pub fn api_endpoint(settings: &CognitoSettings) -> Result<Url, InitiateAuthError
     Ok(endpoint)
 }
 
+/// Signs `username` in with `password` through `InitiateAuth` with `USER_PASSWORD_AUTH` (Amazon
+/// Cognito user pools API reference, "InitiateAuth"), adding `SECRET_HASH` when the app client has
+/// a secret. The app client must allow that flow.
 pub async fn password_sign_in(
     http: &reqwest::Client,
     settings: &CognitoSettings,

@@ -23,6 +23,8 @@ use serde::Deserialize;
 
 use crate::clock::SharedClock;
 
+/// The shortest gap between two fetches when a token from a caller names an unknown `kid` (the
+/// penalty box, see the module notes), and between two loads for readiness checks.
 pub const REFETCH_INTERVAL_SECS: i64 = 10;
 /// The shortest gap between two fetches, whoever asks.
 pub const TRUSTED_REFETCH_INTERVAL_SECS: i64 = 1;
@@ -38,10 +40,15 @@ pub enum TokenSource {
 /// A real JWKS is about 1 KiB; anything far larger is not a key set.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
 
+/// Why no key was found for a token's `kid`.
 #[derive(Debug, thiserror::Error)]
 pub enum JwksError {
+    /// No loaded key has this `kid`, even after fetching the key set again (or while another
+    /// fetch is not allowed yet).
     #[error("no signing key with this kid")]
     UnknownKid,
+    /// No key set is loaded: it could not be fetched (or parsed), or a fetch was tried too
+    /// recently; holds the reason.
     #[error("the key set could not be fetched: {0}")]
     Fetch(String),
 }
@@ -66,6 +73,8 @@ struct JwkSet {
     keys: Vec<Jwk>,
 }
 
+/// The pool's RS256 signing keys by `kid`, from its JWKS URI, fetched again only as the module
+/// notes allow.
 pub struct JwksCache {
     http: reqwest::Client,
     uri: String,
@@ -77,6 +86,8 @@ pub struct JwksCache {
 }
 
 impl JwksCache {
+    /// A cache for the key set at `uri`, fetched with `http` (nothing is fetched yet); `clock`
+    /// times the gaps between fetches.
     pub fn new(http: reqwest::Client, uri: String, clock: SharedClock) -> Self {
         Self {
             http,

@@ -13,13 +13,22 @@ use super::{pkce, random::random_urlsafe, token_string::TokenString};
 /// How long a person may spend at the hosted UI before the attempt is forgotten.
 pub const TRANSACTION_TTL_SECS: i64 = 600;
 
+/// One sign-in in flight (see the module notes), stored until its callback or for at most
+/// [`TRANSACTION_TTL_SECS`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LoginTransaction {
+    /// The OAuth `state` (RFC 6749 §4.1.1), 256 random bits: the transaction's key.
     pub state: String,
+    /// The OpenID Connect nonce the ID token must carry back (OpenID Connect Core §3.1.2.1).
     pub nonce: TokenString,
+    /// The PKCE code verifier (RFC 7636 §4.1); only its challenge goes to `/oauth2/authorize`, the
+    /// verifier itself only to the token endpoint.
     pub pkce_verifier: TokenString,
+    /// The same-origin path to send the browser to after sign-in.
     pub return_to: String,
+    /// The value of the browser's binding cookie, which the callback must bring back.
     pub browser_binding: String,
+    /// When the sign-in started (Unix seconds).
     pub created_at: i64,
     /// Asked with `prompt=none`: a `login_required` answer means "not signed in", not a failure.
     #[serde(default)]
@@ -41,10 +50,12 @@ impl LoginTransaction {
         }
     }
 
+    /// The `S256` code challenge of the verifier (RFC 7636 §4.2).
     pub fn code_challenge(&self) -> String {
         pkce::s256_challenge(self.pkce_verifier.expose())
     }
 
+    /// Whether, at `now`, more than [`TRANSACTION_TTL_SECS`] have passed since the sign-in started.
     pub fn is_expired(&self, now: i64) -> bool {
         now - self.created_at > TRANSACTION_TTL_SECS
     }

@@ -14,23 +14,33 @@ const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 /// A successful `/oauth2/token` answer.
 #[derive(Debug, Deserialize)]
 pub struct TokenResponse {
+    /// The access token.
     pub access_token: TokenString,
+    /// The ID token: present when `openid` is among the scopes, absent for `client_credentials`.
     #[serde(default)]
     pub id_token: Option<TokenString>,
     /// Absent on refresh unless the client rotates refresh tokens: keep the old one then.
     #[serde(default)]
     pub refresh_token: Option<TokenString>,
+    /// The token type; only `Bearer` (any case) is accepted.
     pub token_type: String,
     /// RFC 6749 §5.1 only recommends it; the tokens' own `exp` decides.
     #[serde(default)]
     pub expires_in: Option<i64>,
 }
 
+/// Why a call to `/oauth2/token` or `/oauth2/revoke` failed, classified so that callers know
+/// whether trying again later may help.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenEndpointError {
     /// The provider answered with an OAuth error (`invalid_grant`, `invalid_client`, ...).
     #[error("the identity provider refused the request: {error}")]
-    Refused { error: String, description: Option<String> },
+    Refused {
+        /// The OAuth error code (RFC 6749 §5.2).
+        error: String,
+        /// The `error_description`, when the provider sent one.
+        description: Option<String>,
+    },
     /// Network failure, timeout or 5xx: the request may succeed later.
     #[error("the identity provider is unreachable: {0}")]
     Unavailable(String),
@@ -38,11 +48,15 @@ pub enum TokenEndpointError {
     /// now (refresh grants count against it).
     #[error("the identity provider is throttling requests")]
     Throttled,
+    /// The answer is not what the protocol promises (a body that does not parse or is too large, an
+    /// error without an OAuth error body, a token type other than `Bearer`); holds the detail.
     #[error("the identity provider sent an unexpected response: {0}")]
     Malformed(String),
 }
 
 impl TokenEndpointError {
+    /// Whether the provider answered `invalid_grant` (RFC 6749 §5.2): the code or refresh token is
+    /// invalid, expired or revoked.
     pub fn is_invalid_grant(&self) -> bool {
         matches!(self, TokenEndpointError::Refused { error, .. } if error == "invalid_grant")
     }
@@ -57,26 +71,40 @@ struct OAuthErrorBody {
 
 /// The parameters of one authorization request.
 pub struct AuthorizeRequest<'a> {
+    /// The login transaction's `state`.
     pub state: &'a str,
+    /// The nonce the ID token must carry back.
     pub nonce: &'a str,
+    /// The PKCE `S256` code challenge (RFC 7636 §4.2).
     pub code_challenge: &'a str,
+    /// The checked extra parameters (`prompt`, `login_hint`, `lang`, provider).
     pub options: &'a super::sign_in_options::SignInOptions,
 }
 
+/// The client of Cognito's OAuth 2.0 endpoints on the user pool domain (Amazon Cognito developer
+/// guide: "Authorize endpoint", "Token endpoint", "Revoke endpoint", "Logout endpoint"). A client
+/// with a secret authenticates with HTTP Basic (RFC 6749 §2.3.1); one without sends its `client_id`
+/// in the form.
 pub struct CognitoOAuthClient {
     http: reqwest::Client,
     settings: CognitoSettings,
 }
 
 impl CognitoOAuthClient {
+    /// A client for the pool and app client of `settings`, sending its requests with `http` (whose
+    /// timeouts apply).
     pub fn new(http: reqwest::Client, settings: CognitoSettings) -> Self {
         Self { http, settings }
     }
 
+    /// The settings the client was built with.
     pub fn settings(&self) -> &CognitoSettings {
         &self.settings
     }
 
+    /// The `/oauth2/authorize` URL of an authorization code request (RFC 6749 §4.1.1) with the
+    /// configured scopes and redirect URI, `state`, nonce, the PKCE `S256` challenge (RFC 7636
+    /// §4.3) and the options of `request`.
     pub fn authorize_url(&self, request: &AuthorizeRequest<'_>) -> Url {
         let mut url = self.endpoint("oauth2/authorize");
         {
@@ -120,6 +148,8 @@ impl CognitoOAuthClient {
         url
     }
 
+    /// Exchanges an authorization code for tokens (`grant_type=authorization_code`, RFC 6749
+    /// §4.1.3), proving the sign-in with the PKCE verifier (RFC 7636 §4.5).
     pub async fn exchange_code(&self, code: &str, pkce_verifier: &str) -> Result<TokenResponse, TokenEndpointError> {
         let form = [
             ("grant_type", "authorization_code"),
@@ -141,6 +171,9 @@ impl CognitoOAuthClient {
         self.token_request(&form).await
     }
 
+    /// Redeems a refresh token (`grant_type=refresh_token`, RFC 6749 §6) for new ID and access
+    /// tokens; Cognito sends a new refresh token too only when the app client rotates them (Amazon
+    /// Cognito developer guide, "Refresh tokens").
     pub async fn refresh(&self, refresh_token: &TokenString) -> Result<TokenResponse, TokenEndpointError> {
         let form = [("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())];
         self.token_request(&form).await

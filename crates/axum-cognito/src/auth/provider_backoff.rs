@@ -15,6 +15,8 @@ use std::{
 const FIRST_WAIT: Duration = Duration::from_millis(500);
 const LONGEST_WAIT: Duration = Duration::from_secs(30);
 
+/// The back-off state shared by every session of the instance (see the module notes); the default
+/// waits for nothing.
 #[derive(Default)]
 pub struct ProviderBackoff {
     state: Mutex<State>,
@@ -42,6 +44,8 @@ impl ProviderBackoff {
         wait
     }
 
+    /// Records a success: attempts may go ahead now, and the next failure waits the shortest time
+    /// again.
     pub fn succeeded(&self) {
         *self.lock() = State::default();
     }

@@ -33,6 +33,7 @@ const WAIT_WHILE_VALID: Duration = Duration::from_secs(2);
 /// that loaded the session before the refresh to have ended.
 const PUBLISHED_MARGIN_SECS: i64 = 300;
 
+/// Why a session's tokens could not be made fresh.
 #[derive(Debug, thiserror::Error)]
 pub enum RefreshError {
     /// The refresh token is expired or revoked (`invalid_grant`), or the provider's answer
@@ -42,7 +43,11 @@ pub enum RefreshError {
     /// The tokens have expired and the provider cannot refresh them right now (unreachable,
     /// throttling, refusing the client, answering nonsense, keys not loadable): try again later.
     #[error("the identity provider is unavailable")]
-    ProviderUnavailable { retry_after_secs: u64 },
+    ProviderUnavailable {
+        /// Seconds after which trying again makes sense (for `Retry-After`).
+        retry_after_secs: u64,
+    },
+    /// The session store, or the backend of the refresh lock, failed.
     #[error(transparent)]
     Store(#[from] SessionStoreError),
 }
@@ -63,6 +68,8 @@ pub async fn fresh_session(core: &AuthCore, session: &Session) -> Result<Option<
     fresh_session_within(core, session, core.config.refresh_skew_secs).await
 }
 
+/// Like [`fresh_session`], but refreshes tokens that expire within `skew` seconds instead of the
+/// configured refresh skew.
 pub async fn fresh_session_within(
     core: &AuthCore,
     session: &Session,

@@ -4,6 +4,7 @@
 //! a scheme-relative `//host`, or a backslash (which browsers treat like `/`, so `/\host` is
 //! `//host`) would turn sign-in into an open redirect (RFC 9700 §4.11).
 
+/// Where the browser goes after sign-in when `return_to` is missing or unsafe.
 pub const DEFAULT_RETURN_TO: &str = "/dashboard";
 const MAX_LENGTH: usize = 2048;
 

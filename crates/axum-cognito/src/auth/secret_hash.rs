@@ -6,6 +6,7 @@
 use aws_lc_rs::hmac;
 use base64::{Engine, engine::general_purpose::STANDARD};
 
+/// The `SECRET_HASH` of `username` for the app client `client_id` whose secret is `client_secret`.
 pub fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, client_secret.as_bytes());
     let mut context = hmac::Context::with_key(&key);

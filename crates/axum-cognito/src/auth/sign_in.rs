@@ -29,32 +29,55 @@ const MAX_ID_TOKEN_AGE_SECS: i64 = 86_400;
 /// The query string Cognito sends to the redirect URI.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct CallbackParams {
+    /// The authorization code (RFC 6749 §4.1.2), when the sign-in succeeded.
     pub code: Option<String>,
+    /// The login transaction's `state`, sent back unchanged.
     pub state: Option<String>,
+    /// The OAuth error code (RFC 6749 §4.1.2.1), when the sign-in failed.
     pub error: Option<String>,
+    /// Text explaining `error`; Cognito's may tell why (e.g. "User is not confirmed.").
     pub error_description: Option<String>,
 }
 
+/// Why a sign-in callback failed; [`SignInError::to_failure`] turns it into what the person sees.
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
+    /// The callback has no `state`.
     #[error("the callback has no state parameter")]
     MissingState,
+    /// No login transaction has this `state`: it is unknown, older than ten minutes, or already
+    /// used.
     #[error("unknown, expired or already used state")]
     UnknownState,
+    /// The sign-in was started by another browser (the binding cookie does not match): a possible
+    /// login CSRF (RFC 9700 §4.7).
     #[error("the sign-in was started in another browser")]
     WrongBrowser,
+    /// The provider answered the authorization request with an error.
     #[error("the identity provider returned {error}")]
-    Provider { error: String, description: Option<String> },
+    Provider {
+        /// The OAuth error code (RFC 6749 §4.1.2.1).
+        error: String,
+        /// The `error_description`, when the provider sent one.
+        description: Option<String>,
+    },
+    /// The callback has neither a code nor an error.
     #[error("the callback has no code")]
     MissingCode,
+    /// The token endpoint refused the code, or could not be reached.
     #[error("code exchange failed: {0}")]
     Exchange(#[from] TokenEndpointError),
+    /// The token response has no ID token (`openid` is not among the scopes).
     #[error("the token response has no ID token (is openid among the scopes?)")]
     NoIdToken,
+    /// The ID token failed verification (signature, issuer, audience, times, nonce, `at_hash`, or
+    /// issued more than a day ago).
     #[error("ID token rejected: {0}")]
     IdToken(VerifyError),
+    /// The access token failed verification.
     #[error("access token rejected: {0}")]
     AccessToken(VerifyError),
+    /// The session store failed.
     #[error("{0}")]
     Session(#[from] auth_session::SessionStoreError),
 }
@@ -62,8 +85,11 @@ pub enum SignInError {
 /// What a person sees when sign-in fails: a 4xx status, a title and an explanation that does
 /// not leak internals.
 pub struct SignInFailure {
+    /// The HTTP status, always 4xx.
     pub status: u16,
+    /// A short heading.
     pub title: &'static str,
+    /// What happened and what to do, in plain words.
     pub message: String,
 }
 
@@ -85,6 +111,8 @@ impl SignInError {
         }
     }
 
+    /// What the person sees for this error: a 4xx status (424 when the provider is unreachable, 409
+    /// when the session cannot be stored), a title and a message.
     pub fn to_failure(&self) -> SignInFailure {
         let (status, title, message) = match self {
             SignInError::MissingState | SignInError::UnknownState => (

@@ -17,6 +17,7 @@ pub enum Prompt {
 }
 
 impl Prompt {
+    /// The value sent as `prompt`.
     pub fn as_str(self) -> &'static str {
         match self {
             Prompt::None => "none",
@@ -37,38 +38,59 @@ const MAX_IDP_IDENTIFIER_CHARS: usize = 40;
 /// The query of `/auth/login`, as received.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct SignInQuery {
+    /// The path to go back to after sign-in; anything but a same-origin path falls back to the
+    /// default.
     pub return_to: Option<String>,
     /// The contract's name for a federated provider; `identity_provider` is Cognito's.
     pub provider: Option<String>,
+    /// Cognito's name for the federated provider to go straight to.
     pub identity_provider: Option<String>,
+    /// An identifier Cognito maps to a federated provider (e.g. an email domain).
     pub idp_identifier: Option<String>,
+    /// `prompt`, as received.
     pub prompt: Option<String>,
+    /// `login_hint`: a username or email address to fill in.
     pub login_hint: Option<String>,
+    /// `lang`: the language of the managed-login pages.
     pub lang: Option<String>,
 }
 
 /// Checked options, ready for the authorization request.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SignInOptions {
+    /// OpenID Connect `prompt`.
     pub prompt: Option<Prompt>,
+    /// Fills in the username field: at most 256 characters, no control characters.
     pub login_hint: Option<String>,
+    /// A managed-login language such as `fr` or `pt-BR`.
     pub lang: Option<String>,
+    /// A federated provider the app offers, to go straight to.
     pub identity_provider: Option<String>,
+    /// An IdP identifier, sent instead of `identity_provider`.
     pub idp_identifier: Option<String>,
 }
 
+/// Why the options of a `/auth/login` query were refused (a 400).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignInOptionError {
+    /// `prompt` is none of `none`, `login`, `select_account` and `consent`.
     #[error("prompt must be none, login, select_account or consent")]
     UnknownPrompt,
+    /// `login_hint` is too long or holds control characters.
     #[error("login_hint is longer than {MAX_HINT_CHARS} characters or holds control characters")]
     BadLoginHint,
+    /// `lang` is not a managed-login language.
     #[error("lang must be one of the managed login's languages: {}", LANGUAGES.join(", "))]
     UnknownLanguage,
+    /// The named provider is not among those the app offers.
     #[error("this app does not offer sign-in with that provider")]
     UnknownProvider,
+    /// `idp_identifier` is longer than 40 characters or holds characters other than letters, digits
+    /// and `. _ - @ + =`.
     #[error("idp_identifier must be 1 to {MAX_IDP_IDENTIFIER_CHARS} letters, digits or . _ - @ + =")]
     BadIdpIdentifier,
+    /// Two different providers were named (`provider` and `identity_provider`, or either with
+    /// `idp_identifier`).
     #[error("give identity_provider or idp_identifier, not both")]
     TwoProviders,
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 pub struct TokenString(String);
 
 impl TokenString {
+    /// Wraps a token.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }

@@ -19,38 +19,65 @@ use crate::clock::SharedClock;
 /// Clock skew tolerated between us and the provider.
 pub const LEEWAY_SECS: i64 = 60;
 
+/// Why a token failed verification; [`VerifyError::kind`] names each case for metrics.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum VerifyError {
+    /// Not a well-formed JWT (RFC 7519): not three parts, or a header or payload that cannot be
+    /// read.
     #[error("the token is not a well-formed JWT")]
     Malformed,
+    /// Signed with an algorithm other than RS256 (named here).
     #[error("the token is signed with {0}, but only RS256 is accepted")]
     UnsupportedAlgorithm(String),
+    /// The header has no `kid`, so no key can be chosen.
     #[error("the token has no key id (kid)")]
     MissingKeyId,
+    /// The pool publishes no key with the token's `kid`.
     #[error("the token was signed with a key the user pool does not publish")]
     UnknownKey,
+    /// The pool's key set could not be loaded.
     #[error("the user pool's signing keys are unavailable")]
     KeysUnavailable,
+    /// The signature does not verify with the pool's key.
     #[error("the token signature is invalid")]
     BadSignature,
+    /// `exp` has passed, by more than [`LEEWAY_SECS`].
     #[error("the token has expired")]
     Expired,
+    /// `nbf` or `iat` lies in the future, by more than [`LEEWAY_SECS`].
     #[error("the token is not valid yet")]
     NotYetValid,
+    /// `iss` is none of the accepted issuers (named here).
     #[error("the token was issued by {0}, not by the configured user pool")]
     WrongIssuer(String),
+    /// An ID token whose `aud` is not exactly the app client, or whose `azp` is another client
+    /// (OpenID Connect Core §3.1.3.7).
     #[error("the token is not meant for this app (audience)")]
     WrongAudience,
+    /// An access token whose `client_id` is not among the allowed clients.
     #[error("the token belongs to another app client")]
     WrongClient,
+    /// Cognito's `token_use` claim names the other kind of token (an access token offered as an ID
+    /// token, or the reverse).
     #[error("the token is an {found} token where an {expected} token is required")]
-    WrongTokenUse { expected: &'static str, found: String },
+    WrongTokenUse {
+        /// The `token_use` required: `id` or `access`.
+        expected: &'static str,
+        /// The `token_use` the token carries.
+        found: String,
+    },
+    /// `sub` is empty.
     #[error("the token has no subject")]
     MissingSubject,
+    /// The ID token's `nonce` is not the login transaction's (OpenID Connect Core §3.1.3.7).
     #[error("the ID token's nonce does not match this sign-in")]
     NonceMismatch,
+    /// The ID token's `at_hash` does not match the access token issued with it (OpenID Connect Core
+    /// §3.1.3.8).
     #[error("the ID token's at_hash does not match the access token")]
     AtHashMismatch,
+    /// Claims missing or of the wrong type, or a further rule broken (an ID token issued more than
+    /// a day ago, a refreshed one about someone else); the detail is here.
     #[error("the token's claims are malformed: {0}")]
     BadClaims(String),
 }
@@ -86,6 +113,8 @@ impl VerifyError {
     }
 }
 
+/// Verifies Cognito ID and access tokens for one app client (see the module notes), against the
+/// accepted issuers and the pool's keys.
 pub struct TokenVerifier {
     /// Every `iss` a token may carry: the pool's issuer in each form Cognito emits.
     issuers: Vec<String>,
@@ -95,10 +124,13 @@ pub struct TokenVerifier {
 }
 
 impl TokenVerifier {
+    /// A verifier accepting tokens from `issuers`, ID tokens for `client_id` only, with keys from
+    /// `jwks` and the time from `clock`.
     pub fn new(issuers: Vec<String>, client_id: String, jwks: Arc<JwksCache>, clock: SharedClock) -> Self {
         Self { issuers, client_id, jwks, clock }
     }
 
+    /// The key cache it takes keys from (to preload it, or count its keys for readiness).
     pub fn jwks(&self) -> &Arc<JwksCache> {
         &self.jwks
     }

@@ -20,17 +20,26 @@ pub struct AuthSession {
     /// Identifies this sign-in for single-flight refresh; stable for the session's lifetime.
     #[serde(default = "new_session_key")]
     pub session_key: String,
+    /// The user's `sub`: their stable id in the pool.
     pub sub: String,
+    /// The user's name in the pool (`cognito:username`), or `sub` when the ID token has none.
     pub username: String,
+    /// The ID token's `email`.
     pub email: Option<String>,
+    /// The ID token's `email_verified`.
     pub email_verified: Option<bool>,
+    /// The ID token's `name`.
     pub name: Option<String>,
+    /// The user's Cognito groups, from the latest ID token.
     pub groups: Vec<String>,
+    /// When the user authenticated at the provider (`auth_time`), kept across refreshes.
     pub auth_time: Option<i64>,
     /// Scopes of the access token, for API callers using the session cookie.
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// Every claim of the latest ID token, for display.
     pub id_claims: Map<String, Value>,
+    /// The tokens, which never leave the server.
     pub tokens: SessionTokens,
     /// When this session began, for `SESSION_MAX_AGE_SECS`.
     pub signed_in_at: i64,
@@ -44,23 +53,31 @@ pub struct AuthSession {
 /// keeps its claims and expiry; Cognito's `/logout` takes no `id_token_hint`. One token fewer
 /// to leak, and about a quarter less memory per session.
 pub struct SessionTokens {
+    /// The access token, for calling APIs on the person's behalf.
     pub access_token: TokenString,
+    /// The refresh token; without one the session ends when its tokens are due for refresh.
     pub refresh_token: Option<TokenString>,
+    /// The ID token's `exp` (Unix seconds).
     pub id_token_expires_at: i64,
+    /// The access token's `exp` (Unix seconds).
     pub access_token_expires_at: i64,
 }
 
+/// A failure of the session store or of what lives beside it (login transactions, refresh locks,
+/// session lists), described in words.
 #[derive(Debug, thiserror::Error)]
 #[error("session store: {0}")]
 pub struct SessionStoreError(String);
 
 impl SessionStoreError {
+    /// An error described by `problem`.
     pub fn new(problem: impl Into<String>) -> Self {
         SessionStoreError(problem.into())
     }
 }
 
 impl AuthSession {
+    /// A session for a sign-in verified at `now`, with a new `session_key`.
     pub fn new(id_token: VerifiedIdToken, scopes: Vec<String>, tokens: SessionTokens, now: i64) -> Self {
         let claims = id_token.claims;
         AuthSession {
@@ -96,6 +113,7 @@ impl AuthSession {
         self.tokens.access_token_expires_at > other.tokens.access_token_expires_at
     }
 
+    /// Whether the person is in the Cognito group `group`.
     pub fn is_member_of(&self, group: &str) -> bool {
         self.groups.iter().any(|g| g == group)
     }
@@ -163,10 +181,12 @@ pub async fn touch(session: &Session, now: i64) -> Result<bool, SessionStoreErro
     Ok(true)
 }
 
+/// Replaces the signed-in state of the session (stored when the request ends).
 pub async fn update(session: &Session, auth: &AuthSession) -> Result<(), SessionStoreError> {
     session.insert(AUTH_KEY, auth).await.map_err(|e| SessionStoreError(e.to_string()))
 }
 
+/// Ends the session: its data is cleared and its record deleted from the store.
 pub async fn end(session: &Session) -> Result<(), SessionStoreError> {
     session.flush().await.map_err(|e| SessionStoreError(e.to_string()))
 }

@@ -1,6 +1,7 @@
 //! Cookie names. With an https `APP_URL` the `__Host-` prefix makes browsers insist on
 //! `Secure`, `Path=/` and no `Domain`, so a sibling subdomain cannot plant or overwrite them.
 
+/// The session cookie's name: `__Host-lc_session` under https, `lc_session` otherwise.
 pub fn session_cookie_name(https: bool) -> &'static str {
     if https { "__Host-lc_session" } else { "lc_session" }
 }

@@ -27,14 +27,18 @@ pub struct SessionEntry {
     pub session_id: String,
     /// "Firefox on Linux": what the person signed in with, from the User-Agent.
     pub device: String,
+    /// When the session began (Unix seconds).
     pub signed_in_at: i64,
+    /// When the session was last used (Unix seconds), to within a minute.
     pub last_active: i64,
 }
 
 /// When entries stop counting as active.
 #[derive(Clone, Copy, Debug)]
 pub struct Lifetimes {
+    /// An entry unused for longer than this is not live.
     pub idle_secs: i64,
+    /// An entry signed in longer ago than this is not live.
     pub max_age_secs: i64,
 }
 
@@ -44,14 +48,19 @@ impl Lifetimes {
     }
 }
 
+/// Each person's list of sessions, in the backend that holds the sessions (see the module notes).
 #[derive(Clone)]
 pub enum SessionDirectory {
     /// Each person's sessions by `sub`, in a list: a person has a handful, so a scan is
     /// cheaper than a map per person, and a tenth of the memory (see "Benchmarks" in README.md).
     InProcess(Arc<Mutex<HashMap<String, Vec<SessionEntry>>>>),
+    /// A table of the session database, `lc_user_sessions`.
     Sqlite(SqlitePool),
+    /// A Redis hash per person, `{prefix}{sub}:sessions`, by session key.
     Redis {
+        /// The Redis connections.
         pool: Pool,
+        /// The start of every key, ending in `user:`.
         prefix: String,
     },
 }
@@ -62,10 +71,12 @@ const TOUCH_IF_PRESENT: &str = "if redis.call('hexists', KEYS[1], ARGV[1]) == 1 
 const REGISTER: &str = "redis.call('hset', KEYS[1], ARGV[1], ARGV[2]); return redis.call('pexpire', KEYS[1], ARGV[3])";
 
 impl SessionDirectory {
+    /// Lists in this process (the `memory` store).
     pub fn in_process() -> Self {
         SessionDirectory::InProcess(Arc::default())
     }
 
+    /// Lists in the session database, creating the `lc_user_sessions` table if it is missing.
     pub async fn sqlite(pool: SqlitePool) -> Result<Self, SessionStoreError> {
         sqlx::query(
             "create table if not exists lc_user_sessions (
@@ -81,6 +92,7 @@ impl SessionDirectory {
         Ok(SessionDirectory::Sqlite(pool))
     }
 
+    /// Lists in Redis, under keys starting with `{prefix}user:`.
     pub fn redis(pool: Pool, prefix: &str) -> Self {
         SessionDirectory::Redis { pool, prefix: format!("{prefix}user:") }
     }
@@ -188,6 +200,7 @@ impl SessionDirectory {
         }
     }
 
+    /// The person's entry for `session_key`, live or not.
     pub async fn get(&self, sub: &str, session_key: &str) -> Result<Option<SessionEntry>, SessionStoreError> {
         match self {
             SessionDirectory::InProcess(people) => Ok(lock(people)
@@ -212,6 +225,7 @@ impl SessionDirectory {
         }
     }
 
+    /// Removes the person's entry for `session_key`, if there is one.
     pub async fn remove(&self, sub: &str, session_key: &str) -> Result<(), SessionStoreError> {
         match self {
             SessionDirectory::InProcess(people) => {

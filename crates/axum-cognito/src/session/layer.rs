@@ -7,6 +7,8 @@ use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, cookie::time
 use super::{cookies::session_cookie_name, store::AppSessionStore};
 use crate::auth::core::AuthConfig;
 
+/// The tower-sessions layer over `store` with the cookie and expiry rules of the module notes; what
+/// [`AuthCore::session_layer`](crate::AuthCore::session_layer) returns.
 pub fn session_layer(store: AppSessionStore, config: &AuthConfig) -> SessionManagerLayer<AppSessionStore> {
     let idle = time::Duration::seconds(config.session.idle_timeout.as_secs().min(i64::MAX as u64) as i64);
     SessionManagerLayer::new(store)

@@ -21,12 +21,22 @@ use crate::auth::login_transaction::{LoginTransaction, TRANSACTION_TTL_SECS};
 /// sign-ins being refused.
 const MAX_IN_MEMORY: u64 = 100_000;
 
+/// Where login transactions wait for their callback, by `state` (see the module notes).
 pub enum LoginTransactions {
+    /// A bounded cache in this process, each entry kept ten minutes.
     InProcess(Cache<String, LoginTransaction>),
-    Redis { pool: Pool, prefix: String },
+    /// Redis keys `{prefix}{state}` that expire with the transaction.
+    Redis {
+        /// The Redis connections.
+        pool: Pool,
+        /// The start of every key, ending in `login:`.
+        prefix: String,
+    },
 }
 
 impl LoginTransactions {
+    /// Transactions in this process: at most 100 000, the least recently used making room for new
+    /// ones.
     pub fn in_process() -> Self {
         Self::in_process_with_capacity(MAX_IN_MEMORY)
     }
@@ -41,10 +51,12 @@ impl LoginTransactions {
         )
     }
 
+    /// Transactions in Redis, under keys starting with `{prefix}login:`.
     pub fn redis(pool: Pool, prefix: &str) -> Self {
         LoginTransactions::Redis { pool, prefix: format!("{prefix}login:") }
     }
 
+    /// Stores a transaction under its `state` for [`TRANSACTION_TTL_SECS`].
     pub async fn put(&self, transaction: &LoginTransaction) -> Result<(), SessionStoreError> {
         match self {
             LoginTransactions::InProcess(cache) => {

@@ -19,6 +19,7 @@ use tower_sessions::{
     session_store,
 };
 
+/// The `memory` session store (see the module notes); clones share the same records.
 #[derive(Clone, Debug, Default)]
 pub struct SessionMemoryStore {
     records: Arc<Mutex<HashMap<Id, Stored>>>,

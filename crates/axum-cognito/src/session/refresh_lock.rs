@@ -39,21 +39,27 @@ const RELEASE_IF_OWNED: &str =
 
 /// The refresh locks of every session, of this process or shared through Redis.
 pub enum RefreshLocks {
+    /// A mutex per session, in this process.
     InProcess(InProcessLocks),
+    /// Keys in Redis, shared by every instance.
     Redis(RedisLocks),
 }
 
 /// The right to refresh one session, held until dropped or [`RefreshTurn::publish`]ed.
 pub enum RefreshTurn {
+    /// The session's mutex, held.
     InProcess(OwnedMutexGuard<Option<Published>>),
+    /// The session's lock in Redis, held.
     Redis(Box<RedisTurn>),
 }
 
 impl RefreshLocks {
+    /// Locks in this process, for the `memory` and `sqlite://` stores (one instance).
     pub fn in_process() -> Self {
         RefreshLocks::InProcess(InProcessLocks::default())
     }
 
+    /// Locks in Redis, under keys starting with `{prefix}refresh:`.
     pub fn redis(pool: Pool, prefix: &str) -> Self {
         RefreshLocks::Redis(RedisLocks { pool, prefix: format!("{prefix}refresh:") })
     }
@@ -183,6 +189,8 @@ impl InProcessLocks {
     }
 }
 
+/// Refresh locks in Redis: `{prefix}{session key}:lock`, with the published refresh under
+/// `{prefix}{session key}:latest`.
 pub struct RedisLocks {
     pool: Pool,
     prefix: String,
@@ -258,6 +266,7 @@ impl RedisLocks {
     }
 }
 
+/// A refresh lock held in Redis; released when the refresh is published or the turn dropped.
 pub struct RedisTurn {
     pool: Pool,
     lock_key: String,

@@ -48,12 +48,28 @@ const SQLITE_TABLE: &str = "tower_sessions";
 /// the store at run time.
 #[derive(Debug, Clone)]
 pub enum AppSessionStore {
+    /// Sessions in this process.
     Memory(SessionMemoryStore),
-    Sqlite { store: SqliteStore, pool: SqlitePool },
-    Redis { store: RedisStore<Pool>, pool: Pool },
+    /// Sessions in a SQLite file.
+    Sqlite {
+        /// tower-sessions-sqlx-store's store (creates, loads and deletes records).
+        store: SqliteStore,
+        /// The database, which also holds the session lists.
+        pool: SqlitePool,
+    },
+    /// Sessions in Redis.
+    Redis {
+        /// tower-sessions-redis-store's store (creates, loads and deletes records).
+        store: RedisStore<Pool>,
+        /// The Redis connections, shared with refresh locks, sign-ins in flight and session
+        /// lists.
+        pool: Pool,
+    },
 }
 
 impl AppSessionStore {
+    /// Opens the store `setting` names: a SQLite file (created readable by its owner only, tables
+    /// prepared) or a Redis connection pool, which must answer within five seconds.
     pub async fn open(setting: &SessionStoreSetting) -> anyhow::Result<Self> {
         match setting {
             SessionStoreSetting::Memory => Ok(AppSessionStore::Memory(SessionMemoryStore::default())),

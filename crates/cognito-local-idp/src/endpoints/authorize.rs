@@ -1,4 +1,4 @@
-//! `GET /oauth2/authorize` (COGNITO.md §1.1).
+//! `GET /oauth2/authorize` (Amazon Cognito developer guide, "Authorize endpoint").
 
 use std::sync::Arc;
 

@@ -1,4 +1,5 @@
-//! `/{pool id}/.well-known/jwks.json` and `/openid-configuration` (COGNITO.md §1.0).
+//! `/{pool id}/.well-known/jwks.json` and `/openid-configuration` (OpenID Connect Discovery
+//! 1.0 §4; RFC 7517 for the key set).
 
 use std::sync::Arc;
 

@@ -1,4 +1,5 @@
-//! `POST /` with `X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth` (COGNITO.md §1.12):
+//! `POST /` with `X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth`
+//! (Amazon Cognito user pools API reference, "InitiateAuth"):
 //! the user pools API, used by the `token` command to sign in without a browser.
 
 use std::{collections::HashMap, sync::Arc};
@@ -91,7 +92,8 @@ fn user_password(
     parameters: &HashMap<String, String>,
 ) -> Result<Value, AmzError> {
     // Cognito answers a flow the client does not allow with NotAuthorizedException
-    // (COGNITO.md §1.12), not InvalidParameterException.
+    // (Amazon Cognito user pools API reference, "InitiateAuth"), not
+    // InvalidParameterException.
     if !client.allow_user_password_auth {
         return Err(AmzError::not_authorized("USER_PASSWORD_AUTH flow not enabled for this client"));
     }
@@ -130,7 +132,8 @@ fn user_password(
 
 fn refresh(pool: &Pool, client: &ClientRegistration, parameters: &HashMap<String, String>) -> Result<Value, AmzError> {
     if client.refresh_token_rotation {
-        // COGNITO.md §1.10: with rotation on, only the token endpoint (or GetTokensFromRefreshToken) refreshes.
+        // Amazon Cognito developer guide, "Refresh tokens": with rotation on, only the token
+        // endpoint (or GetTokensFromRefreshToken) refreshes.
         return Err(AmzError::not_authorized(
             "Refresh token rotation is enabled for this app client; REFRESH_TOKEN_AUTH is not allowed.",
         ));

@@ -1,4 +1,4 @@
-//! `GET|POST /login`: the managed-login page (COGNITO.md §1.2).
+//! `GET|POST /login`: the managed-login page (Amazon Cognito developer guide, "Login endpoint").
 
 use std::{sync::Arc, time::Duration};
 

@@ -1,4 +1,5 @@
-//! `GET /logout` (COGNITO.md §1.6): ends the managed-login session; it never revokes tokens.
+//! `GET /logout` (Amazon Cognito developer guide, "Logout endpoint"): ends the managed-login
+//! session; it never revokes tokens.
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! `POST /oauth2/revoke` (COGNITO.md §1.5).
+//! `POST /oauth2/revoke` (Amazon Cognito developer guide, "Revoke endpoint").
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! `POST /oauth2/token` (COGNITO.md §1.3).
+//! `POST /oauth2/token` (Amazon Cognito developer guide, "Token endpoint").
 
 use std::sync::Arc;
 
@@ -92,7 +92,8 @@ fn refresh_token(pool: &Pool, client: &ClientRegistration, params: &Params) -> R
             return Err(OAuthError::invalid_grant());
         }
         // The old token leaves in the same critical section that issues the new one: with no
-        // retry grace period, of two concurrent refreshes exactly one wins (COGNITO.md §1.11).
+        // retry grace period, of two concurrent refreshes exactly one wins
+        // (Amazon Cognito developer guide, "Refresh tokens").
         let rotated = if client.refresh_token_rotation {
             let fresh = random_token(64);
             store

@@ -1,4 +1,4 @@
-//! `GET|POST /oauth2/userInfo` (COGNITO.md §1.4).
+//! `GET|POST /oauth2/userInfo` (Amazon Cognito developer guide, "UserInfo endpoint").
 
 use std::sync::Arc;
 

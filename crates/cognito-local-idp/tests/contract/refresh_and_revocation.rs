@@ -157,8 +157,8 @@ async fn refresh_rotating(idp: &TestIdp, token: &str) -> reqwest::Response {
         .await
 }
 
-/// Rotation with `RetryGracePeriodSeconds` (COGNITO.md §1.10): a rotated-out refresh token
-/// works once more inside the grace period, and not after it.
+/// Rotation with `RetryGracePeriodSeconds` (Amazon Cognito developer guide, "Refresh tokens"): a
+/// rotated-out refresh token works once more inside the grace period, and not after it.
 #[tokio::test]
 async fn a_retry_grace_period_lets_the_old_refresh_token_work_once_more() {
     let idp = spawn_with(|options| {
