@@ -5,16 +5,13 @@
 //! the request parts and `ResponseOptions` as Leptos context.
 
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum_cognito::extract::{SignInRequired, require_signed_in};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
 use crate::identity::{SessionInfo, SignedInUser};
-use crate::server::{
-    auth::refresh::{RefreshError, fresh_session_within, seconds_until_refresh},
-    session::auth_session::AuthSession,
-    state::AppState,
-};
+use crate::server::{auth::refresh::seconds_until_refresh, session::auth_session::AuthSession, state::AppState};
 
 pub fn app_state() -> Result<AppState, ServerFnError> {
     use_context::<AppState>().ok_or_else(|| ServerFnError::new("application state is missing"))
@@ -37,16 +34,15 @@ pub async fn signed_in(state: &AppState) -> Result<Option<AuthSession>, ServerFn
 /// Like [`signed_in`], refreshing when the tokens expire within `skew` seconds.
 pub async fn signed_in_within(state: &AppState, skew: i64) -> Result<Option<AuthSession>, ServerFnError> {
     let session = session().await?;
-    match fresh_session_within(state, &session, skew).await {
-        Ok(auth) => Ok(auth),
-        Err(RefreshError::SessionExpired) => Ok(None),
-        Err(RefreshError::ProviderUnavailable { retry_after_secs }) => {
+    match require_signed_in(state, &session, skew).await {
+        Ok(auth) => Ok(Some(auth)),
+        Err(SignInRequired::NotSignedIn | SignInRequired::SessionEnded) => Ok(None),
+        Err(SignInRequired::ProviderUnavailable { retry_after_secs }) => {
             set_status(503);
             set_header(header::RETRY_AFTER, &retry_after_secs.to_string());
             Err(ServerFnError::new("the identity provider is unreachable"))
         }
-        Err(RefreshError::Store(error)) => {
-            tracing::error!(%error, "session store failed");
+        Err(SignInRequired::Unavailable) => {
             set_status(503);
             Err(ServerFnError::new("the session store is unavailable"))
         }

@@ -13,7 +13,7 @@ use tower_sessions::Session;
 
 use crate::{
     AuthCore,
-    auth::refresh::{RefreshError, fresh_session},
+    auth::refresh::{RefreshError, fresh_session_within},
     session::auth_session::AuthSession,
 };
 
@@ -68,18 +68,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let core = Arc::<AuthCore>::from_ref(state);
         let session = Session::from_request_parts(parts, state).await.map_err(|_| SignInRequired::Unavailable)?;
-        match fresh_session(&core, &session).await {
-            Ok(Some(auth)) => Ok(SignedIn(auth)),
-            Ok(None) => Err(SignInRequired::NotSignedIn),
-            Err(RefreshError::SessionExpired) => Err(SignInRequired::SessionEnded),
-            Err(RefreshError::ProviderUnavailable { retry_after_secs }) => {
-                Err(SignInRequired::ProviderUnavailable { retry_after_secs })
-            }
-            Err(RefreshError::Store(error)) => {
-                tracing::error!(%error, "session store failed");
-                Err(SignInRequired::Unavailable)
-            }
-        }
+        require_signed_in(&core, &session, core.config.refresh_skew_secs).await.map(SignedIn)
     }
 }
 
@@ -97,5 +86,38 @@ where
             Err(SignInRequired::NotSignedIn | SignInRequired::SessionEnded) => Ok(None),
             Err(refusal) => Err(refusal),
         }
+    }
+}
+
+/// The one reading of a request's sign-in state: the session with tokens valid for at least
+/// `skew` seconds (refreshed if needed), or why there is none. Every surface (pages, API,
+/// server functions) maps these same outcomes to its own response.
+pub async fn require_signed_in(core: &AuthCore, session: &Session, skew: i64) -> Result<AuthSession, SignInRequired> {
+    match fresh_session_within(core, session, skew).await {
+        Ok(Some(auth)) => Ok(auth),
+        Ok(None) => Err(SignInRequired::NotSignedIn),
+        Err(RefreshError::SessionExpired) => Err(SignInRequired::SessionEnded),
+        Err(RefreshError::ProviderUnavailable { retry_after_secs }) => {
+            Err(SignInRequired::ProviderUnavailable { retry_after_secs })
+        }
+        Err(RefreshError::Store(error)) => {
+            tracing::error!(%error, "session store failed");
+            Err(SignInRequired::Unavailable)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_answer_401_or_503_with_retry_after() {
+        assert_eq!(SignInRequired::NotSignedIn.into_response().status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(SignInRequired::SessionEnded.into_response().status(), StatusCode::UNAUTHORIZED);
+        let outage = SignInRequired::ProviderUnavailable { retry_after_secs: 7 }.into_response();
+        assert_eq!(outage.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(outage.headers()[header::RETRY_AFTER], "7");
+        assert_eq!(SignInRequired::Unavailable.into_response().status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 }

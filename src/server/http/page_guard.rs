@@ -7,16 +7,11 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
+use axum_cognito::extract::{SignInRequired, require_signed_in};
 use tower_sessions::Session;
 
 use super::error_page::error_page;
-use crate::{
-    links,
-    server::{
-        auth::refresh::{RefreshError, fresh_session},
-        state::AppState,
-    },
-};
+use crate::{links, server::state::AppState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Protection {
@@ -50,36 +45,26 @@ pub async fn guard_protected_pages(
         return next.run(request).await;
     };
     let path = request.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-    let auth = match fresh_session(&state, &session).await {
-        Ok(auth) => auth,
-        Err(RefreshError::SessionExpired) => {
-            return Redirect::to(&links::session_expired_url(path)).into_response();
-        }
-        Err(RefreshError::ProviderUnavailable { retry_after_secs }) => {
-            let mut response = error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Identity provider unreachable",
-                "Your sign-in needs renewing, but the identity provider cannot renew it right now. You are still signed in; please try again shortly.",
-            );
-            if let Ok(value) = retry_after_secs.to_string().parse() {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
-            }
-            return response;
-        }
-        Err(RefreshError::Store(error)) => {
-            tracing::error!(%error, "session store failed");
-            return store_outage_page();
-        }
-    };
-    match auth {
-        None => Redirect::to(&links::login_url(path)).into_response(),
-        Some(auth) if protection == Protection::AdminGroup && !auth.is_member_of(&state.config.admin_group) => {
+    match require_signed_in(&state, &session, state.config.refresh_skew_secs).await {
+        Ok(auth) if protection == Protection::AdminGroup && !auth.is_member_of(&state.config.admin_group) => {
             // The page itself explains the refusal; the status says it to machines.
             let mut response = next.run(request).await;
             *response.status_mut() = StatusCode::FORBIDDEN;
             response
         }
-        Some(_) => next.run(request).await,
+        Ok(_) => next.run(request).await,
+        Err(SignInRequired::NotSignedIn) => Redirect::to(&links::login_url(path)).into_response(),
+        Err(SignInRequired::SessionEnded) => Redirect::to(&links::session_expired_url(path)).into_response(),
+        Err(SignInRequired::ProviderUnavailable { retry_after_secs }) => {
+            let mut response = error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Identity provider unreachable",
+                "Your sign-in needs renewing, but the identity provider cannot renew it right now. You are still signed in; please try again shortly.",
+            );
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
+            response
+        }
+        Err(SignInRequired::Unavailable) => store_outage_page(),
     }
 }
 

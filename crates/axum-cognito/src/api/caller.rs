@@ -10,11 +10,7 @@ use axum::{
 use tower_sessions::Session;
 
 use super::error::ApiError;
-use crate::{
-    AuthCore,
-    auth::refresh::{RefreshError, fresh_session},
-    metrics,
-};
+use crate::{AuthCore, extract::require_signed_in, metrics};
 
 /// How an [`ApiCaller`] proved who it is; serialized in snake_case (`session`, `bearer`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -123,19 +119,7 @@ async fn from_bearer(header: Option<&str>, state: &AuthCore) -> Result<ApiCaller
 
 async fn from_session(parts: &mut Parts, state: &AuthCore) -> Result<ApiCaller, ApiError> {
     let session = Session::from_request_parts(parts, &()).await.map_err(|_| ApiError::Unavailable)?;
-    let auth = match fresh_session(state, &session).await {
-        Ok(auth) => auth.ok_or(ApiError::MissingCredential)?,
-        Err(RefreshError::SessionExpired) => {
-            return Err(ApiError::InvalidToken("The session has expired; sign in again".into()));
-        }
-        Err(RefreshError::ProviderUnavailable { retry_after_secs }) => {
-            return Err(ApiError::ProviderUnavailable { retry_after_secs });
-        }
-        Err(RefreshError::Store(error)) => {
-            tracing::error!(%error, "session store failed");
-            return Err(ApiError::Unavailable);
-        }
-    };
+    let auth = require_signed_in(state, &session, state.config.refresh_skew_secs).await?;
     Ok(ApiCaller {
         sub: auth.sub,
         username: auth.username,

@@ -36,6 +36,21 @@ pub enum ApiError {
     },
 }
 
+/// A session that cannot serve an API call, in the API's terms.
+impl From<crate::extract::SignInRequired> for ApiError {
+    fn from(refusal: crate::extract::SignInRequired) -> Self {
+        use crate::extract::SignInRequired;
+        match refusal {
+            SignInRequired::NotSignedIn => ApiError::MissingCredential,
+            SignInRequired::SessionEnded => ApiError::InvalidToken("The session has expired; sign in again".into()),
+            SignInRequired::ProviderUnavailable { retry_after_secs } => {
+                ApiError::ProviderUnavailable { retry_after_secs }
+            }
+            SignInRequired::Unavailable => ApiError::Unavailable,
+        }
+    }
+}
+
 impl ApiError {
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
