@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::components::{session::use_session, sign_in_required::SignInRequired};
+use crate::components::sign_in_required::RequireUser;
 
 /// What the admin view shows: how this deployment talks to its user pool.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,20 +42,11 @@ pub async fn get_admin_overview() -> Result<AdminOverview, ServerFnError> {
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let session = use_session();
     view! {
         <Title text="Admin" />
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                session
-                    .get()
-                    .map(|result| match result.ok().and_then(|info| info.user) {
-                        Some(user) if user.is_admin => view! { <AdminView /> }.into_any(),
-                        Some(_) => view! { <Forbidden /> }.into_any(),
-                        None => view! { <SignInRequired path="/admin" /> }.into_any(),
-                    })
-            }}
-        </Transition>
+        <RequireUser path="/admin" let:signed_in>
+            {if signed_in.user.is_admin { view! { <AdminView /> }.into_any() } else { view! { <Forbidden /> }.into_any() }}
+        </RequireUser>
     }
 }
 

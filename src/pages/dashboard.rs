@@ -12,10 +12,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::components::{
-    session::{RefreshSession, use_session},
-    sign_in_required::SignInRequired,
-    time_display::format_unix,
-    your_sessions::YourSessions,
+    session::RefreshSession, sign_in_required::RequireUser, time_display::format_unix, your_sessions::YourSessions,
 };
 use crate::identity::SignedInUser;
 
@@ -24,22 +21,11 @@ const RETRY_SECS: u64 = 10;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let session = use_session();
     view! {
         <Title text="Dashboard" />
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                session
-                    .get()
-                    .map(|result| {
-                        let info = result.unwrap_or_default();
-                        match info.user {
-                            Some(user) => view! { <Dashboard user refresh_in_secs=info.refresh_in_secs /> }.into_any(),
-                            None => view! { <SignInRequired path="/dashboard" /> }.into_any(),
-                        }
-                    })
-            }}
-        </Transition>
+        <RequireUser path="/dashboard" let:signed_in>
+            <Dashboard user=signed_in.user refresh_in_secs=signed_in.refresh_in_secs />
+        </RequireUser>
     }
 }
 

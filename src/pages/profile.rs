@@ -1,24 +1,16 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::{session::use_session, sign_in_required::SignInRequired};
+use crate::components::sign_in_required::RequireUser;
 use crate::identity::SignedInUser;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let session = use_session();
     view! {
         <Title text="Profile" />
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                session
-                    .get()
-                    .map(|result| match result.ok().and_then(|info| info.user) {
-                        Some(user) => view! { <ClaimsTable user /> }.into_any(),
-                        None => view! { <SignInRequired path="/profile" /> }.into_any(),
-                    })
-            }}
-        </Transition>
+        <RequireUser path="/profile" let:signed_in>
+            <ClaimsTable user=signed_in.user />
+        </RequireUser>
     }
 }
 
