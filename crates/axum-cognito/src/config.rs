@@ -117,3 +117,84 @@ pub struct SessionSettings {
     /// A session ends this long after sign-in, however active.
     pub max_age: Duration,
 }
+
+/// What the auth core needs to know, whoever configured it (environment or code).
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// The user pool and its app client.
+    pub cognito: CognitoSettings,
+    /// Where sessions are kept and how long they last.
+    pub session: SessionSettings,
+    /// Refresh tokens this long before they expire.
+    pub refresh_skew_secs: i64,
+    /// The app is served over https: session cookies are `Secure` and `__Host-` prefixed.
+    pub https: bool,
+    /// Cognito group of administrators.
+    pub admin_group: String,
+    /// Client ids whose access tokens API callers may present: the app's own first.
+    pub api_allowed_clients: Vec<String>,
+    /// The app's origin (`https://app.example.com`): a sign-out form posted from anywhere else
+    /// is refused.
+    pub app_origin: String,
+}
+
+impl AuthConfig {
+    /// Settings for `cognito` with the defaults of leptos-cognito: sessions in memory, idle for
+    /// at most 8 hours and 30 days in all, tokens refreshed a minute before they expire, the
+    /// `admin` group, API tokens of this client only; https and the origin follow the
+    /// callback URL.
+    pub fn new(cognito: CognitoSettings) -> Self {
+        AuthConfig {
+            session: SessionSettings {
+                store: SessionStoreSetting::Memory,
+                idle_timeout: Duration::from_secs(28_800),
+                max_age: Duration::from_secs(2_592_000),
+            },
+            refresh_skew_secs: 60,
+            https: cognito.redirect_uri.scheme() == "https",
+            admin_group: "admin".to_string(),
+            api_allowed_clients: vec![cognito.client_id.clone()],
+            app_origin: cognito.redirect_uri.origin().ascii_serialization(),
+            cognito,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_callback_url() {
+        let app = "https://app.example.com/".parse().unwrap();
+        let cognito = CognitoSettings::user_pool(
+            "eu-west-1",
+            "eu-west-1_AbC123",
+            "https://auth.example.com".parse().unwrap(),
+            "client123",
+            &app,
+        );
+        let config = AuthConfig::new(cognito);
+        assert!(config.https, "an https callback makes the cookies Secure and __Host-");
+        assert_eq!(config.app_origin, "https://app.example.com");
+        assert_eq!(config.api_allowed_clients, ["client123"]);
+        assert_eq!(config.session.store, SessionStoreSetting::Memory);
+        assert_eq!(
+            config.cognito.accepted_issuers,
+            [
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+                "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+            ]
+        );
+
+        let local = CognitoSettings::with_issuer(
+            "http://127.0.0.1:9229/us-east-1_LocalPool".into(),
+            "http://127.0.0.1:9229".parse().unwrap(),
+            "client123",
+            &"http://localhost:8080/".parse().unwrap(),
+        );
+        assert_eq!(local.accepted_issuers, ["http://127.0.0.1:9229/us-east-1_LocalPool"], "that issuer and no other");
+        assert_eq!(local.redirect_uri.as_str(), "http://localhost:8080/auth/callback");
+        assert!(!AuthConfig::new(local).https);
+    }
+}

@@ -43,5 +43,6 @@ pub mod routes;
 pub mod session;
 
 pub use api::{ApiCaller, ApiError};
-pub use auth::core::{AuthConfig, AuthCore};
+pub use auth::core::AuthCore;
+pub use config::AuthConfig;
 pub use extract::{SignInRequired, SignedIn};

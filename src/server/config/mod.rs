@@ -148,8 +148,8 @@ impl AppConfig {
     }
 
     /// The part of the settings the auth core reads.
-    pub fn auth_config(&self) -> crate::server::auth::core::AuthConfig {
-        crate::server::auth::core::AuthConfig {
+    pub fn auth_config(&self) -> axum_cognito::AuthConfig {
+        axum_cognito::AuthConfig {
             cognito: self.cognito.clone(),
             session: self.session.clone(),
             refresh_skew_secs: self.refresh_skew_secs,

@@ -5,7 +5,7 @@
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, cookie::time};
 
 use super::{cookies::session_cookie_name, store::AppSessionStore};
-use crate::auth::core::AuthConfig;
+use crate::config::AuthConfig;
 
 /// The tower-sessions layer over `store` with the cookie and expiry rules of the module notes; what
 /// [`AuthCore::session_layer`](crate::AuthCore::session_layer) returns.
