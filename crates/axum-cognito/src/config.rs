@@ -62,12 +62,22 @@ impl CognitoSettings {
         client_id: impl Into<String>,
         app_url: &Url,
     ) -> Self {
-        let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}");
+        let [issuer, other_form] = CognitoSettings::issuer_forms(region, user_pool_id);
         let mut settings = CognitoSettings::with_issuer(issuer, domain, client_id, app_url);
         settings.region = Some(region.to_string());
         settings.user_pool_id = Some(user_pool_id.to_string());
-        settings.accepted_issuers.push(format!("https://issuer-cognito-idp.{region}.amazonaws.com/{user_pool_id}"));
+        settings.accepted_issuers.push(other_form);
         settings
+    }
+
+    /// The two `iss` values Cognito emits for a pool: `https://cognito-idp.{region}.amazonaws.com/{pool}`
+    /// (the one its discovery document names) and
+    /// `https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`.
+    pub fn issuer_forms(region: &str, user_pool_id: &str) -> [String; 2] {
+        [
+            format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"),
+            format!("https://issuer-cognito-idp.{region}.amazonaws.com/{user_pool_id}"),
+        ]
     }
 
     /// A provider named by its issuer alone (a Cognito-compatible one such as

@@ -108,10 +108,9 @@ async fn logout(
     if !is_same_origin_request(&headers, &core.config.app_origin) {
         return refuse(StatusCode::FORBIDDEN, "The sign-out request did not come from this site.");
     }
-    let scope = match form.ok().and_then(|Form(form)| form.everywhere).as_deref() {
-        Some("true" | "on" | "1") => Scope::Everywhere,
-        None | Some("" | "false" | "off" | "0") => Scope::ThisSession,
-        Some(_) => return refuse(StatusCode::BAD_REQUEST, "The field everywhere must be true or false."),
+    let everywhere = form.ok().and_then(|Form(form)| form.everywhere);
+    let Some(scope) = Scope::from_everywhere_field(everywhere.as_deref()) else {
+        return refuse(StatusCode::BAD_REQUEST, "The field everywhere must be true or false.");
     };
     let logout_url = sign_out(&core, &session, scope).await;
     ([(header::CACHE_CONTROL, "no-store")], Redirect::to(logout_url.as_str())).into_response()

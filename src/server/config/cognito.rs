@@ -51,7 +51,10 @@ pub(super) fn from_lookup(
                 (Some(issuer), _, _) => {
                     parse_url("COGNITO_ISSUER", &issuer)?.as_str().trim_end_matches('/').to_string()
                 }
-                (None, Some(region), Some(pool)) => format!("https://cognito-idp.{region}.amazonaws.com/{pool}"),
+                (None, Some(region), Some(pool)) => {
+                    let [issuer, _] = CognitoSettings::issuer_forms(region, pool);
+                    issuer
+                }
                 (None, None, _) => {
                     return Err(missing("COGNITO_REGION", "needed to derive the issuer (or set COGNITO_ISSUER)"));
                 }
@@ -71,10 +74,7 @@ pub(super) fn from_lookup(
                 None => {
                     let mut accepted = vec![issuer.clone()];
                     if let (Some(region), Some(pool)) = (&region, &user_pool_id) {
-                        for form in [
-                            format!("https://cognito-idp.{region}.amazonaws.com/{pool}"),
-                            format!("https://issuer-cognito-idp.{region}.amazonaws.com/{pool}"),
-                        ] {
+                        for form in CognitoSettings::issuer_forms(region, pool) {
                             if !accepted.contains(&form) {
                                 accepted.push(form);
                             }

@@ -104,16 +104,9 @@ pub async fn logout(
     if let Some(refused) = refuse_foreign_origin(&state, &headers) {
         return refused;
     }
-    let scope = match form.ok().and_then(|Form(form)| form.everywhere).as_deref() {
-        Some("true" | "on" | "1") => Scope::Everywhere,
-        None | Some("" | "false" | "off" | "0") => Scope::ThisSession,
-        Some(_) => {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                "Sign-out refused",
-                "The field everywhere must be true or false.",
-            );
-        }
+    let everywhere = form.ok().and_then(|Form(form)| form.everywhere);
+    let Some(scope) = Scope::from_everywhere_field(everywhere.as_deref()) else {
+        return error_page(StatusCode::BAD_REQUEST, "Sign-out refused", "The field everywhere must be true or false.");
     };
     let logout_url = sign_out(&state, &session, scope).await;
     ([(header::CACHE_CONTROL, "no-store")], Redirect::to(logout_url.as_str())).into_response()

@@ -36,6 +36,18 @@ pub enum Scope {
     Everywhere,
 }
 
+impl Scope {
+    /// The sign-out form's `everywhere` field: absent, empty or false-like is this session,
+    /// true-like is every session; anything else is `None` (a bad request).
+    pub fn from_everywhere_field(value: Option<&str>) -> Option<Scope> {
+        match value {
+            Some("true" | "on" | "1") => Some(Scope::Everywhere),
+            None | Some("" | "false" | "off" | "0") => Some(Scope::ThisSession),
+            Some(_) => None,
+        }
+    }
+}
+
 /// Ends the request's session (and, with [`Scope::Everywhere`], the person's others); returns
 /// the provider's logout URL to redirect to.
 pub async fn sign_out(core: &AuthCore, session: &tower_sessions::Session, scope: Scope) -> Url {
