@@ -31,6 +31,7 @@ fi
 # Ports of their own, so a running `scripts/dev.sh` does not get in the way.
 step "library crates: documentation builds without warnings" \
   env RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p cognito-local-idp -p axum-cognito
+step "auth core without its store backends (memory only)" cargo test --locked -p axum-cognito --no-default-features --lib
 step "library crates: ready to publish (cargo package --list)" cargo package --locked --list -p cognito-local-idp -p axum-cognito
 
 export LEPTOS_SITE_ADDR=127.0.0.1:3400

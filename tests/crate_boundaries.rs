@@ -6,8 +6,14 @@ use std::process::Command;
 
 /// Every package `package` depends on to build (normal dependencies, transitively), by name.
 fn dependencies_of(package: &str) -> Vec<String> {
+    dependencies_with(package, &[])
+}
+
+/// Like [`dependencies_of`], with extra `cargo tree` arguments (feature selection).
+fn dependencies_with(package: &str, extra: &[&str]) -> Vec<String> {
     let output = Command::new(env!("CARGO"))
         .args(["tree", "--locked", "--offline", "-p", package, "-e", "normal", "--prefix", "none", "--format", "{p}"])
+        .args(extra)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo tree runs");
@@ -35,4 +41,18 @@ fn the_auth_core_imports_neither_leptos_nor_the_app_nor_the_provider() {
     for forbidden in ["leptos-cognito", "leptos", "leptos_axum", "leptos_router", "cognito-local-idp"] {
         assert!(!dependencies.iter().any(|name| name == forbidden), "axum-cognito depends on {forbidden}");
     }
+}
+
+#[test]
+fn each_session_backend_is_a_cargo_feature_of_the_auth_core() {
+    let has = |dependencies: &[String], name: &str| dependencies.iter().any(|d| d == name);
+    let memory_only = dependencies_with("axum-cognito", &["--no-default-features"]);
+    assert!(has(&memory_only, "tower-sessions"), "the tree was read: {memory_only:?}");
+    for backend in ["fred", "tower-sessions-redis-store", "tower-sessions-sqlx-store", "sqlx"] {
+        assert!(!has(&memory_only, backend), "without features axum-cognito still pulls in {backend}");
+    }
+    let sqlite = dependencies_with("axum-cognito", &["--no-default-features", "--features", "sqlite"]);
+    assert!(has(&sqlite, "tower-sessions-sqlx-store") && !has(&sqlite, "fred"), "sqlite alone: {sqlite:?}");
+    let redis = dependencies_with("axum-cognito", &["--no-default-features", "--features", "redis"]);
+    assert!(has(&redis, "fred") && !has(&redis, "sqlx"), "redis alone: {redis:?}");
 }

@@ -4,8 +4,9 @@
 //!
 //! * [`auth`]: login transactions (`state`, nonce, PKCE), the Cognito OAuth client, JWKS cache
 //!   and token verification, completing a sign-in, refresh with single flight, sign-out;
-//! * [`session`]: the session store (memory, SQLite, Redis) and what lives beside sessions
-//!   (refresh locks, sign-ins in flight, each person's list of sessions);
+//! * [`session`]: the session store (memory; SQLite and Redis behind the `sqlite` and `redis`
+//!   cargo features, both on by default) and what lives beside sessions (refresh locks, sign-ins
+//!   in flight, each person's list of sessions);
 //! * [`config`]: the settings, built in code ([`config::CognitoSettings::user_pool`]) or by an
 //!   app's own loader;
 //! * [`metrics`]: Prometheus metrics of the auth paths through the `metrics` facade.

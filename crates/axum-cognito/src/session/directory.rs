@@ -11,8 +11,10 @@
 
 use std::{collections::HashMap, sync::Arc, sync::Mutex, time::Duration};
 
+#[cfg(feature = "redis")]
 use fred::prelude::{HashesInterface, LuaInterface, Pool};
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "sqlite")]
 use tower_sessions_sqlx_store::sqlx::{self, SqlitePool};
 
 use super::auth_session::SessionStoreError;
@@ -55,8 +57,10 @@ pub enum SessionDirectory {
     /// cheaper than a map per person, and a tenth of the memory (see "Benchmarks" in README.md).
     InProcess(Arc<Mutex<HashMap<String, Vec<SessionEntry>>>>),
     /// A table of the session database, `lc_user_sessions`.
+    #[cfg(feature = "sqlite")]
     Sqlite(SqlitePool),
     /// A Redis hash per person, `{prefix}{sub}:sessions`, by session key.
+    #[cfg(feature = "redis")]
     Redis {
         /// The Redis connections.
         pool: Pool,
@@ -67,7 +71,9 @@ pub enum SessionDirectory {
 
 /// Writes the entry only if it is still there: a request in flight while the session is
 /// signed out must not bring the entry back.
+#[cfg(feature = "redis")]
 const TOUCH_IF_PRESENT: &str = "if redis.call('hexists', KEYS[1], ARGV[1]) == 1 then return redis.call('hset', KEYS[1], ARGV[1], ARGV[2]) else return 0 end";
+#[cfg(feature = "redis")]
 const REGISTER: &str = "redis.call('hset', KEYS[1], ARGV[1], ARGV[2]); return redis.call('pexpire', KEYS[1], ARGV[3])";
 
 impl SessionDirectory {
@@ -77,6 +83,7 @@ impl SessionDirectory {
     }
 
     /// Lists in the session database, creating the `lc_user_sessions` table if it is missing.
+    #[cfg(feature = "sqlite")]
     pub async fn sqlite(pool: SqlitePool) -> Result<Self, SessionStoreError> {
         sqlx::query(
             "create table if not exists lc_user_sessions (
@@ -93,11 +100,13 @@ impl SessionDirectory {
     }
 
     /// Lists in Redis, under keys starting with `{prefix}user:`.
+    #[cfg(feature = "redis")]
     pub fn redis(pool: Pool, prefix: &str) -> Self {
         SessionDirectory::Redis { pool, prefix: format!("{prefix}user:") }
     }
 
     /// Records a new sign-in. `keep_for`: the session's maximum age.
+    #[cfg_attr(not(feature = "redis"), allow(unused_variables, reason = "only Redis expires a list"))]
     pub async fn register(&self, sub: &str, entry: &SessionEntry, keep_for: Duration) -> Result<(), SessionStoreError> {
         match self {
             SessionDirectory::InProcess(people) => {
@@ -109,6 +118,7 @@ impl SessionDirectory {
                 }
                 Ok(())
             }
+            #[cfg(feature = "sqlite")]
             SessionDirectory::Sqlite(pool) => {
                 sqlx::query("insert or replace into lc_user_sessions (sub, session_key, entry) values (?, ?, ?)")
                     .bind(sub)
@@ -119,6 +129,7 @@ impl SessionDirectory {
                     .map_err(store_error)?;
                 Ok(())
             }
+            #[cfg(feature = "redis")]
             SessionDirectory::Redis { pool, prefix } => {
                 let keep_for_ms = keep_for.as_millis().clamp(1, i64::MAX as u128) as i64;
                 let args = vec![entry.session_key.clone(), to_json(entry)?, keep_for_ms.to_string()];
@@ -143,6 +154,7 @@ impl SessionDirectory {
                 }
                 Ok(())
             }
+            #[cfg(feature = "sqlite")]
             SessionDirectory::Sqlite(pool) => {
                 sqlx::query("update lc_user_sessions set entry = ? where sub = ? and session_key = ?")
                     .bind(to_json(&entry)?)
@@ -153,6 +165,7 @@ impl SessionDirectory {
                     .map_err(store_error)?;
                 Ok(())
             }
+            #[cfg(feature = "redis")]
             SessionDirectory::Redis { pool, prefix } => {
                 let args = vec![session_key.to_string(), to_json(&entry)?];
                 pool.eval::<i64, _, _, _>(TOUCH_IF_PRESENT, vec![person_key(prefix, sub)], args)
@@ -184,6 +197,7 @@ impl SessionDirectory {
     pub async fn all(&self, sub: &str) -> Result<Vec<SessionEntry>, SessionStoreError> {
         match self {
             SessionDirectory::InProcess(people) => Ok(lock(people).get(sub).cloned().unwrap_or_default()),
+            #[cfg(feature = "sqlite")]
             SessionDirectory::Sqlite(pool) => {
                 let rows: Vec<(String,)> = sqlx::query_as("select entry from lc_user_sessions where sub = ?")
                     .bind(sub)
@@ -192,6 +206,7 @@ impl SessionDirectory {
                     .map_err(store_error)?;
                 Ok(rows.into_iter().filter_map(|(json,)| serde_json::from_str(&json).ok()).collect())
             }
+            #[cfg(feature = "redis")]
             SessionDirectory::Redis { pool, prefix } => {
                 let stored: HashMap<String, String> =
                     pool.hgetall(person_key(prefix, sub)).await.map_err(store_error)?;
@@ -207,6 +222,7 @@ impl SessionDirectory {
                 .get(sub)
                 .and_then(|sessions| sessions.iter().find(|stored| stored.session_key == session_key))
                 .cloned()),
+            #[cfg(feature = "sqlite")]
             SessionDirectory::Sqlite(pool) => {
                 let row: Option<(String,)> =
                     sqlx::query_as("select entry from lc_user_sessions where sub = ? and session_key = ?")
@@ -217,6 +233,7 @@ impl SessionDirectory {
                         .map_err(store_error)?;
                 Ok(row.and_then(|(json,)| serde_json::from_str(&json).ok()))
             }
+            #[cfg(feature = "redis")]
             SessionDirectory::Redis { pool, prefix } => {
                 let stored: Option<String> =
                     pool.hget(person_key(prefix, sub), session_key).await.map_err(store_error)?;
@@ -238,6 +255,7 @@ impl SessionDirectory {
                 }
                 Ok(())
             }
+            #[cfg(feature = "sqlite")]
             SessionDirectory::Sqlite(pool) => {
                 sqlx::query("delete from lc_user_sessions where sub = ? and session_key = ?")
                     .bind(sub)
@@ -247,6 +265,7 @@ impl SessionDirectory {
                     .map_err(store_error)?;
                 Ok(())
             }
+            #[cfg(feature = "redis")]
             SessionDirectory::Redis { pool, prefix } => {
                 pool.hdel::<i64, _, _>(person_key(prefix, sub), session_key).await.map_err(store_error)?;
                 Ok(())
@@ -266,6 +285,7 @@ impl SessionDirectory {
                 people.retain(|_, sessions| !sessions.is_empty());
                 Ok(())
             }
+            #[cfg(feature = "sqlite")]
             SessionDirectory::Sqlite(pool) => {
                 let rows: Vec<(String, String, String)> =
                     sqlx::query_as("select sub, session_key, entry from lc_user_sessions")
@@ -280,11 +300,13 @@ impl SessionDirectory {
                 }
                 Ok(())
             }
+            #[cfg(feature = "redis")]
             SessionDirectory::Redis { .. } => Ok(()),
         }
     }
 }
 
+#[cfg(feature = "redis")]
 fn person_key(prefix: &str, sub: &str) -> String {
     format!("{prefix}{sub}:sessions")
 }
@@ -294,10 +316,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+#[cfg(any(feature = "sqlite", feature = "redis"))]
 fn to_json(entry: &SessionEntry) -> Result<String, SessionStoreError> {
     serde_json::to_string(entry).map_err(store_error)
 }
 
+#[cfg(any(feature = "sqlite", feature = "redis"))]
 fn store_error(error: impl std::fmt::Display) -> SessionStoreError {
     SessionStoreError::new(format!("session directory: {error}"))
 }

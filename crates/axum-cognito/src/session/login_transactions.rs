@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+#[cfg(feature = "redis")]
 use fred::{
     prelude::{KeysInterface, Pool},
     types::Expiration,
@@ -26,6 +27,7 @@ pub enum LoginTransactions {
     /// A bounded cache in this process, each entry kept ten minutes.
     InProcess(Cache<String, LoginTransaction>),
     /// Redis keys `{prefix}{state}` that expire with the transaction.
+    #[cfg(feature = "redis")]
     Redis {
         /// The Redis connections.
         pool: Pool,
@@ -52,6 +54,7 @@ impl LoginTransactions {
     }
 
     /// Transactions in Redis, under keys starting with `{prefix}login:`.
+    #[cfg(feature = "redis")]
     pub fn redis(pool: Pool, prefix: &str) -> Self {
         LoginTransactions::Redis { pool, prefix: format!("{prefix}login:") }
     }
@@ -63,6 +66,7 @@ impl LoginTransactions {
                 cache.insert(transaction.state.clone(), transaction.clone());
                 Ok(())
             }
+            #[cfg(feature = "redis")]
             LoginTransactions::Redis { pool, prefix } => {
                 let json = serde_json::to_string(transaction).map_err(redis_error)?;
                 pool.set::<(), _, _>(
@@ -83,6 +87,7 @@ impl LoginTransactions {
     pub async fn take(&self, state: &str, now: i64) -> Result<Option<LoginTransaction>, SessionStoreError> {
         let transaction = match self {
             LoginTransactions::InProcess(cache) => cache.remove(state),
+            #[cfg(feature = "redis")]
             LoginTransactions::Redis { pool, prefix } => {
                 let stored: Option<String> = pool.getdel(format!("{prefix}{state}")).await.map_err(redis_error)?;
                 stored.and_then(|json| serde_json::from_str(&json).ok())
@@ -92,6 +97,7 @@ impl LoginTransactions {
     }
 }
 
+#[cfg(feature = "redis")]
 fn redis_error(error: impl std::fmt::Display) -> SessionStoreError {
     SessionStoreError::new(format!("login transactions: {error}"))
 }
@@ -118,6 +124,7 @@ mod tests {
         let attempts: Vec<_> = (0..11).map(|n| LoginTransaction::begin("browser", format!("/{n}"), 100)).collect();
         for attempt in &attempts {
             store.put(attempt).await.unwrap();
+            #[allow(irrefutable_let_patterns, reason = "one variant without the redis feature")]
             if let LoginTransactions::InProcess(cache) = &store {
                 cache.run_pending_tasks();
             }

@@ -13,6 +13,7 @@ use std::{
     time::Duration,
 };
 
+#[cfg(feature = "redis")]
 use fred::{
     prelude::{KeysInterface, LuaInterface, Pool},
     types::{Expiration, SetOptions},
@@ -20,20 +21,24 @@ use fred::{
 use tokio::sync::OwnedMutexGuard;
 
 use super::auth_session::{AuthSession, SessionStoreError};
+#[cfg(feature = "redis")]
 use crate::auth::random::random_urlsafe;
 
 /// How long a Redis lock outlives a holder that never releases it: well beyond what a refresh
 /// can take (the provider client's 10 s timeout, plus a JWKS fetch with the same limit), since
 /// a lock expiring under a slow holder lets a second instance refresh with the same token.
+#[cfg(feature = "redis")]
 const REDIS_LOCK_TTL: Duration = Duration::from_secs(60);
 /// How long a request waits for another instance's refresh before giving up, when it has no
 /// usable tokens without that refresh. Requests whose access token still works wait far less
 /// (see `auth::refresh`): a crashed holder must not stall them for the lock's whole expiry.
 pub const LONGEST_WAIT: Duration = Duration::from_secs(65);
 /// How often a waiting request looks at a lock held by another instance.
+#[cfg(feature = "redis")]
 const REDIS_POLL_INTERVAL: Duration = Duration::from_millis(20);
 /// Deletes the lock only if this holder still owns it, so a holder whose lock expired cannot
 /// release the next holder's.
+#[cfg(feature = "redis")]
 const RELEASE_IF_OWNED: &str =
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
@@ -42,6 +47,7 @@ pub enum RefreshLocks {
     /// A mutex per session, in this process.
     InProcess(InProcessLocks),
     /// Keys in Redis, shared by every instance.
+    #[cfg(feature = "redis")]
     Redis(RedisLocks),
 }
 
@@ -50,6 +56,7 @@ pub enum RefreshTurn {
     /// The session's mutex, held.
     InProcess(OwnedMutexGuard<Option<Published>>),
     /// The session's lock in Redis, held.
+    #[cfg(feature = "redis")]
     Redis(Box<RedisTurn>),
 }
 
@@ -60,6 +67,7 @@ impl RefreshLocks {
     }
 
     /// Locks in Redis, under keys starting with `{prefix}refresh:`.
+    #[cfg(feature = "redis")]
     pub fn redis(pool: Pool, prefix: &str) -> Self {
         RefreshLocks::Redis(RedisLocks { pool, prefix: format!("{prefix}refresh:") })
     }
@@ -69,6 +77,7 @@ impl RefreshLocks {
     pub async fn latest(&self, session_key: &str) -> Result<Option<AuthSession>, SessionStoreError> {
         match self {
             RefreshLocks::InProcess(locks) => Ok(locks.latest(session_key)),
+            #[cfg(feature = "redis")]
             RefreshLocks::Redis(locks) => locks.latest(session_key).await,
         }
     }
@@ -92,6 +101,7 @@ impl RefreshLocks {
                 let slot = locks.slot(session_key);
                 Ok(tokio::time::timeout(limit, slot.lock_owned()).await.ok().map(RefreshTurn::InProcess))
             }
+            #[cfg(feature = "redis")]
             RefreshLocks::Redis(locks) => {
                 Ok(locks.take_turn(session_key, limit).await?.map(|turn| RefreshTurn::Redis(Box::new(turn))))
             }
@@ -101,6 +111,7 @@ impl RefreshLocks {
     /// Bounds the memory of in-process locks: drops published states past their time and
     /// idle slots. Redis expires its keys itself.
     pub fn prune(&self) {
+        #[allow(irrefutable_let_patterns, reason = "one variant without the redis feature")]
         if let RefreshLocks::InProcess(locks) = self {
             locks.prune();
         }
@@ -110,6 +121,7 @@ impl RefreshLocks {
     pub async fn forget(&self, session_key: &str) {
         match self {
             RefreshLocks::InProcess(locks) => locks.forget(session_key),
+            #[cfg(feature = "redis")]
             RefreshLocks::Redis(locks) => locks.forget(session_key).await,
         }
     }
@@ -120,6 +132,7 @@ impl RefreshTurn {
     pub fn latest(&self) -> Option<&AuthSession> {
         match self {
             RefreshTurn::InProcess(guard) => guard.as_ref().map(|published| &published.auth),
+            #[cfg(feature = "redis")]
             RefreshTurn::Redis(turn) => turn.latest.as_ref(),
         }
     }
@@ -133,6 +146,7 @@ impl RefreshTurn {
                 *guard = Some(Published { auth: refreshed.clone(), keep_until });
                 Ok(())
             }
+            #[cfg(feature = "redis")]
             RefreshTurn::Redis(turn) => turn.publish(refreshed, keep_for).await,
         }
     }
@@ -189,6 +203,7 @@ impl InProcessLocks {
     }
 }
 
+#[cfg(feature = "redis")]
 /// Refresh locks in Redis: `{prefix}{session key}:lock`, with the published refresh under
 /// `{prefix}{session key}:latest`.
 pub struct RedisLocks {
@@ -196,10 +211,12 @@ pub struct RedisLocks {
     prefix: String,
 }
 
+#[cfg(feature = "redis")]
 fn redis_error(error: impl std::fmt::Display) -> SessionStoreError {
     SessionStoreError::new(format!("redis refresh lock: {error}"))
 }
 
+#[cfg(feature = "redis")]
 impl RedisLocks {
     fn lock_key(&self, session_key: &str) -> String {
         format!("{}{session_key}:lock", self.prefix)
@@ -266,6 +283,7 @@ impl RedisLocks {
     }
 }
 
+#[cfg(feature = "redis")]
 /// A refresh lock held in Redis; released when the refresh is published or the turn dropped.
 pub struct RedisTurn {
     pool: Pool,
@@ -276,6 +294,7 @@ pub struct RedisTurn {
     latest: Option<AuthSession>,
 }
 
+#[cfg(feature = "redis")]
 impl RedisTurn {
     async fn publish(mut self, refreshed: &AuthSession, keep_for: Duration) -> Result<(), SessionStoreError> {
         let json = serde_json::to_string(refreshed).map_err(redis_error)?;
@@ -291,6 +310,7 @@ impl RedisTurn {
     }
 }
 
+#[cfg(feature = "redis")]
 impl Drop for RedisTurn {
     /// A turn that ends without publishing (a failed refresh, an early return) still frees the
     /// lock at once rather than after its expiry.
@@ -305,6 +325,7 @@ impl Drop for RedisTurn {
     }
 }
 
+#[cfg(feature = "redis")]
 async fn release(pool: &Pool, lock_key: &str, owner: &str) {
     let released: Result<i64, _> = pool.eval(RELEASE_IF_OWNED, vec![lock_key], vec![owner]).await;
     if let Err(error) = released {

@@ -12,19 +12,26 @@
 //! that exists and never creates one (nor fails when it is gone), so a request still in flight when its session is signed
 //! out cannot bring it back when it ends (sessions are created only by `create`, at sign-in).
 
-use std::{path::Path, time::Instant};
+#[cfg(feature = "sqlite")]
+use std::path::Path;
+use std::time::Instant;
 
 use async_trait::async_trait;
+#[cfg(feature = "redis")]
 use fred::{
     prelude::{ClientLike, Config, ConnectionConfig, KeysInterface, PerformanceConfig, Pool, ReconnectPolicy},
     types::{Expiration, SetOptions},
 };
+#[cfg(feature = "sqlite")]
+use tower_sessions::ExpiredDeletion;
 use tower_sessions::{
-    ExpiredDeletion, SessionStore,
+    SessionStore,
     session::{Id, Record},
     session_store,
 };
+#[cfg(feature = "redis")]
 use tower_sessions_redis_store::RedisStore;
+#[cfg(feature = "sqlite")]
 use tower_sessions_sqlx_store::{
     SqliteStore,
     sqlx::{self, SqlitePool, sqlite::SqliteConnectOptions, sqlite::SqlitePoolOptions},
@@ -37,11 +44,13 @@ use super::{
 use crate::{config::SessionStoreSetting, metrics};
 
 /// How long a Redis command (and a new connection) may take before the request gives up.
+#[cfg(feature = "redis")]
 const REDIS_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// Every key the app writes to Redis, besides the session records themselves (named by
 /// tower-sessions-redis-store), starts with this.
 pub const REDIS_KEY_PREFIX: &str = "leptos-cognito:";
 /// tower-sessions-sqlx-store's table.
+#[cfg(feature = "sqlite")]
 const SQLITE_TABLE: &str = "tower_sessions";
 
 /// tower-sessions' layer is generic over one store type; this enum lets configuration pick
@@ -51,6 +60,7 @@ pub enum AppSessionStore {
     /// Sessions in this process.
     Memory(SessionMemoryStore),
     /// Sessions in a SQLite file.
+    #[cfg(feature = "sqlite")]
     Sqlite {
         /// tower-sessions-sqlx-store's store (creates, loads and deletes records).
         store: SqliteStore,
@@ -58,6 +68,7 @@ pub enum AppSessionStore {
         pool: SqlitePool,
     },
     /// Sessions in Redis.
+    #[cfg(feature = "redis")]
     Redis {
         /// tower-sessions-redis-store's store (creates, loads and deletes records).
         store: RedisStore<Pool>,
@@ -73,8 +84,14 @@ impl AppSessionStore {
     pub async fn open(setting: &SessionStoreSetting) -> anyhow::Result<Self> {
         match setting {
             SessionStoreSetting::Memory => Ok(AppSessionStore::Memory(SessionMemoryStore::default())),
+            #[cfg(feature = "sqlite")]
             SessionStoreSetting::Sqlite(path) => open_sqlite(path).await,
+            #[cfg(not(feature = "sqlite"))]
+            SessionStoreSetting::Sqlite(_) => Err(not_built_in("sqlite://", "sqlite")),
+            #[cfg(feature = "redis")]
             SessionStoreSetting::Redis { host, port } => open_redis(host, *port).await,
+            #[cfg(not(feature = "redis"))]
+            SessionStoreSetting::Redis { .. } => Err(not_built_in("redis://", "redis")),
         }
     }
 
@@ -82,8 +99,9 @@ impl AppSessionStore {
     /// sessions there. SQLite is for a single instance (see docs/design.md).
     pub fn refresh_locks(&self) -> RefreshLocks {
         match self {
+            #[cfg(feature = "redis")]
             AppSessionStore::Redis { pool, .. } => RefreshLocks::redis(pool.clone(), REDIS_KEY_PREFIX),
-            AppSessionStore::Memory(_) | AppSessionStore::Sqlite { .. } => RefreshLocks::in_process(),
+            _ => RefreshLocks::in_process(),
         }
     }
 
@@ -91,8 +109,9 @@ impl AppSessionStore {
     /// a sign-in may start on one instance and finish on another.
     pub fn login_transactions(&self) -> LoginTransactions {
         match self {
+            #[cfg(feature = "redis")]
             AppSessionStore::Redis { pool, .. } => LoginTransactions::redis(pool.clone(), REDIS_KEY_PREFIX),
-            AppSessionStore::Memory(_) | AppSessionStore::Sqlite { .. } => LoginTransactions::in_process(),
+            _ => LoginTransactions::in_process(),
         }
     }
 
@@ -100,9 +119,11 @@ impl AppSessionStore {
     pub async fn directory(&self) -> anyhow::Result<SessionDirectory> {
         Ok(match self {
             AppSessionStore::Memory(_) => SessionDirectory::in_process(),
+            #[cfg(feature = "sqlite")]
             AppSessionStore::Sqlite { pool, .. } => SessionDirectory::sqlite(pool.clone())
                 .await
                 .map_err(|e| anyhow::anyhow!("SESSION_STORE: cannot prepare the session list table: {e}"))?,
+            #[cfg(feature = "redis")]
             AppSessionStore::Redis { pool, .. } => SessionDirectory::redis(pool.clone(), REDIS_KEY_PREFIX),
         })
     }
@@ -111,11 +132,13 @@ impl AppSessionStore {
     pub async fn ping(&self) -> Result<(), SessionStoreError> {
         match self {
             AppSessionStore::Memory(_) => Ok(()),
+            #[cfg(feature = "sqlite")]
             AppSessionStore::Sqlite { pool, .. } => sqlx::query("select 1")
                 .execute(pool)
                 .await
                 .map(|_| ())
                 .map_err(|e| SessionStoreError::new(format!("sqlite: {e}"))),
+            #[cfg(feature = "redis")]
             AppSessionStore::Redis { pool, .. } => {
                 pool.ping::<String>(None).await.map(|_| ()).map_err(|e| SessionStoreError::new(format!("redis: {e}")))
             }
@@ -125,6 +148,7 @@ impl AppSessionStore {
     /// Deletes expired sessions in the background (Redis expires its keys itself).
     pub fn spawn_expired_deletion(&self) {
         match self {
+            #[cfg(feature = "sqlite")]
             AppSessionStore::Sqlite { store, .. } => {
                 let store = store.clone();
                 tokio::spawn(async move {
@@ -141,11 +165,21 @@ impl AppSessionStore {
                     }
                 });
             }
+            #[cfg(feature = "redis")]
             AppSessionStore::Redis { .. } => {}
         }
     }
 }
 
+/// The start-up error for a store this build leaves out.
+#[cfg(not(all(feature = "sqlite", feature = "redis")))]
+fn not_built_in(scheme: &str, feature: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "SESSION_STORE: {scheme} needs axum-cognito's `{feature}` cargo feature, which this build leaves out"
+    )
+}
+
+#[cfg(feature = "sqlite")]
 async fn open_sqlite(path: &Path) -> anyhow::Result<AppSessionStore> {
     let cannot =
         |what: &str, e: &dyn std::fmt::Display| anyhow::anyhow!("SESSION_STORE: cannot {what} {}: {e}", path.display());
@@ -161,6 +195,7 @@ async fn open_sqlite(path: &Path) -> anyhow::Result<AppSessionStore> {
     Ok(AppSessionStore::Sqlite { store, pool })
 }
 
+#[cfg(feature = "sqlite")]
 /// The session file holds refresh tokens: readable by the app's user only. SQLite gives its
 /// `-wal` and `-shm` files the database file's permissions.
 fn make_private(path: &Path) -> std::io::Result<()> {
@@ -175,6 +210,7 @@ fn make_private(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "redis")]
 async fn open_redis(host: &str, port: u16) -> anyhow::Result<AppSessionStore> {
     let unreachable =
         |e: &dyn std::fmt::Display| anyhow::anyhow!("SESSION_STORE: cannot use redis at {host}:{port}: {e}");
@@ -196,6 +232,7 @@ async fn open_redis(host: &str, port: u16) -> anyhow::Result<AppSessionStore> {
     Ok(AppSessionStore::Redis { store: RedisStore::new(pool.clone()), pool })
 }
 
+#[cfg(feature = "sqlite")]
 /// SQLite's `save` as an update only (the crate's is an upsert): see the module notes.
 async fn sqlite_update(pool: &SqlitePool, record: &Record) -> session_store::Result<()> {
     let data = rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
@@ -209,6 +246,7 @@ async fn sqlite_update(pool: &SqlitePool, record: &Record) -> session_store::Res
     Ok(())
 }
 
+#[cfg(feature = "redis")]
 /// Redis's `save` as `SET … XX`, like the crate's, but a session deleted meanwhile is not an
 /// error (the crate fails to read Redis's nil answer, which would turn a request that ends just
 /// after its sign-out into a 500).
@@ -263,7 +301,9 @@ impl AppSessionStore {
     async fn create_record(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
             AppSessionStore::Memory(store) => store.create(record).await,
+            #[cfg(feature = "sqlite")]
             AppSessionStore::Sqlite { store, .. } => store.create(record).await,
+            #[cfg(feature = "redis")]
             AppSessionStore::Redis { store, .. } => store.create(record).await,
         }
     }
@@ -271,7 +311,9 @@ impl AppSessionStore {
     async fn save_record(&self, record: &Record) -> session_store::Result<()> {
         match self {
             AppSessionStore::Memory(store) => store.save(record).await,
+            #[cfg(feature = "sqlite")]
             AppSessionStore::Sqlite { pool, .. } => sqlite_update(pool, record).await,
+            #[cfg(feature = "redis")]
             AppSessionStore::Redis { pool, .. } => redis_update(pool, record).await,
         }
     }
@@ -279,7 +321,9 @@ impl AppSessionStore {
     async fn load_record(&self, id: &Id) -> session_store::Result<Option<Record>> {
         match self {
             AppSessionStore::Memory(store) => store.load(id).await,
+            #[cfg(feature = "sqlite")]
             AppSessionStore::Sqlite { store, .. } => store.load(id).await,
+            #[cfg(feature = "redis")]
             AppSessionStore::Redis { store, .. } => store.load(id).await,
         }
     }
@@ -287,8 +331,32 @@ impl AppSessionStore {
     async fn delete_record(&self, id: &Id) -> session_store::Result<()> {
         match self {
             AppSessionStore::Memory(store) => store.delete(id).await,
+            #[cfg(feature = "sqlite")]
             AppSessionStore::Sqlite { store, .. } => store.delete(id).await,
+            #[cfg(feature = "redis")]
             AppSessionStore::Redis { store, .. } => store.delete(id).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A build without a backend's feature names the feature at start-up instead of failing
+    /// later (`scripts/test.sh` runs these tests without default features too).
+    #[tokio::test]
+    async fn a_store_left_out_of_the_build_is_a_clear_start_up_error() {
+        let redis = AppSessionStore::open(&SessionStoreSetting::Redis { host: "127.0.0.1".into(), port: 1 }).await;
+        let sqlite = AppSessionStore::open(&SessionStoreSetting::Sqlite("/nonexistent-dir/\0/x.db".into())).await;
+        if !cfg!(feature = "redis") {
+            let message = redis.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(message.contains("`redis` cargo feature"), "{message}");
+        }
+        if !cfg!(feature = "sqlite") {
+            let message = sqlite.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(message.contains("`sqlite` cargo feature"), "{message}");
+        }
+        assert!(AppSessionStore::open(&SessionStoreSetting::Memory).await.is_ok());
     }
 }
