@@ -30,9 +30,10 @@ fi
 
 # Ports of their own, so a running `scripts/dev.sh` does not get in the way.
 step "library crates: documentation builds without warnings" \
-  env RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p cognito-local-idp -p axum-cognito
+  env RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p cognito-local-idp -p axum-cognito \
+  -p axum-cognito-leptos --features axum-cognito-leptos/ssr
 step "auth core without its store backends (memory only)" cargo test --locked -p axum-cognito --no-default-features --lib
-step "library crates: ready to publish (cargo package --list)" cargo package --locked --list -p cognito-local-idp -p axum-cognito
+step "library crates: ready to publish (cargo package --list)" cargo package --locked --list -p cognito-local-idp -p axum-cognito -p axum-cognito-leptos
 
 export LEPTOS_SITE_ADDR=127.0.0.1:3400
 export LEPTOS_RELOAD_PORT=3401

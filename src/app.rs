@@ -8,7 +8,9 @@ use leptos_router::{
     path,
 };
 
-use crate::components::{footer::Footer, session::provide_session, theme::ThemeProvider, top_bar::TopBar};
+use axum_cognito_leptos::provide_session;
+
+use crate::components::{footer::Footer, theme::ThemeProvider, top_bar::TopBar};
 use crate::pages::{
     admin::AdminPage, auth_callback::AuthCallbackPage, dashboard::DashboardPage, home::HomePage,
     not_found::NotFoundPage, profile::ProfilePage, session_expired::SessionExpiredPage, sign_out::SignOutPage,

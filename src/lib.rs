@@ -6,7 +6,8 @@
 
 pub mod app;
 pub mod components;
-pub mod identity;
+/// What the browser may know about the signed-in person: axum-cognito-leptos's types.
+pub use axum_cognito_leptos::identity;
 pub mod links;
 pub mod pages;
 

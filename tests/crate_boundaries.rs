@@ -38,7 +38,9 @@ fn the_embedded_provider_imports_neither_the_app_nor_leptos() {
 fn the_auth_core_imports_neither_leptos_nor_the_app_nor_the_provider() {
     let dependencies = dependencies_of("axum-cognito");
     assert!(dependencies.iter().any(|name| name == "tower-sessions"), "the tree was read: {dependencies:?}");
-    for forbidden in ["leptos-cognito", "leptos", "leptos_axum", "leptos_router", "cognito-local-idp"] {
+    for forbidden in
+        ["leptos-cognito", "leptos", "leptos_axum", "leptos_router", "cognito-local-idp", "axum-cognito-leptos"]
+    {
         assert!(!dependencies.iter().any(|name| name == forbidden), "axum-cognito depends on {forbidden}");
     }
 }
@@ -55,4 +57,17 @@ fn each_session_backend_is_a_cargo_feature_of_the_auth_core() {
     assert!(has(&sqlite, "tower-sessions-sqlx-store") && !has(&sqlite, "fred"), "sqlite alone: {sqlite:?}");
     let redis = dependencies_with("axum-cognito", &["--no-default-features", "--features", "redis"]);
     assert!(has(&redis, "fred") && !has(&redis, "sqlx"), "redis alone: {redis:?}");
+}
+
+#[test]
+fn the_leptos_integration_keeps_the_server_out_of_the_browser_build() {
+    let has = |dependencies: &[String], name: &str| dependencies.iter().any(|d| d == name);
+    let browser = dependencies_with("axum-cognito-leptos", &["--features", "hydrate"]);
+    assert!(has(&browser, "leptos"), "the tree was read: {browser:?}");
+    for server_only in ["axum-cognito", "axum", "tokio", "tower-sessions", "leptos_axum", "leptos-cognito"] {
+        assert!(!has(&browser, server_only), "the hydrate build of axum-cognito-leptos pulls in {server_only}");
+    }
+    let server = dependencies_with("axum-cognito-leptos", &["--features", "ssr"]);
+    assert!(has(&server, "axum-cognito") && !has(&server, "leptos-cognito"), "ssr: the core, never the app");
+    assert!(!has(&server, "cognito-local-idp"), "nor the embedded provider");
 }

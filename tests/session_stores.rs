@@ -25,6 +25,9 @@ use tower_sessions::{
     session::{Id, Record},
 };
 
+/// The default `Names::redis_key_prefix`.
+const PREFIX: &str = "leptos-cognito:";
+
 fn record(expires_in: time::Duration) -> Record {
     Record {
         id: Id::default(),
@@ -193,11 +196,11 @@ async fn lock_conformance(first: Arc<RefreshLocks>, second: Arc<RefreshLocks>, n
 async fn memory_store() {
     let store = AppSessionStore::open(&SessionStoreSetting::Memory).await.expect("opens");
     store_conformance(&store, "memory").await;
-    let locks = Arc::new(store.refresh_locks());
+    let locks = Arc::new(store.refresh_locks(PREFIX));
     lock_conformance(locks.clone(), locks, "memory").await;
-    let transactions = store.login_transactions();
+    let transactions = store.login_transactions(PREFIX);
     transaction_conformance(&transactions, &transactions, "memory").await;
-    let directory = store.directory().await.expect("directory");
+    let directory = store.directory(PREFIX).await.expect("directory");
     directory_conformance(&directory, &directory, "memory").await;
 }
 
@@ -207,11 +210,11 @@ async fn sqlite_store() {
     let setting = SessionStoreSetting::Sqlite(dir.path().join("sessions.db"));
     let store = AppSessionStore::open(&setting).await.expect("opens");
     store_conformance(&store, "sqlite").await;
-    let locks = Arc::new(store.refresh_locks());
+    let locks = Arc::new(store.refresh_locks(PREFIX));
     lock_conformance(locks.clone(), locks, "sqlite").await;
-    let transactions = store.login_transactions();
+    let transactions = store.login_transactions(PREFIX);
     transaction_conformance(&transactions, &transactions, "sqlite").await;
-    let directory = store.directory().await.expect("directory");
+    let directory = store.directory(PREFIX).await.expect("directory");
     directory_conformance(&directory, &directory, "sqlite").await;
     // The file holds refresh tokens: only the app's user may read it.
     #[cfg(unix)]
@@ -230,9 +233,28 @@ async fn redis_store() {
     store_conformance(&store, "redis").await;
     // Two instances: each has its own connection pool to the same Redis.
     let other_instance = AppSessionStore::open(&setting).await.expect("opens");
-    lock_conformance(Arc::new(store.refresh_locks()), Arc::new(other_instance.refresh_locks()), "redis").await;
-    transaction_conformance(&store.login_transactions(), &other_instance.login_transactions(), "redis").await;
+    lock_conformance(Arc::new(store.refresh_locks(PREFIX)), Arc::new(other_instance.refresh_locks(PREFIX)), "redis")
+        .await;
+    transaction_conformance(&store.login_transactions(PREFIX), &other_instance.login_transactions(PREFIX), "redis")
+        .await;
     let directories =
-        (store.directory().await.expect("directory"), other_instance.directory().await.expect("directory"));
+        (store.directory(PREFIX).await.expect("directory"), other_instance.directory(PREFIX).await.expect("directory"));
     directory_conformance(&directories.0, &directories.1, "redis").await;
+
+    // Another app on the same Redis with its own key prefix sees none of this app's state.
+    let neighbour = other_instance.login_transactions("another-app:");
+    let tx = LoginTransaction::begin("binding", "/".into(), 1_000);
+    store.login_transactions(PREFIX).put(&tx).await.expect("put");
+    assert!(neighbour.take(&tx.state, 1_000).await.expect("take").is_none(), "prefixes keep apps apart");
+    assert!(store.login_transactions(PREFIX).take(&tx.state, 1_000).await.expect("take").is_some());
+    let person = SessionEntry {
+        session_key: "k".into(),
+        session_id: "id".into(),
+        device: "Firefox on Linux".into(),
+        signed_in_at: 0,
+        last_active: 0,
+    };
+    directories.0.register("someone", &person, Duration::from_secs(60)).await.expect("register");
+    let neighbour = other_instance.directory("another-app:").await.expect("directory");
+    assert!(neighbour.all("someone").await.expect("all").is_empty(), "session lists are apart too");
 }

@@ -1,8 +1,6 @@
 //! Pieces of the frame and views shared by several pages.
 
 pub mod footer;
-pub mod session;
-pub mod sign_in_required;
 pub mod theme;
 pub mod time_display;
 pub mod top_bar;

@@ -1,8 +1,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use axum_cognito_leptos::use_session;
+
 use crate::components::{
-    session::use_session,
     theme::ThemeToggle,
     user_menu::{SignInButtons, UserMenu},
 };

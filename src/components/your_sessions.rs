@@ -4,6 +4,7 @@
 //! Both actions are plain POST forms (to `/auth/sessions/end` and `/auth/logout`), so they
 //! work before hydration and without JavaScript.
 
+use axum_cognito_leptos::AuthError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -23,16 +24,16 @@ pub struct SessionSummary {
 }
 
 #[server]
-pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, ServerFnError> {
-    use crate::server::leptos_bridge::{app_state, set_status, signed_in};
+pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AuthError> {
+    use crate::server::leptos_bridge::app_state;
+    use axum_cognito_leptos::server::signed_in;
     let state = app_state()?;
     let Some(auth) = signed_in(&state).await? else {
         return Ok(Vec::new());
     };
     let entries = state.directory.list(&auth.sub, state.session_lifetimes(), state.clock.now()).await.map_err(|e| {
         tracing::error!(error = %e, "could not list sessions");
-        set_status(503);
-        ServerFnError::new("the list of sessions is unavailable")
+        AuthError::Unavailable("the list of sessions".into()).respond()
     })?;
     Ok(entries
         .into_iter()

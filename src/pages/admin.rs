@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::components::sign_in_required::RequireUser;
+use axum_cognito_leptos::{AuthError, RequireUser};
 
 /// What the admin view shows: how this deployment talks to its user pool.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -18,17 +18,11 @@ pub struct AdminOverview {
 /// Checked again here, not only by the page guard: a server function is an endpoint of its
 /// own that anyone can call.
 #[server]
-pub async fn get_admin_overview() -> Result<AdminOverview, ServerFnError> {
-    use crate::server::leptos_bridge::{app_state, set_status, signed_in};
+pub async fn get_admin_overview() -> Result<AdminOverview, AuthError> {
+    use crate::server::leptos_bridge::app_state;
+    use axum_cognito_leptos::server::require_group;
     let state = app_state()?;
-    let Some(auth) = signed_in(&state).await? else {
-        set_status(401);
-        return Err(ServerFnError::new("sign-in required"));
-    };
-    if !auth.is_member_of(&state.config.admin_group) {
-        set_status(403);
-        return Err(ServerFnError::new("forbidden"));
-    }
+    require_group(&state, &state.config.admin_group).await?;
     let cognito = &state.config.cognito;
     Ok(AdminOverview {
         admin_group: state.config.admin_group.clone(),

@@ -3,6 +3,7 @@
 //! The page runs `complete_sign_in` as a blocking resource in an async-rendered route, so the
 //! session cookie and the redirect are set before any byte of the response is sent.
 
+use axum_cognito_leptos::AuthError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -24,19 +25,19 @@ pub async fn complete_sign_in(
     state: Option<String>,
     error: Option<String>,
     error_description: Option<String>,
-) -> Result<CallbackOutcome, ServerFnError> {
+) -> Result<CallbackOutcome, AuthError> {
     use crate::server::{
         auth::sign_in::{CallbackParams, complete},
-        leptos_bridge::{app_state, see_other, session, set_header, set_status},
-        session::cookies::login_binding_cookie_name,
+        leptos_bridge::app_state,
     };
     use axum::http::header;
+    use axum_cognito_leptos::server::{see_other, session, set_header, set_status};
     use axum_extra::extract::cookie::CookieJar;
 
     let app = app_state()?;
     let session = session().await?;
     let jar = leptos_axum::extract::<CookieJar>().await.unwrap_or_default();
-    let binding = jar.get(login_binding_cookie_name(app.config.uses_https())).map(|c| c.value().to_string());
+    let binding = jar.get(&app.auth.config.login_cookie_name()).map(|c| c.value().to_string());
     let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.unwrap_or_default();
     let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok());
     // The callback URL carries a one-time code: never let it leak to another site.

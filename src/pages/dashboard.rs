@@ -2,83 +2,28 @@
 //! keeps the session fresh while it is open: a timer (and regaining focus) asks the server to
 //! refresh shortly before expiry, and the claims on screen update without a reload.
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
-};
-
-use leptos::{ev, prelude::*};
+use axum_cognito_leptos::{RequireUser, SignedIn, keep_alive};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::components::{
-    session::RefreshSession, sign_in_required::RequireUser, time_display::format_unix, your_sessions::YourSessions,
-};
+use crate::components::{time_display::format_unix, your_sessions::YourSessions};
 use crate::identity::SignedInUser;
-
-/// Retry delay after a failed refresh call (network, provider outage).
-const RETRY_SECS: u64 = 10;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text="Dashboard" />
         <RequireUser path="/dashboard" let:signed_in>
-            <Dashboard user=signed_in.user refresh_in_secs=signed_in.refresh_in_secs />
+            <Dashboard signed_in />
         </RequireUser>
     }
 }
 
 #[component]
-fn Dashboard(user: SignedInUser, refresh_in_secs: Option<i64>) -> impl IntoView {
-    let user = RwSignal::new(user);
-    let next_refresh_in = RwSignal::new(refresh_in_secs);
-    let refresh = ServerAction::<RefreshSession>::new();
-
-    // One pending timer at a time, cleared when a new one is set and when the component goes
-    // away (a timer firing after that would dispatch a disposed action). Plain shared state,
-    // not a signal, so the cleanup can still reach it while the component is being disposed.
-    let pending: Arc<Mutex<Option<TimeoutHandle>>> = Arc::default();
-    let clear_pending = {
-        let pending = pending.clone();
-        move || {
-            if let Some(handle) = pending.lock().ok().and_then(|mut p| p.take()) {
-                handle.clear();
-            }
-        }
-    };
-    on_cleanup(clear_pending.clone());
-    Effect::new(move |_| {
-        clear_pending();
-        let Some(delay) = next_refresh_in.get() else { return };
-        let timer = set_timeout_with_handle(
-            move || {
-                refresh.dispatch(RefreshSession {});
-            },
-            Duration::from_secs(delay.max(1) as u64),
-        );
-        if let (Ok(handle), Ok(mut slot)) = (timer, pending.lock()) {
-            *slot = Some(handle);
-        }
-    });
-    Effect::new(move |_| {
-        let handle = window_event_listener(ev::focus, move |_| {
-            refresh.dispatch(RefreshSession {});
-        });
-        on_cleanup(move || handle.remove());
-    });
-    Effect::new(move |_| match refresh.value().get() {
-        Some(Ok(info)) => match info.user {
-            Some(fresh) => {
-                user.set(fresh);
-                next_refresh_in.set(info.refresh_in_secs);
-            }
-            None => {
-                let _ = window().location().assign(&crate::links::session_expired_url("/dashboard"));
-            }
-        },
-        Some(Err(_)) => next_refresh_in.set(Some(RETRY_SECS as i64)),
-        None => {}
+fn Dashboard(signed_in: SignedIn) -> impl IntoView {
+    let user = keep_alive(signed_in, || {
+        let _ = window().location().assign(&crate::links::session_expired_url("/dashboard"));
     });
 
     let verified = move || match user.with(|u| u.email_verified) {

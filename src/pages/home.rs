@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::components::session::use_session;
+use axum_cognito_leptos::use_session;
 
 #[component]
 pub fn HomePage() -> impl IntoView {

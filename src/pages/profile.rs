@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::sign_in_required::RequireUser;
 use crate::identity::SignedInUser;
+use axum_cognito_leptos::RequireUser;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {

@@ -128,6 +128,50 @@ pub struct SessionSettings {
     pub max_age: Duration,
 }
 
+/// The names the core gives to what it sends and stores, so that two apps on one domain or one
+/// Redis do not collide. The defaults are leptos-cognito's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    /// The session cookie (`lc_session`); `__Host-` is put in front under https.
+    pub session_cookie: String,
+    /// The cookie that binds a sign-in in flight to its browser (`lc_login`); `__Host-` is put in
+    /// front under https.
+    pub login_cookie: String,
+    /// The start of every Redis key the core writes besides the session records themselves
+    /// (`leptos-cognito:`): sign-ins in flight, refresh locks, people's session lists.
+    pub redis_key_prefix: String,
+    /// The realm of the API's `WWW-Authenticate: Bearer` challenges (RFC 6750 §3):
+    /// `leptos-cognito`.
+    pub api_realm: String,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names {
+            session_cookie: "lc_session".into(),
+            login_cookie: "lc_login".into(),
+            redis_key_prefix: "leptos-cognito:".into(),
+            api_realm: "leptos-cognito".into(),
+        }
+    }
+}
+
+/// Where [`crate::routes::router`] serves sign-in and sign-out; the callback is served at
+/// the path of [`CognitoSettings::redirect_uri`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutePaths {
+    /// Starts a sign-in (`/auth/login`).
+    pub login: String,
+    /// Signs out, by `POST` (`/auth/logout`).
+    pub logout: String,
+}
+
+impl Default for RoutePaths {
+    fn default() -> Self {
+        RoutePaths { login: "/auth/login".into(), logout: "/auth/logout".into() }
+    }
+}
+
 /// What the auth core needs to know, whoever configured it (environment or code).
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
@@ -146,6 +190,10 @@ pub struct AuthConfig {
     /// The app's origin (`https://app.example.com`): a sign-out form posted from anywhere else
     /// is refused.
     pub app_origin: String,
+    /// Cookie names, the Redis key prefix and the API realm.
+    pub names: Names,
+    /// Where the library's router serves sign-in and sign-out.
+    pub paths: RoutePaths,
 }
 
 impl AuthConfig {
@@ -165,9 +213,29 @@ impl AuthConfig {
             admin_group: "admin".to_string(),
             api_allowed_clients: vec![cognito.client_id.clone()],
             app_origin: cognito.redirect_uri.origin().ascii_serialization(),
+            names: Names::default(),
+            paths: RoutePaths::default(),
             cognito,
         }
     }
+
+    /// The session cookie's name as sent: [`Names::session_cookie`], `__Host-` prefixed under
+    /// https.
+    pub fn session_cookie_name(&self) -> String {
+        host_prefixed(&self.names.session_cookie, self.https)
+    }
+
+    /// The sign-in binding cookie's name as sent: [`Names::login_cookie`], `__Host-` prefixed
+    /// under https.
+    pub fn login_cookie_name(&self) -> String {
+        host_prefixed(&self.names.login_cookie, self.https)
+    }
+}
+
+/// With https, the `__Host-` prefix makes browsers insist on `Secure`, `Path=/` and no `Domain`,
+/// so a sibling subdomain cannot plant or overwrite the cookie (RFC 6265bis §4.1.3.2).
+fn host_prefixed(name: &str, https: bool) -> String {
+    if https { format!("__Host-{name}") } else { name.to_string() }
 }
 
 #[cfg(test)]
@@ -189,6 +257,11 @@ mod tests {
         assert_eq!(config.app_origin, "https://app.example.com");
         assert_eq!(config.api_allowed_clients, ["client123"]);
         assert_eq!(config.session.store, SessionStoreSetting::Memory);
+        assert_eq!(config.session_cookie_name(), "__Host-lc_session");
+        assert_eq!(config.login_cookie_name(), "__Host-lc_login");
+        assert_eq!(config.names.redis_key_prefix, "leptos-cognito:");
+        assert_eq!(config.names.api_realm, "leptos-cognito");
+        assert_eq!(config.paths.login, "/auth/login");
         assert_eq!(
             config.cognito.accepted_issuers,
             [
@@ -205,6 +278,8 @@ mod tests {
         );
         assert_eq!(local.accepted_issuers, ["http://127.0.0.1:9229/us-east-1_LocalPool"], "that issuer and no other");
         assert_eq!(local.redirect_uri.as_str(), "http://localhost:8080/auth/callback");
-        assert!(!AuthConfig::new(local).https);
+        let local = AuthConfig::new(local);
+        assert!(!local.https);
+        assert_eq!(local.session_cookie_name(), "lc_session", "no __Host- prefix without https");
     }
 }

@@ -43,7 +43,7 @@ pub mod request_span;
 pub mod routes;
 pub mod session;
 
-pub use api::{ApiCaller, ApiError};
+pub use api::{ApiCaller, ApiError, ApiRejection};
 pub use auth::core::AuthCore;
 pub use config::AuthConfig;
 pub use extract::{SignInRequired, SignedIn};

@@ -26,19 +26,21 @@ use crate::{
         sign_in_options::{SignInOptions, SignInQuery},
         sign_out::{Scope, sign_out},
     },
-    session::cookies::login_binding_cookie_name,
+    config::AuthConfig,
 };
 
-/// The sign-in routes, for a router whose state `S` holds the core.
-pub fn router<S>() -> Router<S>
+/// The sign-in routes, for a router whose state `S` holds the core: sign-in and sign-out at
+/// `config.paths` (`/auth/login`, `POST /auth/logout` by default), the callback at the path of
+/// `config.cognito.redirect_uri` (`/auth/callback`).
+pub fn router<S>(config: &AuthConfig) -> Router<S>
 where
     Arc<AuthCore>: FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
     Router::new()
-        .route("/auth/login", get(login))
-        .route("/auth/callback", get(callback))
-        .route("/auth/logout", post(logout))
+        .route(&config.paths.login, get(login))
+        .route(config.cognito.redirect_uri.path(), get(callback))
+        .route(&config.paths.logout, post(logout))
 }
 
 fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
@@ -56,10 +58,10 @@ async fn login(
         Err(error) => return refuse(StatusCode::BAD_REQUEST, format!("The sign-in link is not valid: {error}.")),
     };
     let return_to = return_to_or_default(query.return_to.as_deref());
-    let binding = jar.get(login_binding_cookie_name(core.config.https)).map(|c| c.value().to_string());
+    let binding = jar.get(&core.config.login_cookie_name()).map(|c| c.value().to_string());
     match sign_in::begin(&core, binding.as_deref(), return_to, &options).await {
         Ok(started) => {
-            let jar = jar.add(sign_in::binding_cookie(started.binding, core.config.https));
+            let jar = jar.add(sign_in::binding_cookie(started.binding, &core.config));
             (jar, [(header::CACHE_CONTROL, "no-store")], Redirect::to(started.authorize_url.as_str())).into_response()
         }
         Err(error) => {
@@ -76,7 +78,7 @@ async fn callback(
     headers: HeaderMap,
     Query(params): Query<CallbackParams>,
 ) -> Response {
-    let binding = jar.get(login_binding_cookie_name(core.config.https)).map(|c| c.value().to_string());
+    let binding = jar.get(&core.config.login_cookie_name()).map(|c| c.value().to_string());
     let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok());
     match sign_in::complete(&core, &session, binding.as_deref(), user_agent, params).await {
         // The callback URL carries a one-time code: it must not leak through the Referer.

@@ -13,7 +13,7 @@ pub async fn app(config: AuthConfig) -> anyhow::Result<Router> {
         .route("/", get(home))
         .route("/private", get(private))
         .route("/api/me", get(api_me))
-        .merge(routes::router())
+        .merge(routes::router(&core.config))
         .layer(core.session_layer())
         .with_state(core))
 }

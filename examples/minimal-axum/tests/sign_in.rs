@@ -1,19 +1,28 @@
 //! The example against the embedded provider: sign in through the hosted form, open the
 //! protected page, call the API with the cookie and with a machine token, sign out.
 
-use axum_cognito::{AuthConfig, config::CognitoSettings};
+use axum_cognito::{
+    AuthConfig,
+    config::{CognitoSettings, Names, RoutePaths},
+};
 use cognito_local_idp::{LocalIdp, LocalIdpOptions, Settings, defaults};
 use reqwest::{Client, StatusCode, header};
 use tokio::net::TcpListener;
 
 async fn start() -> (String, String) {
+    start_with("auth/callback", |_| {}).await
+}
+
+/// The app and its provider; `callback` is the callback's path (relative to the app's URL),
+/// `adjust` changes the configuration.
+async fn start_with(callback: &str, adjust: impl FnOnce(&mut AuthConfig)) -> (String, String) {
     let app_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let app_url = format!("http://localhost:{}/", app_listener.local_addr().unwrap().port());
     let idp_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let domain = format!("http://{}", idp_listener.local_addr().unwrap());
     let settings = Settings::from_lookup(&|_| None).unwrap();
     let options =
-        LocalIdpOptions::from_settings(domain.clone(), &settings, &format!("{app_url}auth/callback"), &app_url, &[]);
+        LocalIdpOptions::from_settings(domain.clone(), &settings, &format!("{app_url}{callback}"), &app_url, &[]);
     let idp = LocalIdp::new(LocalIdpOptions { keys_file: None, ..options.unwrap() }).unwrap();
     let issuer = idp.issuer();
     tokio::spawn(cognito_local_idp::serve(idp, idp_listener, std::future::pending()));
@@ -21,7 +30,10 @@ async fn start() -> (String, String) {
     let mut cognito =
         CognitoSettings::with_issuer(issuer, domain.parse().unwrap(), defaults::CLIENT_ID, &app_url.parse().unwrap());
     cognito.client_secret = Some(defaults::CLIENT_SECRET.into());
-    let app = minimal_axum::app(AuthConfig::new(cognito)).await.unwrap();
+    cognito.redirect_uri = format!("{app_url}{callback}").parse().unwrap();
+    let mut config = AuthConfig::new(cognito);
+    adjust(&mut config);
+    let app = minimal_axum::app(config).await.unwrap();
     tokio::spawn(async move { axum::serve(app_listener, app).await });
     (app_url, domain)
 }
@@ -44,6 +56,20 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     &text[from..from + text[from..].find(end).expect(end)]
 }
 
+/// Signs in through the provider's form, starting at `login` (a full URL); returns where the
+/// browser landed.
+async fn sign_in(browser: &Client, login: String) -> (String, reqwest::Response) {
+    let (form_url, form) = follow(browser, login).await;
+    let html = form.text().await.unwrap();
+    let action =
+        reqwest::Url::parse(&form_url).unwrap().join(&between(&html, "action=\"", "\"").replace("&amp;", "&")).unwrap();
+    let csrf = between(&html, "name=\"_csrf\" value=\"", "\"").to_string();
+    let fields = [("_csrf", csrf.as_str()), ("username", "user@example.com"), ("password", "User-Passw0rd!")];
+    let answer = browser.post(action.clone()).form(&fields).send().await.unwrap();
+    let callback = action.join(answer.headers()[header::LOCATION].to_str().unwrap()).unwrap();
+    follow(browser, callback.to_string()).await
+}
+
 #[tokio::test]
 async fn sign_in_protected_page_api_and_sign_out() {
     let (app, idp) = start().await;
@@ -53,15 +79,7 @@ async fn sign_in_protected_page_api_and_sign_out() {
     assert!(home.starts_with("Hello, stranger"), "{home}");
 
     // The hosted sign-in form of the provider, then back through the callback to /private.
-    let (form_url, form) = follow(&browser, format!("{app}auth/login?return_to=%2Fprivate")).await;
-    let html = form.text().await.unwrap();
-    let action =
-        reqwest::Url::parse(&form_url).unwrap().join(&between(&html, "action=\"", "\"").replace("&amp;", "&")).unwrap();
-    let csrf = between(&html, "name=\"_csrf\" value=\"", "\"").to_string();
-    let fields = [("_csrf", csrf.as_str()), ("username", "user@example.com"), ("password", "User-Passw0rd!")];
-    let answer = browser.post(action.clone()).form(&fields).send().await.unwrap();
-    let callback = action.join(answer.headers()[header::LOCATION].to_str().unwrap()).unwrap();
-    let (landed, page) = follow(&browser, callback.to_string()).await;
+    let (landed, page) = sign_in(&browser, format!("{app}auth/login?return_to=%2Fprivate")).await;
     assert_eq!((landed, page.status()), (format!("{app}private"), StatusCode::OK));
     let me: serde_json::Value = page.json().await.unwrap();
     assert_eq!(me["email"], "user@example.com");
@@ -96,5 +114,43 @@ async fn sign_in_protected_page_api_and_sign_out() {
         .await
         .unwrap();
     assert!(out.headers()[header::LOCATION].to_str().unwrap().starts_with(&format!("{idp}/logout?")));
+    assert_eq!(browser.get(format!("{app}private")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Cookie names, the API realm and the route paths are settings; a sign-out form from another
+/// site is refused and leaves the session alone.
+#[tokio::test]
+async fn names_and_paths_are_settings_and_a_foreign_sign_out_is_refused() {
+    let (app, _idp) = start_with("signin/done", |config| {
+        config.names = Names {
+            session_cookie: "shop_session".into(),
+            login_cookie: "shop_login".into(),
+            redis_key_prefix: "shop:".into(),
+            api_realm: "shop".into(),
+        };
+        config.paths = RoutePaths { login: "/signin".into(), logout: "/signout".into() };
+    })
+    .await;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let browser =
+        Client::builder().cookie_provider(jar.clone()).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    assert_eq!(browser.get(format!("{app}auth/login")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let started = browser.get(format!("{app}signin?return_to=%2Fprivate")).send().await.unwrap();
+    assert_eq!(started.status(), StatusCode::SEE_OTHER);
+    let binding = started.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(binding.starts_with("shop_login="), "{binding}");
+    let refused = Client::new().get(format!("{app}api/me")).send().await.unwrap();
+    assert_eq!(refused.headers()[header::WWW_AUTHENTICATE], "Bearer realm=\"shop\"");
+
+    let (landed, page) = sign_in(&browser, format!("{app}signin?return_to=%2Fprivate")).await;
+    assert_eq!((landed, page.status()), (format!("{app}private"), StatusCode::OK));
+    let cookies = reqwest::cookie::CookieStore::cookies(&*jar, &app.parse().unwrap()).unwrap();
+    assert!(cookies.to_str().unwrap().contains("shop_session="), "{cookies:?}");
+
+    let foreign = browser.post(format!("{app}signout")).header(header::ORIGIN, "https://evil.example").send().await;
+    assert_eq!(foreign.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(browser.get(format!("{app}private")).send().await.unwrap().status(), StatusCode::OK, "still signed in");
+    let out = browser.post(format!("{app}signout")).header(header::ORIGIN, app.trim_end_matches('/')).send().await;
+    assert_eq!(out.unwrap().status(), StatusCode::SEE_OTHER);
     assert_eq!(browser.get(format!("{app}private")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
 }

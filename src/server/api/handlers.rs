@@ -1,7 +1,7 @@
 use axum::{Json, extract::State};
 use serde_json::{Value, json};
 
-use super::{ApiCaller, ApiError};
+use super::{ApiCaller, ApiError, ApiRejection};
 use crate::server::state::AppState;
 
 pub async fn ping(caller: ApiCaller) -> Json<Value> {
@@ -20,7 +20,7 @@ pub async fn me(caller: ApiCaller) -> Json<Value> {
     }))
 }
 
-pub async fn admin_ping(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Value>, ApiError> {
+pub async fn admin_ping(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Value>, ApiRejection> {
     caller.require_group(&state.config.admin_group)?;
     Ok(Json(json!({ "pong": true, "sub": caller.sub, "admin": true })))
 }
@@ -30,7 +30,7 @@ pub async fn admin_ping(State(state): State<AppState>, caller: ApiCaller) -> Res
 pub const MACHINE_SCOPE: &str = "api/read";
 
 /// An example of a route for machine clients: it asks for an OAuth scope, not a group.
-pub async fn machine_ping(caller: ApiCaller) -> Result<Json<Value>, ApiError> {
+pub async fn machine_ping(caller: ApiCaller) -> Result<Json<Value>, ApiRejection> {
     caller.require_scope(MACHINE_SCOPE)?;
     Ok(Json(json!({ "pong": true, "client_id": caller.client_id, "scopes": caller.scopes })))
 }

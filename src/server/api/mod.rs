@@ -13,7 +13,7 @@ use axum::{
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use caller::{ApiCaller, Credential};
-pub use error::ApiError;
+pub use error::{ApiError, ApiRejection};
 
 use crate::server::state::AppState;
 

@@ -157,6 +157,8 @@ impl AppConfig {
             admin_group: self.admin_group.clone(),
             api_allowed_clients: self.api_allowed_clients.clone(),
             app_origin: self.app_origin(),
+            names: axum_cognito::config::Names::default(),
+            paths: axum_cognito::config::RoutePaths::default(),
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::server::{
         sign_in_options::{SignInOptionError, SignInOptions, SignInQuery},
         sign_out::{Scope, end_other_session, sign_out},
     },
-    session::{auth_session, cookies::login_binding_cookie_name},
+    session::auth_session,
     state::AppState,
 };
 
@@ -69,8 +69,7 @@ pub async fn login(
         }
     };
 
-    let https = state.config.uses_https();
-    let existing_binding = jar.get(login_binding_cookie_name(https)).map(|c| c.value().to_string());
+    let existing_binding = jar.get(&state.auth.config.login_cookie_name()).map(|c| c.value().to_string());
     let started = match sign_in::begin(&state, existing_binding.as_deref(), return_to, &options).await {
         Ok(started) => started,
         Err(error) => {
@@ -82,7 +81,7 @@ pub async fn login(
             );
         }
     };
-    let cookie = sign_in::binding_cookie(started.binding, https);
+    let cookie = sign_in::binding_cookie(started.binding, &state.auth.config);
     (jar.add(cookie), [(header::CACHE_CONTROL, "no-store")], Redirect::to(started.authorize_url.as_str()))
         .into_response()
 }

@@ -31,7 +31,11 @@ use crate::server::{
 pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
     let leptos_routes = generate_route_list(App);
     let context_state = state.clone();
-    let provide_state = move || provide_context(context_state.clone());
+    // Server functions read the app state, and axum-cognito-leptos's read the auth core.
+    let provide_state = move || {
+        provide_context(context_state.auth.clone());
+        provide_context(context_state.clone());
+    };
 
     // The pages, guarded before Leptos renders anything.
     let pages = Router::new()

@@ -9,7 +9,7 @@ use axum::{
 };
 use tower_sessions::Session;
 
-use super::error::ApiError;
+use super::error::{ApiError, ApiRejection};
 use crate::{AuthCore, extract::require_signed_in, metrics};
 
 /// How an [`ApiCaller`] proved who it is; serialized in snake_case (`session`, `bearer`).
@@ -24,7 +24,7 @@ pub enum Credential {
 
 /// Who calls a JSON API route, and with what rights. As an extractor it reads `Authorization:
 /// Bearer <access token>` or, without that header, the session cookie, and refuses with
-/// [`ApiError`]: 401 with an RFC 6750 challenge for a missing or bad credential, 503 when the
+/// [`ApiRejection`] (an [`ApiError`] in the configured realm): 401 with an RFC 6750 challenge for a missing or bad credential, 503 when the
 /// session store or the identity provider is unavailable.
 #[derive(Debug, Clone)]
 pub struct ApiCaller {
@@ -45,23 +45,33 @@ pub struct ApiCaller {
     pub client_id: String,
     /// Which credential the caller presented.
     pub credential: Credential,
+    /// The realm of challenges for this caller's refusals ([`crate::config::Names::api_realm`]).
+    realm: Arc<str>,
 }
 
 impl ApiCaller {
     /// `Ok` when the caller is in the Cognito group `group`, otherwise [`ApiError::Forbidden`]
     /// (403).
-    pub fn require_group(&self, group: &str) -> Result<(), ApiError> {
-        if self.groups.iter().any(|g| g == group) { Ok(()) } else { Err(ApiError::Forbidden(group.to_string())) }
+    pub fn require_group(&self, group: &str) -> Result<(), ApiRejection> {
+        if self.groups.iter().any(|g| g == group) {
+            Ok(())
+        } else {
+            Err(self.refuse(ApiError::Forbidden(group.to_string())))
+        }
     }
 
     /// For routes meant for machine clients (`client_credentials` tokens carry custom scopes
     /// such as `api/read`): `caller.require_scope("api/read")?`.
-    pub fn require_scope(&self, scope: &str) -> Result<(), ApiError> {
+    pub fn require_scope(&self, scope: &str) -> Result<(), ApiRejection> {
         if self.scopes.iter().any(|s| s == scope) {
             Ok(())
         } else {
-            Err(ApiError::InsufficientScope(scope.to_string()))
+            Err(self.refuse(ApiError::InsufficientScope(scope.to_string())))
         }
+    }
+
+    fn refuse(&self, error: ApiError) -> ApiRejection {
+        ApiRejection { error, realm: self.realm.clone() }
     }
 }
 
@@ -72,14 +82,15 @@ where
     Arc<AuthCore>: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = ApiError;
+    type Rejection = ApiRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let core = Arc::<AuthCore>::from_ref(state);
-        match parts.headers.get(header::AUTHORIZATION) {
+        let caller = match parts.headers.get(header::AUTHORIZATION) {
             Some(value) => from_bearer(value.to_str().ok(), &core).await,
             None => from_session(parts, &core).await,
-        }
+        };
+        caller.map_err(|error| ApiRejection { error, realm: core.api_realm.clone() })
     }
 }
 
@@ -114,6 +125,7 @@ async fn from_bearer(header: Option<&str>, state: &AuthCore) -> Result<ApiCaller
         scopes: claims.scopes(),
         client_id: claims.client_id.clone(),
         credential: Credential::Bearer,
+        realm: state.api_realm.clone(),
     })
 }
 
@@ -128,6 +140,7 @@ async fn from_session(parts: &mut Parts, state: &AuthCore) -> Result<ApiCaller, 
         scopes: auth.scopes,
         client_id: state.config.cognito.client_id.clone(),
         credential: Credential::Session,
+        realm: state.api_realm.clone(),
     })
 }
 

@@ -6,9 +6,13 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use std::sync::Arc;
+
 use serde_json::json;
 
-const REALM: &str = "leptos-cognito";
+/// The realm of challenges sent without a configured one ([`crate::config::Names::api_realm`]'s
+/// default).
+pub const DEFAULT_REALM: &str = "leptos-cognito";
 
 /// Why an API request was refused. As a response: the status, an OAuth-style JSON body `{"error",
 /// "error_description"}`, for credential problems a `WWW-Authenticate: Bearer` challenge (RFC 6750
@@ -80,30 +84,31 @@ impl ApiError {
         }
     }
 
-    fn challenge(&self, description: &str) -> Option<String> {
+    fn challenge(&self, realm: &str, description: &str) -> Option<String> {
         // Quotes and backslashes cannot appear inside the quoted-string we build.
         let description = description.replace(['"', '\\'], "'");
         match self {
-            ApiError::MissingCredential => Some(format!("Bearer realm=\"{REALM}\"")),
+            ApiError::MissingCredential => Some(format!("Bearer realm=\"{realm}\"")),
             ApiError::MalformedCredential(_) => Some(format!(
-                "Bearer realm=\"{REALM}\", error=\"invalid_request\", error_description=\"{description}\""
+                "Bearer realm=\"{realm}\", error=\"invalid_request\", error_description=\"{description}\""
             )),
             ApiError::InvalidToken(_) => {
-                Some(format!("Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{description}\""))
+                Some(format!("Bearer realm=\"{realm}\", error=\"invalid_token\", error_description=\"{description}\""))
             }
             ApiError::InsufficientScope(scope) => Some(format!(
-                "Bearer realm=\"{REALM}\", error=\"insufficient_scope\", error_description=\"{description}\", scope=\"{scope}\""
+                "Bearer realm=\"{realm}\", error=\"insufficient_scope\", error_description=\"{description}\", scope=\"{scope}\""
             )),
             _ => None,
         }
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The response, its `WWW-Authenticate` challenge naming `realm`.
+    pub fn into_response_in(self, realm: &str) -> Response {
         let (status, error, description) = self.parts();
         let mut response = (status, Json(json!({ "error": error, "error_description": description }))).into_response();
-        if let Some(challenge) = self.challenge(&description)
+        if let Some(challenge) = self.challenge(realm, &description)
             && let Ok(value) = HeaderValue::from_str(&challenge)
         {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
@@ -115,18 +120,51 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The response with a challenge in [`DEFAULT_REALM`]; extractors answer with
+/// [`ApiRejection`], which names the configured realm.
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.into_response_in(DEFAULT_REALM)
+    }
+}
+
+/// An [`ApiError`] and the realm its challenge names ([`crate::config::Names::api_realm`]):
+/// what [`crate::ApiCaller`] refuses with, and what its `require_*` checks return. Map
+/// `error` to a response of your own, or return it as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRejection {
+    /// Why the request was refused.
+    pub error: ApiError,
+    /// The realm of the `WWW-Authenticate` challenge.
+    pub realm: Arc<str>,
+}
+
+impl IntoResponse for ApiRejection {
+    fn into_response(self) -> Response {
+        self.error.into_response_in(&self.realm)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn challenges_follow_rfc_6750() {
-        assert_eq!(ApiError::MissingCredential.challenge("x").unwrap(), "Bearer realm=\"leptos-cognito\"");
         assert_eq!(
-            ApiError::InvalidToken("expired".into()).challenge("the \"token\" expired").unwrap(),
+            ApiError::MissingCredential.challenge("leptos-cognito", "x").unwrap(),
+            "Bearer realm=\"leptos-cognito\""
+        );
+        assert_eq!(
+            ApiError::InvalidToken("expired".into()).challenge("leptos-cognito", "the \"token\" expired").unwrap(),
             "Bearer realm=\"leptos-cognito\", error=\"invalid_token\", error_description=\"the 'token' expired\""
         );
-        assert!(ApiError::Forbidden("admin".into()).challenge("x").is_none());
+        assert!(ApiError::Forbidden("admin".into()).challenge("leptos-cognito", "x").is_none());
+        let rejection = ApiRejection { error: ApiError::MissingCredential, realm: "orders".into() };
+        let response = rejection.into_response();
+        assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer realm=\"orders\"", "the configured realm");
+        let response = ApiError::MissingCredential.into_response();
+        assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer realm=\"leptos-cognito\"", "the default");
     }
 
     #[test]

@@ -6,4 +6,4 @@ pub mod caller;
 pub mod error;
 
 pub use caller::{ApiCaller, Credential};
-pub use error::ApiError;
+pub use error::{ApiError, ApiRejection};

@@ -47,6 +47,8 @@ pub struct AuthCore {
     pub refresh_backoff: Arc<ProviderBackoff>,
     /// Bearer access tokens verified before, by fingerprint.
     pub access_tokens: Arc<AccessTokenCache>,
+    /// [`crate::config::Names::api_realm`], shared by every API caller's refusals.
+    pub api_realm: Arc<str>,
 }
 
 impl AuthCore {
@@ -89,12 +91,13 @@ impl AuthCore {
         ));
         let oauth = Arc::new(CognitoOAuthClient::new(http, config.cognito.clone()));
         Ok(AuthCore {
-            login_transactions: Arc::new(sessions.login_transactions()),
-            refresh_locks: Arc::new(sessions.refresh_locks()),
-            directory: sessions.directory().await?,
+            login_transactions: Arc::new(sessions.login_transactions(&config.names.redis_key_prefix)),
+            refresh_locks: Arc::new(sessions.refresh_locks(&config.names.redis_key_prefix)),
+            directory: sessions.directory(&config.names.redis_key_prefix).await?,
             sessions,
             refresh_backoff: Arc::default(),
             access_tokens: Arc::new(AccessTokenCache::new(clock.clone())),
+            api_realm: Arc::from(config.names.api_realm.as_str()),
             config,
             clock,
             oauth,

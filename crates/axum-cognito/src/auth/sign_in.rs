@@ -18,7 +18,6 @@ use crate::{
     metrics,
     session::{
         auth_session::{self, AuthSession, SessionStoreError, SessionTokens},
-        cookies::login_binding_cookie_name,
         directory::SessionEntry,
     },
 };
@@ -214,12 +213,15 @@ pub async fn begin(
 /// The cookie that binds a sign-in in flight to the browser: `HttpOnly`, `SameSite=Lax` (it
 /// must come back on the provider's top-level redirect to the callback), as long as the
 /// transaction lives.
-pub fn binding_cookie(binding: String, https: bool) -> axum_extra::extract::cookie::Cookie<'static> {
-    axum_extra::extract::cookie::Cookie::build((login_binding_cookie_name(https), binding))
+pub fn binding_cookie(
+    binding: String,
+    config: &crate::config::AuthConfig,
+) -> axum_extra::extract::cookie::Cookie<'static> {
+    axum_extra::extract::cookie::Cookie::build((config.login_cookie_name(), binding))
         .http_only(true)
         .same_site(axum_extra::extract::cookie::SameSite::Lax)
         .path("/")
-        .secure(https)
+        .secure(config.https)
         .max_age(tower_sessions::cookie::time::Duration::seconds(TRANSACTION_TTL_SECS))
         .build()
 }

@@ -4,7 +4,7 @@
 
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, cookie::time};
 
-use super::{cookies::session_cookie_name, store::AppSessionStore};
+use super::store::AppSessionStore;
 use crate::config::AuthConfig;
 
 /// The tower-sessions layer over `store` with the cookie and expiry rules of the module notes; what
@@ -12,7 +12,7 @@ use crate::config::AuthConfig;
 pub fn session_layer(store: AppSessionStore, config: &AuthConfig) -> SessionManagerLayer<AppSessionStore> {
     let idle = time::Duration::seconds(config.session.idle_timeout.as_secs().min(i64::MAX as u64) as i64);
     SessionManagerLayer::new(store)
-        .with_name(session_cookie_name(config.https))
+        .with_name(config.session_cookie_name())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")

@@ -2,7 +2,6 @@
 //! and claims live in the store.
 
 pub mod auth_session;
-pub mod cookies;
 pub mod directory;
 pub mod layer;
 pub mod login_transactions;

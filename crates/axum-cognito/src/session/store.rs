@@ -46,9 +46,6 @@ use crate::{config::SessionStoreSetting, metrics};
 /// How long a Redis command (and a new connection) may take before the request gives up.
 #[cfg(feature = "redis")]
 const REDIS_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
-/// Every key the app writes to Redis, besides the session records themselves (named by
-/// tower-sessions-redis-store), starts with this.
-pub const REDIS_KEY_PREFIX: &str = "leptos-cognito:";
 /// tower-sessions-sqlx-store's table.
 #[cfg(feature = "sqlite")]
 const SQLITE_TABLE: &str = "tower_sessions";
@@ -97,26 +94,32 @@ impl AppSessionStore {
 
     /// Where refreshes of one session wait for each other: in Redis when instances share
     /// sessions there. SQLite is for a single instance (see docs/design.md).
-    pub fn refresh_locks(&self) -> RefreshLocks {
+    /// Redis keys start with `key_prefix` ([`crate::config::Names::redis_key_prefix`]).
+    #[cfg_attr(not(feature = "redis"), allow(unused_variables, reason = "only Redis keys have a prefix"))]
+    pub fn refresh_locks(&self, key_prefix: &str) -> RefreshLocks {
         match self {
             #[cfg(feature = "redis")]
-            AppSessionStore::Redis { pool, .. } => RefreshLocks::redis(pool.clone(), REDIS_KEY_PREFIX),
+            AppSessionStore::Redis { pool, .. } => RefreshLocks::redis(pool.clone(), key_prefix),
             _ => RefreshLocks::in_process(),
         }
     }
 
     /// Where sign-ins wait for their callback: in Redis when instances share sessions there, so
     /// a sign-in may start on one instance and finish on another.
-    pub fn login_transactions(&self) -> LoginTransactions {
+    /// Redis keys start with `key_prefix`.
+    #[cfg_attr(not(feature = "redis"), allow(unused_variables, reason = "only Redis keys have a prefix"))]
+    pub fn login_transactions(&self, key_prefix: &str) -> LoginTransactions {
         match self {
             #[cfg(feature = "redis")]
-            AppSessionStore::Redis { pool, .. } => LoginTransactions::redis(pool.clone(), REDIS_KEY_PREFIX),
+            AppSessionStore::Redis { pool, .. } => LoginTransactions::redis(pool.clone(), key_prefix),
             _ => LoginTransactions::in_process(),
         }
     }
 
     /// Each person's sessions, kept where the sessions are.
-    pub async fn directory(&self) -> anyhow::Result<SessionDirectory> {
+    /// Redis keys start with `key_prefix`.
+    #[cfg_attr(not(feature = "redis"), allow(unused_variables, reason = "only Redis keys have a prefix"))]
+    pub async fn directory(&self, key_prefix: &str) -> anyhow::Result<SessionDirectory> {
         Ok(match self {
             AppSessionStore::Memory(_) => SessionDirectory::in_process(),
             #[cfg(feature = "sqlite")]
@@ -124,7 +127,7 @@ impl AppSessionStore {
                 .await
                 .map_err(|e| anyhow::anyhow!("SESSION_STORE: cannot prepare the session list table: {e}"))?,
             #[cfg(feature = "redis")]
-            AppSessionStore::Redis { pool, .. } => SessionDirectory::redis(pool.clone(), REDIS_KEY_PREFIX),
+            AppSessionStore::Redis { pool, .. } => SessionDirectory::redis(pool.clone(), key_prefix),
         })
     }
 

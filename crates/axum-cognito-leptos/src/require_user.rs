@@ -1,12 +1,18 @@
+//! A protected view's body: its children for the signed-in person, a sign-in prompt for anyone
+//! else.
+
 use leptos::prelude::*;
 
-use super::session::use_session;
-use crate::{identity::SignedInUser, links::login_url};
+use crate::{identity::SignedInUser, links::login_url, session::use_session};
 
-/// Shown when a protected page is reached by client-side navigation without a session (the
-/// server redirects full page loads itself). Sends the browser to sign-in.
+/// Shown when a protected page is reached without a session (by client-side navigation: an
+/// app's server can redirect full page loads itself). Sends the browser to sign-in.
 #[component]
-pub fn SignInRequired(#[prop(into)] path: String) -> impl IntoView {
+pub fn SignInRequired(
+    /// The page's own path, to come back to after signing in.
+    #[prop(into)]
+    path: String,
+) -> impl IntoView {
     let href = login_url(&path);
     let target = href.clone();
     Effect::new(move |_| {
@@ -23,21 +29,23 @@ pub fn SignInRequired(#[prop(into)] path: String) -> impl IntoView {
 
 /// Who a protected view is for: the signed-in person and when the server will next want to
 /// refresh their tokens.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SignedIn {
+    /// The signed-in person.
     pub user: SignedInUser,
     /// Seconds until the tokens are due for a refresh (see `SessionInfo::refresh_in_secs`).
     pub refresh_in_secs: Option<i64>,
 }
 
 /// A protected page's body: its children for the signed-in person, [`SignInRequired`] for
-/// anyone else, "Loading…" while the session loads. One place for what every protected page
-/// did by hand. Use it as `<RequireUser path="/profile" let:signed_in>…</RequireUser>`.
+/// anyone else, "Loading…" while the session loads (needs [`crate::provide_session`] above it).
+/// Use it as `<RequireUser path="/profile" let:signed_in>…</RequireUser>`.
 #[component]
 pub fn RequireUser<F, V>(
     /// The page's own path, to come back to after signing in.
     #[prop(into)]
     path: String,
+    /// The view for the signed-in person.
     children: F,
 ) -> impl IntoView
 where

@@ -1,0 +1,55 @@
+//! Sign-in with Amazon Cognito for Leptos apps on axum, through
+//! [axum-cognito](https://docs.rs/axum-cognito): what server functions and components need.
+//!
+//! * [`identity`]: what the browser may know about the signed-in person ([`SignedInUser`],
+//!   [`SessionInfo`]): claims of the verified ID token, never a token;
+//! * [`session`]: the visitor's sign-in state, loaded once per page load ([`provide_session`],
+//!   [`use_session`]) by the server functions [`session::GetSessionInfo`] and
+//!   [`session::RefreshSession`];
+//! * [`RequireUser`]: a protected view's body, its children for the signed-in person and a
+//!   sign-in prompt for anyone else;
+//! * [`keep_alive()`]: refreshes the session while a page is open (a timer before expiry, and when
+//!   the tab regains focus), so claims on screen stay current;
+//! * [`AuthError`]: one error type for every server function here (Leptos's
+//!   `FromServerFnError`), which sets the response status on the server;
+//! * `server` (feature `ssr`): the signed-in person inside any `#[server]` function
+//!   (`server::signed_in()`), and control over the response.
+//!
+//! The server provides the core as Leptos context (`provide_context(core.clone())`, where `core`
+//! is the app's `Arc<axum_cognito::AuthCore>`) in `leptos_routes_with_context` and the server
+//! function handler, inside axum-cognito's session layer.
+//!
+//! # Example
+//!
+//! ```
+//! use axum_cognito_leptos::{RequireUser, provide_session};
+//! use leptos::prelude::*;
+//!
+//! #[component]
+//! fn App() -> impl IntoView {
+//!     provide_session();
+//!     view! {
+//!         <RequireUser path="/profile" let:signed_in>
+//!             <p>"Hello, " {signed_in.user.display_name().to_string()}</p>
+//!         </RequireUser>
+//!     }
+//! }
+//! # let _ = App;
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod identity;
+pub mod keep_alive;
+pub mod links;
+pub mod require_user;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod session;
+
+pub use error::AuthError;
+pub use identity::{SessionInfo, SignedInUser};
+pub use keep_alive::keep_alive;
+pub use require_user::{RequireUser, SignInRequired, SignedIn};
+pub use session::{SessionResource, provide_session, use_session};
