@@ -7,8 +7,8 @@
 //! * [`session`]: the session store (memory; SQLite and Redis behind the `sqlite` and `redis`
 //!   cargo features, both on by default) and what lives beside sessions (refresh locks, sign-ins
 //!   in flight, each person's list of sessions);
-//! * [`config`]: the settings, built in code ([`config::CognitoSettings::user_pool`]) or by an
-//!   app's own loader;
+//! * [`config`]: the settings, built in code ([`config::CognitoSettings::user_pool`]) or read
+//!   from the environment ([`AuthConfig::from_env`], [`config::env`]);
 //! * [`metrics`]: Prometheus metrics of the auth paths through the `metrics` facade.
 //!
 //! [`AuthCore`] holds it all; sign-in, refresh and sign-out take it.
@@ -44,6 +44,6 @@ pub mod routes;
 pub mod session;
 
 pub use api::{ApiCaller, ApiError, ApiRejection};
-pub use auth::core::AuthCore;
+pub use auth::core::{AuthCore, StartError};
 pub use config::AuthConfig;
 pub use extract::{SignInRequired, SignedIn};

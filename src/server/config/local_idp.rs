@@ -1,5 +1,9 @@
 //! Whether the embedded identity provider runs inside the app, and its settings.
 
+use axum_cognito::config::env::{KnownProvider, parse_url};
+use cognito_local_idp::defaults as local;
+use secrecy::SecretString;
+
 use super::{ConfigError, Lookup};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,4 +36,18 @@ pub(super) fn from_lookup(get: Lookup<'_>) -> Result<Option<LocalIdpSettings>, C
         return Ok(None);
     }
     LocalIdpSettings::from_lookup(get).map(Some).map_err(|error| ConfigError::new(error.variable, error.problem))
+}
+
+/// The embedded provider as the auth core sees it: its issuer (`{address}/{pool id}`), its
+/// address as the hosted UI domain, and the demo app client.
+pub(super) fn known_provider(settings: &LocalIdpSettings) -> Result<KnownProvider, ConfigError> {
+    let base = format!("http://{}", settings.addr);
+    Ok(KnownProvider {
+        region: Some(local::REGION.to_string()),
+        user_pool_id: Some(local::USER_POOL_ID.to_string()),
+        issuer: format!("{base}/{}", local::USER_POOL_ID),
+        domain: parse_url("LOCAL_IDP_ADDR", &base)?,
+        client_id: local::CLIENT_ID.to_string(),
+        client_secret: Some(SecretString::from(local::CLIENT_SECRET)),
+    })
 }

@@ -4,7 +4,6 @@
 //! nowhere else, so a bad value stops the process before it serves anything, with one line that
 //! names the variable. Secret values are never echoed back in those lines.
 
-mod cognito;
 mod local_idp;
 #[cfg(test)]
 mod tests;
@@ -14,30 +13,14 @@ use std::net::SocketAddr;
 
 use url::Url;
 
-pub use axum_cognito::config::{SessionSettings, SessionStoreSetting};
-pub use cognito::CognitoSettings;
-pub use local_idp::{LocalIdpMode, LocalIdpSettings};
-use values::{
-    parse_base_url, parse_client_ids, parse_metrics_addr, parse_positive, parse_seconds, parse_session_store,
-    parse_socket_addr, parse_trusted_proxies,
+/// The auth core's settings, and how it reads them from the environment: `APP_URL`,
+/// `COGNITO_*`, `SESSION_*`, `ADMIN_GROUP`, `API_ALLOWED_CLIENT_IDS`, `TOKEN_REFRESH_SKEW_SECS`.
+pub use axum_cognito::config::{
+    CognitoSettings, SessionSettings, SessionStoreSetting,
+    env::{ConfigError, Lookup},
 };
-
-/// Where settings come from: a variable's value by name, `None` when unset.
-type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
-
-/// A configuration problem, reported as `VARIABLE: what is wrong`.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{variable}: {problem}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub problem: String,
-}
-
-impl ConfigError {
-    fn new(variable: &'static str, problem: impl Into<String>) -> Self {
-        Self { variable, problem: problem.into() }
-    }
-}
+pub use local_idp::{LocalIdpMode, LocalIdpSettings};
+use values::{parse_metrics_addr, parse_positive, parse_socket_addr, parse_trusted_proxies};
 
 #[derive(Debug, Clone)]
 pub struct AppConfig {
@@ -98,20 +81,12 @@ impl AppConfig {
             Some(value) => parse_socket_addr("LEPTOS_SITE_ADDR", &value)?,
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
         };
-        let app_url = parse_base_url("APP_URL", get("APP_URL").as_deref().unwrap_or("http://localhost:3000"))?;
+        let app_url = axum_cognito::config::env::app_url(&get)?;
         let local_idp = local_idp::from_lookup(&get)?;
-        let cognito = cognito::from_lookup(&get, &app_url, local_idp.as_ref())?;
-        let session = SessionSettings {
-            store: parse_session_store(get("SESSION_STORE").as_deref().unwrap_or("memory"))?,
-            idle_timeout: parse_seconds("SESSION_IDLE_TIMEOUT_SECS", get("SESSION_IDLE_TIMEOUT_SECS"), 28_800)?,
-            max_age: parse_seconds("SESSION_MAX_AGE_SECS", get("SESSION_MAX_AGE_SECS"), 2_592_000)?,
-        };
-        let admin_group = get("ADMIN_GROUP").unwrap_or_else(|| "admin".to_string());
-        let api_allowed_clients = std::iter::once(cognito.client_id.clone())
-            .chain(parse_client_ids("API_ALLOWED_CLIENT_IDS", get("API_ALLOWED_CLIENT_IDS"))?)
-            .collect();
-        let refresh_skew_secs =
-            parse_seconds("TOKEN_REFRESH_SKEW_SECS", get("TOKEN_REFRESH_SKEW_SECS"), 60)?.as_secs() as i64;
+        // The auth core reads its own variables; the embedded provider, when on, stands in
+        // for the pool and client that `COGNITO_*` would name.
+        let provider = local_idp.as_ref().map(local_idp::known_provider).transpose()?;
+        let auth = axum_cognito::AuthConfig::from_lookup(&get, provider)?;
 
         let trusted_proxies = parse_trusted_proxies(get("TRUSTED_PROXIES"))?;
         let metrics_addr = get("METRICS_ADDR").map(|value| parse_metrics_addr(&value)).transpose()?;
@@ -129,12 +104,12 @@ impl AppConfig {
             sign_in_rate_per_minute,
             site_addr,
             app_url,
-            cognito,
-            session,
-            admin_group,
+            cognito: auth.cognito,
+            session: auth.session,
+            admin_group: auth.admin_group,
             local_idp,
-            api_allowed_clients,
-            refresh_skew_secs,
+            api_allowed_clients: auth.api_allowed_clients,
+            refresh_skew_secs: auth.refresh_skew_secs,
         })
     }
 

@@ -4,8 +4,6 @@
 
 use std::{sync::Arc, time::Duration};
 
-use anyhow::Context;
-
 use super::{
     access_token_cache::AccessTokenCache, jwks::JwksCache, oauth_client::CognitoOAuthClient,
     provider_backoff::ProviderBackoff, verify::TokenVerifier,
@@ -17,7 +15,7 @@ use crate::{
         directory::{Lifetimes, SessionDirectory},
         login_transactions::LoginTransactions,
         refresh_lock::RefreshLocks,
-        store::AppSessionStore,
+        store::{AppSessionStore, StoreOpenError},
     },
 };
 
@@ -54,7 +52,7 @@ pub struct AuthCore {
 impl AuthCore {
     /// Opens the configured session store and builds the core on the system clock, with the
     /// sweeping of expired entries running: what an app puts in its router state.
-    pub async fn start(config: AuthConfig) -> anyhow::Result<Arc<AuthCore>> {
+    pub async fn start(config: AuthConfig) -> Result<Arc<AuthCore>, StartError> {
         let sessions = AppSessionStore::open(&config.session.store).await?;
         sessions.spawn_expired_deletion();
         let core = Arc::new(AuthCore::new(config, sessions, Arc::new(crate::clock::SystemClock)).await?);
@@ -80,7 +78,7 @@ impl AuthCore {
 
     /// Builds the core on an opened session store (which also holds login transactions, refresh
     /// locks and the per-person session lists).
-    pub async fn new(config: AuthConfig, sessions: AppSessionStore, clock: SharedClock) -> anyhow::Result<Self> {
+    pub async fn new(config: AuthConfig, sessions: AppSessionStore, clock: SharedClock) -> Result<Self, StartError> {
         let http = provider_http_client()?;
         let jwks = Arc::new(JwksCache::new(http.clone(), config.cognito.jwks_uri(), clock.clone()));
         let verifier = Arc::new(TokenVerifier::new(
@@ -123,14 +121,25 @@ impl AuthCore {
     }
 }
 
+/// Why the core could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The session store cannot be opened or prepared.
+    #[error(transparent)]
+    SessionStore(#[from] StoreOpenError),
+    /// The HTTP client for the identity provider cannot be built (no TLS roots, for example).
+    #[error("cannot build the HTTP client for the identity provider: {0}")]
+    HttpClient(#[source] reqwest::Error),
+}
+
 /// One HTTP client for every call to the identity provider, with timeouts so a slow
 /// provider cannot hold requests forever.
-fn provider_http_client() -> anyhow::Result<reqwest::Client> {
+fn provider_http_client() -> Result<reqwest::Client, StartError> {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(3))
         .timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("axum-cognito/", env!("CARGO_PKG_VERSION")))
         .build()
-        .context("cannot build the HTTP client for the identity provider")
+        .map_err(StartError::HttpClient)
 }

@@ -50,6 +50,20 @@ const REDIS_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_sec
 #[cfg(feature = "sqlite")]
 const SQLITE_TABLE: &str = "tower_sessions";
 
+/// The configured session store cannot be used: shown as `SESSION_STORE: what is wrong`.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("SESSION_STORE: {problem}")]
+pub struct StoreOpenError {
+    /// What went wrong (which file or server, and why).
+    pub problem: String,
+}
+
+impl StoreOpenError {
+    fn new(problem: impl Into<String>) -> Self {
+        StoreOpenError { problem: problem.into() }
+    }
+}
+
 /// tower-sessions' layer is generic over one store type; this enum lets configuration pick
 /// the store at run time.
 #[derive(Debug, Clone)]
@@ -78,7 +92,7 @@ pub enum AppSessionStore {
 impl AppSessionStore {
     /// Opens the store `setting` names: a SQLite file (created readable by its owner only, tables
     /// prepared) or a Redis connection pool, which must answer within five seconds.
-    pub async fn open(setting: &SessionStoreSetting) -> anyhow::Result<Self> {
+    pub async fn open(setting: &SessionStoreSetting) -> Result<Self, StoreOpenError> {
         match setting {
             SessionStoreSetting::Memory => Ok(AppSessionStore::Memory(SessionMemoryStore::default())),
             #[cfg(feature = "sqlite")]
@@ -119,13 +133,13 @@ impl AppSessionStore {
     /// Each person's sessions, kept where the sessions are.
     /// Redis keys start with `key_prefix`.
     #[cfg_attr(not(feature = "redis"), allow(unused_variables, reason = "only Redis keys have a prefix"))]
-    pub async fn directory(&self, key_prefix: &str) -> anyhow::Result<SessionDirectory> {
+    pub async fn directory(&self, key_prefix: &str) -> Result<SessionDirectory, StoreOpenError> {
         Ok(match self {
             AppSessionStore::Memory(_) => SessionDirectory::in_process(),
             #[cfg(feature = "sqlite")]
             AppSessionStore::Sqlite { pool, .. } => SessionDirectory::sqlite(pool.clone())
                 .await
-                .map_err(|e| anyhow::anyhow!("SESSION_STORE: cannot prepare the session list table: {e}"))?,
+                .map_err(|e| StoreOpenError::new(format!("cannot prepare the session list table: {e}")))?,
             #[cfg(feature = "redis")]
             AppSessionStore::Redis { pool, .. } => SessionDirectory::redis(pool.clone(), key_prefix),
         })
@@ -176,16 +190,14 @@ impl AppSessionStore {
 
 /// The start-up error for a store this build leaves out.
 #[cfg(not(all(feature = "sqlite", feature = "redis")))]
-fn not_built_in(scheme: &str, feature: &str) -> anyhow::Error {
-    anyhow::anyhow!(
-        "SESSION_STORE: {scheme} needs axum-cognito's `{feature}` cargo feature, which this build leaves out"
-    )
+fn not_built_in(scheme: &str, feature: &str) -> StoreOpenError {
+    StoreOpenError::new(format!("{scheme} needs axum-cognito's `{feature}` cargo feature, which this build leaves out"))
 }
 
 #[cfg(feature = "sqlite")]
-async fn open_sqlite(path: &Path) -> anyhow::Result<AppSessionStore> {
+async fn open_sqlite(path: &Path) -> Result<AppSessionStore, StoreOpenError> {
     let cannot =
-        |what: &str, e: &dyn std::fmt::Display| anyhow::anyhow!("SESSION_STORE: cannot {what} {}: {e}", path.display());
+        |what: &str, e: &dyn std::fmt::Display| StoreOpenError::new(format!("cannot {what} {}: {e}", path.display()));
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| cannot("create the folder of", &e))?;
     }
@@ -214,9 +226,9 @@ fn make_private(path: &Path) -> std::io::Result<()> {
 }
 
 #[cfg(feature = "redis")]
-async fn open_redis(host: &str, port: u16) -> anyhow::Result<AppSessionStore> {
+async fn open_redis(host: &str, port: u16) -> Result<AppSessionStore, StoreOpenError> {
     let unreachable =
-        |e: &dyn std::fmt::Display| anyhow::anyhow!("SESSION_STORE: cannot use redis at {host}:{port}: {e}");
+        |e: &dyn std::fmt::Display| StoreOpenError::new(format!("cannot use redis at {host}:{port}: {e}"));
     let config = Config::from_url(&format!("redis://{host}:{port}")).map_err(|e| unreachable(&e))?;
     // Without a command timeout a Redis that stops answering would hold every request
     // forever; without a reconnect policy a Redis restart would break sessions until the app

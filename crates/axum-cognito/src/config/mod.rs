@@ -1,4 +1,6 @@
-//! Settings of the auth core, built in code or by an app's own configuration loader.
+//! Settings of the auth core, built in code or read from the environment ([`env`]).
+
+pub mod env;
 
 use std::{path::PathBuf, time::Duration};
 
