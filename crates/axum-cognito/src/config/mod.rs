@@ -1,4 +1,4 @@
-//! Settings of the auth core, built in code or read from the environment ([`env`]).
+//! Settings of the auth core, built in code or read from the environment ([`mod@env`]).
 
 pub mod env;
 
