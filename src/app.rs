@@ -51,14 +51,17 @@ pub fn App() -> impl IntoView {
             <ThemeProvider>
                 <TopBar />
                 <main id="main" class="main">
+                    // Async: every resource of these pages is a lookup in the session store, so streaming
+                    // would only split the page into more writes (a system call and a TCP segment
+                    // each; see "Benchmarks" in README.md).
                     <Routes fallback=NotFoundPage>
-                        <Route path=path!("") view=HomePage />
-                        <Route path=path!("/dashboard") view=DashboardPage />
-                        <Route path=path!("/profile") view=ProfilePage />
-                        <Route path=path!("/admin") view=AdminPage />
+                        <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                        <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                        <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
+                        <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                         <Route path=path!("/auth/callback") view=AuthCallbackPage ssr=SsrMode::Async />
-                        <Route path=path!("/auth/logout") view=SignOutPage />
-                        <Route path=path!("/auth/session-expired") view=SessionExpiredPage />
+                        <Route path=path!("/auth/logout") view=SignOutPage ssr=SsrMode::Async />
+                        <Route path=path!("/auth/session-expired") view=SessionExpiredPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
                 <Footer />
