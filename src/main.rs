@@ -9,11 +9,6 @@ use leptos_cognito::server::{
     serve, telemetry, token_command,
 };
 
-/// A streamed page makes many small allocations; mimalloc serves them with less CPU than the
-/// system allocator (measured in "Benchmarks", README.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Exit status for a configuration problem, distinct from a runtime failure (1).
 const EXIT_CONFIG: u8 = 2;
 
