@@ -32,6 +32,8 @@ fi
 step "library crates: documentation builds without warnings" \
   env RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p cognito-local-idp -p axum-cognito \
   -p axum-cognito-leptos --features axum-cognito-leptos/ssr
+step "the whole workspace's documentation builds without warnings" \
+  env RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --workspace
 step "auth core without its store backends (memory only)" cargo test --locked -p axum-cognito --no-default-features --lib
 step "library crates: ready to publish (cargo package --list)" cargo package --locked --list -p cognito-local-idp -p axum-cognito -p axum-cognito-leptos
 

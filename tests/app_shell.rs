@@ -55,3 +55,49 @@ async fn an_https_app_url_adds_strict_transport_security() {
     let response = app.client().get(app.url("/")).send().await.unwrap();
     assert_eq!(response.headers().get("strict-transport-security").unwrap(), "max-age=31536000");
 }
+
+/// Body chunks of a raw HTTP/1.1 response (chunked transfer coding, RFC 9112 §7.1), or the
+/// whole body as one when it has a length.
+fn body_chunks(raw: &[u8]) -> Vec<Vec<u8>> {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a header block") + 4;
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let mut body = &raw[split..];
+    if !head.contains("transfer-encoding: chunked") {
+        return vec![body.to_vec()];
+    }
+    let mut chunks = Vec::new();
+    loop {
+        let line_end = body.windows(2).position(|w| w == b"\r\n").expect("a chunk size line");
+        let size = usize::from_str_radix(std::str::from_utf8(&body[..line_end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return chunks;
+        }
+        chunks.push(body[line_end + 2..line_end + 2 + size].to_vec());
+        body = &body[line_end + 2 + size + 2..];
+    }
+}
+
+/// Pages render whole (`SsrMode::Async`, see docs/design.md): one body chunk with the content in
+/// place, not a shell followed by out-of-order fragments and their swap scripts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_go_out_whole_in_one_chunk() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(&[]).await;
+    let url = reqwest::Url::parse(&app.url("/")).unwrap();
+    let address = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    for path in ["/", "/auth/session-expired"] {
+        let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+        socket.write_all(request.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        socket.read_to_end(&mut raw).await.unwrap();
+        let chunks = body_chunks(&raw);
+        assert_eq!(chunks.len(), 1, "{path}: {} chunks", chunks.len());
+        let html = String::from_utf8_lossy(&chunks[0]);
+        assert!(!html.contains("<template id="), "{path}: no out-of-order fragments");
+        assert!(html.contains("</main>"), "{path}: the whole page");
+    }
+    let home = app.client().get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let state = home.find("data-testid=\"sign-in-state\"").expect("the sign-in state is rendered");
+    assert!(state < home.find("</main>").unwrap(), "in place, inside <main>");
+}

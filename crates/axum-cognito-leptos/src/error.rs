@@ -6,7 +6,7 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
-/// Why a server function could not answer. On the server, [`AuthError::respond`] also sets the
+/// Why a server function could not answer. On the server, `AuthError::respond` (feature `ssr`) also sets the
 /// response's status (and `Retry-After`); in the browser it arrives as the same value, so a view
 /// can match on it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
