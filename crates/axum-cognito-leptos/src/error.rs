@@ -48,9 +48,9 @@ impl AuthError {
     /// `return Err(AuthError::Forbidden.respond())`. Outside a request it only returns it.
     #[cfg(feature = "ssr")]
     pub fn respond(self) -> Self {
-        crate::server::set_status(self.status());
+        crate::response::set_status(self.status());
         if let AuthError::ProviderUnavailable { retry_after_secs } = &self {
-            crate::server::set_header(axum::http::header::RETRY_AFTER, &retry_after_secs.to_string());
+            crate::response::set_header(axum::http::header::RETRY_AFTER, &retry_after_secs.to_string());
         }
         self
     }

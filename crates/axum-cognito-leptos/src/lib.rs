@@ -45,6 +45,8 @@ pub mod keep_alive;
 pub mod links;
 pub mod require_user;
 #[cfg(feature = "ssr")]
+mod response;
+#[cfg(feature = "ssr")]
 pub mod server;
 pub mod session;
 

@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum_cognito::{
     AuthCore,
     auth::refresh::seconds_until_refresh,
@@ -14,9 +13,10 @@ use axum_cognito::{
     session::auth_session::AuthSession,
 };
 use leptos::prelude::*;
-use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
+/// Control over the response being built: status, headers, a `303 See Other`.
+pub use crate::response::{see_other, set_header, set_status};
 use crate::{
     error::AuthError,
     identity::{SessionInfo, SignedInUser},
@@ -101,27 +101,4 @@ pub fn signed_in_user(auth: &AuthSession, admin_group: &str) -> SignedInUser {
         access_token_expires_at: auth.tokens.access_token_expires_at,
         claims: auth.displayed_claims(),
     }
-}
-
-/// Sets the status of the response being built (ignored outside a request, or for a status
-/// that does not exist).
-pub fn set_status(status: u16) {
-    if let (Some(response), Ok(status)) = (use_context::<ResponseOptions>(), StatusCode::from_u16(status)) {
-        response.set_status(status);
-    }
-}
-
-/// Sets a header of the response being built (ignored outside a request, or for a value that
-/// is not a valid header value).
-pub fn set_header(name: HeaderName, value: &str) {
-    if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
-        response.insert_header(name, value);
-    }
-}
-
-/// A real `303 See Other`, whatever the request's `Accept` header (leptos_axum's own
-/// `redirect` answers 302 only to requests that accept HTML).
-pub fn see_other(path: &str) {
-    set_status(303);
-    set_header(header::LOCATION, path);
 }
