@@ -110,17 +110,24 @@ fn the_env_written_from_the_stack_starts_the_app_against_the_pool() {
 
     let config = AppConfig::from_lookup(|name| vars.get(name).cloned()).expect("the app accepts the .env");
     assert!(config.local_idp.is_none(), "a client id from the stack switches the embedded provider off");
-    assert_eq!(config.cognito.client_id, APP_CLIENT_ID);
+    assert_eq!(config.auth.cognito.client_id, APP_CLIENT_ID);
     assert_eq!(
-        config.cognito.client_secret.as_ref().map(|s| s.expose_secret().to_string()).as_deref(),
+        config.auth.cognito.client_secret.as_ref().map(|s| s.expose_secret().to_string()).as_deref(),
         Some(APP_CLIENT_SECRET)
     );
-    assert_eq!(config.cognito.issuer, format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}"));
-    assert_eq!(config.cognito.domain.as_str().trim_end_matches('/'), "https://my-app.auth.eu-west-1.amazoncognito.com");
-    assert_eq!(config.cognito.scopes, ["openid", "email", "profile"]);
+    assert_eq!(config.auth.cognito.issuer, format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}"));
+    assert_eq!(
+        config.auth.cognito.domain.as_str().trim_end_matches('/'),
+        "https://my-app.auth.eu-west-1.amazoncognito.com"
+    );
+    assert_eq!(config.auth.cognito.scopes, ["openid", "email", "profile"]);
     assert_eq!(config.app_url.as_str(), "https://app.example.com/");
-    assert_eq!(config.admin_group, "admin");
-    assert!(config.api_allowed_clients.iter().any(|id| id == MACHINE_CLIENT_ID), "{:?}", config.api_allowed_clients);
+    assert_eq!(config.auth.admin_group, "admin");
+    assert!(
+        config.auth.api_allowed_clients.iter().any(|id| id == MACHINE_CLIENT_ID),
+        "{:?}",
+        config.auth.api_allowed_clients
+    );
 }
 
 #[test]
@@ -145,11 +152,11 @@ fn the_registered_urls_are_the_ones_the_app_sends() {
         _ => None,
     })
     .expect("config");
-    assert_eq!(registered("CallbackURLs"), [config.cognito.redirect_uri.to_string()]);
-    assert_eq!(registered("LogoutURLs"), [config.cognito.logout_uri.to_string()]);
+    assert_eq!(registered("CallbackURLs"), [config.auth.cognito.redirect_uri.to_string()]);
+    assert_eq!(registered("LogoutURLs"), [config.auth.cognito.logout_uri.to_string()]);
     let scopes: Vec<&str> =
         client["AllowedOAuthScopes"].as_vec().expect("scopes").iter().filter_map(Yaml::as_str).collect();
-    assert_eq!(scopes, config.cognito.scopes, "the client allows exactly the scopes the app asks for");
+    assert_eq!(scopes, config.auth.cognito.scopes, "the client allows exactly the scopes the app asks for");
     assert_eq!(client["EnableTokenRevocation"].as_bool(), Some(true), "sign-out revokes the refresh token");
 }
 

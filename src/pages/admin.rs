@@ -22,10 +22,10 @@ pub async fn get_admin_overview() -> Result<AdminOverview, AuthError> {
     use crate::server::leptos_bridge::app_state;
     use axum_cognito_leptos::server::require_group;
     let state = app_state()?;
-    require_group(&state, &state.config.admin_group).await?;
-    let cognito = &state.config.cognito;
+    require_group(&state, &state.config.auth.admin_group).await?;
+    let cognito = &state.config.auth.cognito;
     Ok(AdminOverview {
-        admin_group: state.config.admin_group.clone(),
+        admin_group: state.config.auth.admin_group.clone(),
         issuer: cognito.issuer.clone(),
         client_id: cognito.client_id.clone(),
         scopes: cognito.scopes.clone(),

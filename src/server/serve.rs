@@ -55,7 +55,7 @@ impl Server {
             }
             None => None,
         };
-        let sessions = AppSessionStore::open(&config.session.store).await?;
+        let sessions = AppSessionStore::open(&config.auth.session.store).await?;
         let state = AppState::with_clock(config, leptos_options, sessions.clone(), clock).await?;
         state.spawn_sweeper();
         // Warm the key cache without delaying start-up or failing when the provider is down.
@@ -120,7 +120,7 @@ pub async fn run(config: AppConfig) -> anyhow::Result<()> {
     let idp_task = match start_local_idp(&config, shutdown.clone()).await? {
         Some(task) => Some(task),
         None => {
-            tracing::info!(issuer = %config.cognito.issuer, "using Amazon Cognito");
+            tracing::info!(issuer = %config.auth.cognito.issuer, "using Amazon Cognito");
             None
         }
     };
@@ -151,9 +151,9 @@ async fn start_local_idp(
     let options = LocalIdpOptions::from_settings(
         format!("http://{}", settings.addr),
         settings,
-        config.cognito.redirect_uri.as_str(),
-        config.cognito.logout_uri.as_str(),
-        &config.cognito.identity_providers,
+        config.auth.cognito.redirect_uri.as_str(),
+        config.auth.cognito.logout_uri.as_str(),
+        &config.auth.cognito.identity_providers,
     )?;
     let idp = LocalIdp::new(options)?;
     let listener = TcpListener::bind(settings.addr)

@@ -73,7 +73,7 @@ impl AppState {
         sessions: AppSessionStore,
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
-        let auth = AuthCore::new(config.auth_config(), sessions, clock).await?;
+        let auth = AuthCore::new(config.auth.clone(), sessions, clock).await?;
         Ok(AppState(Arc::new(SharedState {
             leptos_options,
             sign_in_limiter: Arc::new(ClientLimiter::per_minute(config.sign_in_rate_per_minute)),

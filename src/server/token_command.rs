@@ -17,7 +17,7 @@ pub async fn run(config: &AppConfig, username: &str, password: &str, access_toke
         .timeout(Duration::from_secs(10))
         .build()
         .context("cannot build the HTTP client")?;
-    let tokens = password_sign_in(&http, &config.cognito, username, &password).await?;
+    let tokens = password_sign_in(&http, &config.auth.cognito, username, &password).await?;
     if access_token_only {
         println!("{}", tokens.access_token);
     } else {
@@ -33,7 +33,7 @@ pub async fn run_client_credentials(
     scopes: &[String],
     access_token_only: bool,
 ) -> anyhow::Result<()> {
-    if config.cognito.client_secret.is_none() {
+    if config.auth.cognito.client_secret.is_none() {
         anyhow::bail!("the client_credentials grant needs a confidential client: set COGNITO_CLIENT_SECRET");
     }
     let http = reqwest::Client::builder()
@@ -41,7 +41,7 @@ pub async fn run_client_credentials(
         .timeout(Duration::from_secs(10))
         .build()
         .context("cannot build the HTTP client")?;
-    let client = CognitoOAuthClient::new(http, config.cognito.clone());
+    let client = CognitoOAuthClient::new(http, config.auth.cognito.clone());
     let tokens = client.client_credentials(scopes).await.context("client_credentials at /oauth2/token")?;
     if access_token_only {
         println!("{}", tokens.access_token.expose());

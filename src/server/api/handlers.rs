@@ -21,7 +21,7 @@ pub async fn me(caller: ApiCaller) -> Json<Value> {
 }
 
 pub async fn admin_ping(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Value>, ApiRejection> {
-    caller.require_group(&state.config.admin_group)?;
+    caller.require_group(&state.config.auth.admin_group)?;
     Ok(Json(json!({ "pong": true, "sub": caller.sub, "admin": true })))
 }
 

@@ -16,7 +16,7 @@ use url::Url;
 /// The auth core's settings, and how it reads them from the environment: `APP_URL`,
 /// `COGNITO_*`, `SESSION_*`, `ADMIN_GROUP`, `API_ALLOWED_CLIENT_IDS`, `TOKEN_REFRESH_SKEW_SECS`.
 pub use axum_cognito::config::{
-    CognitoSettings, SessionSettings, SessionStoreSetting,
+    AuthConfig, CognitoSettings, SessionSettings, SessionStoreSetting,
     env::{ConfigError, Lookup},
 };
 pub use local_idp::{LocalIdpMode, LocalIdpSettings};
@@ -28,17 +28,11 @@ pub struct AppConfig {
     pub site_addr: SocketAddr,
     /// The app's public base URL as the browser sees it (`APP_URL`), always ending in `/`.
     pub app_url: Url,
-    pub cognito: CognitoSettings,
-    pub session: SessionSettings,
-    /// Cognito group allowed into `/admin` and `/api/v1/admin/*`.
-    pub admin_group: String,
+    /// What the auth core reads (`COGNITO_*`, `SESSION_*`, `ADMIN_GROUP`,
+    /// `API_ALLOWED_CLIENT_IDS`, `TOKEN_REFRESH_SKEW_SECS`), parsed by the core itself.
+    pub auth: AuthConfig,
     /// Set when the embedded identity provider runs inside this process.
     pub local_idp: Option<LocalIdpSettings>,
-    /// Client ids whose access tokens `/api` accepts: this app's, then `API_ALLOWED_CLIENT_IDS`
-    /// (machine clients of the same pool). Built once here, not on every Bearer request.
-    pub api_allowed_clients: Vec<String>,
-    /// `TOKEN_REFRESH_SKEW_SECS`: refresh tokens this long before they expire.
-    pub refresh_skew_secs: i64,
     /// `TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// `SIGN_IN_RATE_PER_MINUTE`: sign-ins one client may start per minute.
@@ -86,7 +80,7 @@ impl AppConfig {
         // The auth core reads its own variables; the embedded provider, when on, stands in
         // for the pool and client that `COGNITO_*` would name.
         let provider = local_idp.as_ref().map(local_idp::known_provider).transpose()?;
-        let auth = axum_cognito::AuthConfig::from_lookup(&get, provider)?;
+        let auth = AuthConfig::from_lookup(&get, provider)?;
 
         let trusted_proxies = parse_trusted_proxies(get("TRUSTED_PROXIES"))?;
         let metrics_addr = get("METRICS_ADDR").map(|value| parse_metrics_addr(&value)).transpose()?;
@@ -104,12 +98,8 @@ impl AppConfig {
             sign_in_rate_per_minute,
             site_addr,
             app_url,
-            cognito: auth.cognito,
-            session: auth.session,
-            admin_group: auth.admin_group,
+            auth,
             local_idp,
-            api_allowed_clients: auth.api_allowed_clients,
-            refresh_skew_secs: auth.refresh_skew_secs,
         })
     }
 
@@ -120,21 +110,6 @@ impl AppConfig {
 
     pub fn uses_https(&self) -> bool {
         self.app_url.scheme() == "https"
-    }
-
-    /// The part of the settings the auth core reads.
-    pub fn auth_config(&self) -> axum_cognito::AuthConfig {
-        axum_cognito::AuthConfig {
-            cognito: self.cognito.clone(),
-            session: self.session.clone(),
-            refresh_skew_secs: self.refresh_skew_secs,
-            https: self.uses_https(),
-            admin_group: self.admin_group.clone(),
-            api_allowed_clients: self.api_allowed_clients.clone(),
-            app_origin: self.app_origin(),
-            names: axum_cognito::config::Names::default(),
-            paths: axum_cognito::config::RoutePaths::default(),
-        }
     }
 }
 

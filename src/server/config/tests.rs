@@ -24,32 +24,32 @@ fn defaults_use_the_embedded_provider() {
     assert_eq!(config.app_url.as_str(), "http://localhost:3000/");
     let local = config.local_idp.as_ref().expect("embedded provider on by default");
     assert_eq!(local.addr.to_string(), "127.0.0.1:9229");
-    assert_eq!(config.cognito.issuer, format!("http://127.0.0.1:9229/{}", local::USER_POOL_ID));
-    assert_eq!(config.cognito.redirect_uri.as_str(), "http://localhost:3000/auth/callback");
-    assert_eq!(config.cognito.logout_uri.as_str(), "http://localhost:3000/");
-    assert_eq!(config.cognito.scopes, ["openid", "email", "profile"]);
-    assert_eq!(config.session.store, SessionStoreSetting::Memory);
-    assert_eq!(config.session.idle_timeout, Duration::from_secs(28_800));
-    assert_eq!(config.session.max_age, Duration::from_secs(2_592_000));
-    assert_eq!(config.admin_group, "admin");
+    assert_eq!(config.auth.cognito.issuer, format!("http://127.0.0.1:9229/{}", local::USER_POOL_ID));
+    assert_eq!(config.auth.cognito.redirect_uri.as_str(), "http://localhost:3000/auth/callback");
+    assert_eq!(config.auth.cognito.logout_uri.as_str(), "http://localhost:3000/");
+    assert_eq!(config.auth.cognito.scopes, ["openid", "email", "profile"]);
+    assert_eq!(config.auth.session.store, SessionStoreSetting::Memory);
+    assert_eq!(config.auth.session.idle_timeout, Duration::from_secs(28_800));
+    assert_eq!(config.auth.session.max_age, Duration::from_secs(2_592_000));
+    assert_eq!(config.auth.admin_group, "admin");
 }
 
 #[test]
 fn real_cognito_derives_issuer_and_uris() {
     let config = parse(REAL_COGNITO).unwrap();
     assert!(config.local_idp.is_none(), "a client id switches the embedded provider off");
-    assert_eq!(config.cognito.issuer, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz");
+    assert_eq!(config.auth.cognito.issuer, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz");
     assert_eq!(
-        config.cognito.jwks_uri(),
+        config.auth.cognito.jwks_uri(),
         "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz/.well-known/jwks.json"
     );
     assert_eq!(
-        config.cognito.domain_endpoint("oauth2/token"),
+        config.auth.cognito.domain_endpoint("oauth2/token"),
         "https://example.auth.eu-west-1.amazoncognito.com/oauth2/token"
     );
-    assert!(config.cognito.client_secret.is_none());
+    assert!(config.auth.cognito.client_secret.is_none());
     assert_eq!(
-        config.cognito.accepted_issuers,
+        config.auth.cognito.accepted_issuers,
         [
             "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz",
             "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz",
@@ -63,7 +63,7 @@ fn accepted_issuers_can_be_set() {
     let mut vars = REAL_COGNITO.to_vec();
     vars.push(("COGNITO_ISSUERS", "https://issuer.example/pool, https://other.example/pool/"));
     let config = parse(&vars).unwrap();
-    assert_eq!(config.cognito.accepted_issuers, ["https://issuer.example/pool", "https://other.example/pool"]);
+    assert_eq!(config.auth.cognito.accepted_issuers, ["https://issuer.example/pool", "https://other.example/pool"]);
     vars.pop();
     vars.push(("COGNITO_ISSUERS", "not a url"));
     assert_eq!(parse(&vars).unwrap_err().variable, "COGNITO_ISSUERS");
@@ -83,13 +83,13 @@ fn explicit_values_win() {
         ("ADMIN_GROUP", "staff"),
     ]);
     let config = parse(&vars).unwrap();
-    assert_eq!(config.cognito.issuer, "https://issuer.example.com/pool");
-    assert_eq!(config.cognito.redirect_uri.as_str(), "https://app.example.com/auth/callback");
-    assert_eq!(config.cognito.client_secret.as_ref().unwrap().expose_secret(), "s3cret");
-    assert_eq!(config.cognito.identity_providers, ["Google", "Okta-Corp"]);
-    assert_eq!(config.session.store, SessionStoreSetting::Sqlite("data/sessions.db".into()));
-    assert_eq!(config.session.idle_timeout, Duration::from_secs(60));
-    assert_eq!(config.admin_group, "staff");
+    assert_eq!(config.auth.cognito.issuer, "https://issuer.example.com/pool");
+    assert_eq!(config.auth.cognito.redirect_uri.as_str(), "https://app.example.com/auth/callback");
+    assert_eq!(config.auth.cognito.client_secret.as_ref().unwrap().expose_secret(), "s3cret");
+    assert_eq!(config.auth.cognito.identity_providers, ["Google", "Okta-Corp"]);
+    assert_eq!(config.auth.session.store, SessionStoreSetting::Sqlite("data/sessions.db".into()));
+    assert_eq!(config.auth.session.idle_timeout, Duration::from_secs(60));
+    assert_eq!(config.auth.admin_group, "staff");
     assert!(config.uses_https());
     assert_eq!(config.app_origin(), "https://app.example.com");
 }

@@ -51,7 +51,7 @@ pub async fn login(
         return error_page(StatusCode::BAD_REQUEST, "Sign-in refused", "The sign-in link is malformed.");
     };
     let return_to = return_to_or_default(query.return_to.as_deref());
-    let options = match SignInOptions::from_query(&query, &state.config.cognito.identity_providers) {
+    let options = match SignInOptions::from_query(&query, &state.config.auth.cognito.identity_providers) {
         Ok(options) => options,
         Err(SignInOptionError::UnknownProvider) => {
             return error_page(
@@ -132,7 +132,7 @@ pub async fn end_session(
         return error_page(StatusCode::BAD_REQUEST, "No session named", "Choose a session to sign out.");
     };
     let now = state.clock.now();
-    let max_age = state.config.session.max_age.as_secs() as i64;
+    let max_age = state.config.auth.session.max_age.as_secs() as i64;
     let auth = match auth_session::load(&session, now, max_age).await {
         Ok(Some(auth)) => auth,
         Ok(None) => return Redirect::to("/auth/login?return_to=%2Fdashboard").into_response(),

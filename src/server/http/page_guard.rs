@@ -45,8 +45,8 @@ pub async fn guard_protected_pages(
         return next.run(request).await;
     };
     let path = request.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-    match require_signed_in(&state, &session, state.config.refresh_skew_secs).await {
-        Ok(auth) if protection == Protection::AdminGroup && !auth.is_member_of(&state.config.admin_group) => {
+    match require_signed_in(&state, &session, state.config.auth.refresh_skew_secs).await {
+        Ok(auth) if protection == Protection::AdminGroup && !auth.is_member_of(&state.config.auth.admin_group) => {
             // The page itself explains the refusal; the status says it to machines.
             let mut response = next.run(request).await;
             *response.status_mut() = StatusCode::FORBIDDEN;
