@@ -1,7 +1,7 @@
 //! The HTML shell and the route table shared by server rendering and hydration.
 
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{Route, Router, Routes},
@@ -10,14 +10,17 @@ use leptos_router::{
 
 use axum_cognito_leptos::provide_session;
 
+use crate::bundle::{BundleFiles, BundleTags};
 use crate::components::{footer::Footer, theme::ThemeProvider, top_bar::TopBar};
 use crate::pages::{
     admin::AdminPage, auth_callback::AuthCallbackPage, dashboard::DashboardPage, home::HomePage,
     not_found::NotFoundPage, profile::ProfilePage, session_expired::SessionExpiredPage, sign_out::SignOutPage,
 };
 
-/// The document around the app, rendered only on the server.
+/// The document around the app, rendered only on the server. The bundle's file names come from
+/// context (read once when the router is built, see `bundle`), or from `options` otherwise.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let bundle = use_context::<BundleFiles>().unwrap_or_else(|| bundle_files(&options));
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -26,9 +29,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HashedStylesheet options=options.clone() id="leptos" />
-                <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <BundleTags files=bundle />
+                <AutoReload options />
                 <MetaTags />
             </head>
             <body>
@@ -36,6 +38,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+#[cfg(feature = "ssr")]
+fn bundle_files(options: &LeptosOptions) -> BundleFiles {
+    BundleFiles::from_options(options)
+}
+
+// The shell is only rendered on the server.
+#[cfg(not(feature = "ssr"))]
+fn bundle_files(options: &LeptosOptions) -> BundleFiles {
+    BundleFiles::new(&options.site_pkg_dir, &options.output_name, None)
 }
 
 #[component]

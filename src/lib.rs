@@ -5,6 +5,7 @@
 //! what server functions choose to return).
 
 pub mod app;
+pub mod bundle;
 pub mod components;
 /// What the browser may know about the signed-in person: axum-cognito-leptos's types.
 pub use axum_cognito_leptos::identity;

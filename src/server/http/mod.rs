@@ -17,6 +17,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 
 use crate::app::{App, shell};
+use crate::bundle::BundleFiles;
 use crate::server::{
     api,
     session::{layer::session_layer, store::AppSessionStore},
@@ -31,10 +32,13 @@ use crate::server::{
 pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
     let leptos_routes = generate_route_list(App);
     let context_state = state.clone();
-    // Server functions read the app state, and axum-cognito-leptos's read the auth core.
+    let bundle = BundleFiles::from_options(&state.leptos_options);
+    // Server functions read the app state, and axum-cognito-leptos's read the auth core; the
+    // shell reads the bundle's file names.
     let provide_state = move || {
         provide_context(context_state.auth.clone());
         provide_context(context_state.clone());
+        provide_context(bundle.clone());
     };
 
     // The pages, guarded before Leptos renders anything.
