@@ -85,6 +85,17 @@ async fn counters_follow_a_scripted_session_and_labels_stay_bounded() {
     let series_after = scrape(&metrics_addr).await;
     assert_eq!(series_after.len(), series_before, "no new series from client-chosen values");
     assert!(series_after.keys().all(|series| !series.contains("random")));
+
+    // A balancer's probes are not requests worth a sample (or a log line).
+    for _ in 0..5 {
+        assert_eq!(client.get(stack.app.url("/healthz")).send().await.unwrap().status(), 200);
+        assert_eq!(client.get(stack.app.url("/readyz")).send().await.unwrap().status(), 200);
+    }
+    let probed = scrape(&metrics_addr).await;
+    assert!(
+        probed.keys().all(|series| !series.contains("healthz") && !series.contains("readyz")),
+        "health probes are not counted"
+    );
 }
 
 /// A signed-in page costs no session write: the session is saved when it changes, and touched

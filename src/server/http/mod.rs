@@ -20,15 +20,18 @@ use crate::app::{App, shell};
 use crate::bundle::BundleFiles;
 use crate::server::{
     api,
-    session::{layer::session_layer, store::AppSessionStore},
+    session::{
+        layer::{SkipWhenAuthorized, session_layer},
+        store::AppSessionStore,
+    },
     state::AppState,
 };
 
 /// Builds the whole app: plain axum routes first (they can set headers and redirects freely),
 /// then the Leptos pages and server functions, then static files with the Leptos 404 page as
-/// fallback; around those the page guard and sessions (with their outage answer). The health
-/// checks sit outside the session layer. Around everything: the response headers and the
-/// request log.
+/// fallback; around those the page guard and sessions (with their outage answer), and the
+/// request log. The health checks sit outside the session layer and the log. Around
+/// everything: the response headers.
 pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
     let leptos_routes = generate_route_list(App);
     let context_state = state.clone();
@@ -49,26 +52,33 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .layer(middleware::from_fn_with_state(state.clone(), page_guard::guard_protected_pages));
-    // Everything that may read the session: the auth routes, the API, the pages.
+    // Everything that may read the session: the auth routes and the pages.
     let with_sessions = Router::new()
         .route("/auth/login", get(auth_routes::login))
         .route("/auth/logout", post(auth_routes::logout))
         .route("/auth/sessions/end", post(auth_routes::end_session))
-        .nest("/api/v1", api::router())
         .merge(pages)
-        .layer(session_layer(sessions, &state.auth.config))
-        .layer(middleware::from_fn(session_store_outage::explain_session_store_outage));
+        .layer(session_layer(sessions.clone(), &state.auth.config));
+    // The API reads the session only for callers without a Bearer token.
+    let api = api::router().layer(SkipWhenAuthorized(session_layer(sessions, &state.auth.config)));
 
-    // Health checks never touch a session: a balancer probing them costs no cookie parsing.
+    let logged = Router::new()
+        .nest("/api/v1", api)
+        .merge(with_sessions)
+        .layer(middleware::from_fn(session_store_outage::explain_session_store_outage))
+        // Around each route (so the route template is known).
+        .layer(middleware::from_fn(request_log::log_request));
+
+    // Health checks never touch a session, and are neither logged nor counted: a balancer
+    // probes every few seconds, and each probe would be a log line and a request sample that
+    // say nothing (their answers are what the balancer acts on).
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .merge(with_sessions)
+        .merge(logged)
         .layer(middleware::from_fn_with_state(
             response_headers::HeaderPolicy::for_config(&state.config),
             response_headers::add_response_headers,
         ))
-        // Around each route (so the route template is known), outermost.
-        .layer(middleware::from_fn(request_log::log_request))
         .with_state(state)
 }
