@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum_cognito::{
     AuthCore,
     auth::refresh::seconds_until_refresh,
-    extract::{SignInRequired, require_signed_in},
+    extract::{SignInOfThisRequest, SignInRequired, require_signed_in},
     session::auth_session::AuthSession,
 };
 use leptos::prelude::*;
@@ -51,6 +51,13 @@ pub async fn signed_in(core: &AuthCore) -> Result<Option<AuthSession>, AuthError
 
 /// Like [`signed_in`], refreshing when the tokens expire within `skew` seconds.
 pub async fn signed_in_within(core: &AuthCore, skew: i64) -> Result<Option<AuthSession>, AuthError> {
+    // A guard in front of the page may have read the session already in this request.
+    let read_earlier = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<SignInOfThisRequest>().cloned())
+        .and_then(|read| read.fresh_within(core.clock.now(), skew));
+    if let Some(auth) = read_earlier {
+        return Ok(Some(auth));
+    }
     let session = session().await?;
     match require_signed_in(core, &session, skew).await {
         Ok(auth) => Ok(Some(auth)),

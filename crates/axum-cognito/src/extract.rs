@@ -89,6 +89,28 @@ where
     }
 }
 
+/// A signed-in session already read (and refreshed if due) by an earlier step of the same
+/// request, kept in the request's extensions so later steps need not decode the session again:
+/// a middleware that guards a page reads it once, and the server functions rendering the page
+/// reuse it. Cloning it (as frameworks clone request parts) copies a pointer.
+#[derive(Debug, Clone)]
+pub struct SignInOfThisRequest {
+    auth: Arc<AuthSession>,
+}
+
+impl SignInOfThisRequest {
+    /// Remembers `auth`, read in this request with tokens fresh at the time.
+    pub fn new(auth: AuthSession) -> Self {
+        SignInOfThisRequest { auth: Arc::new(auth) }
+    }
+
+    /// The session, if its tokens are still valid for at least `skew` seconds at `now`;
+    /// otherwise `None`, and the caller reads (and refreshes) it as usual.
+    pub fn fresh_within(&self, now: i64, skew: i64) -> Option<AuthSession> {
+        (!crate::auth::refresh::needs_refresh(&self.auth.tokens, now, skew)).then(|| (*self.auth).clone())
+    }
+}
+
 /// The one reading of a request's sign-in state: the session with tokens valid for at least
 /// `skew` seconds (refreshed if needed), or why there is none. Every surface (pages, API,
 /// server functions) maps these same outcomes to its own response.
@@ -110,6 +132,27 @@ pub async fn require_signed_in(core: &AuthCore, session: &Session, skew: i64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn session_expiring_at(expires_at: i64) -> AuthSession {
+        serde_json::from_value(serde_json::json!({
+            "sub": "s", "username": "u", "email": null, "email_verified": null, "name": null,
+            "groups": [], "auth_time": null, "id_claims": {}, "signed_in_at": 0,
+            "tokens": {
+                "access_token": "a", "refresh_token": null,
+                "id_token_expires_at": expires_at, "access_token_expires_at": expires_at,
+            },
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_reading_of_this_request_is_reused_only_while_its_tokens_are_fresh_enough() {
+        let read = SignInOfThisRequest::new(session_expiring_at(1_000));
+        assert_eq!(read.fresh_within(900, 60).map(|auth| auth.sub), Some("s".to_string()));
+        // Due for refresh with this skew: read (and refresh) the session again.
+        assert!(read.fresh_within(900, 100).is_none());
+        assert!(read.fresh_within(1_000, 0).is_none());
+    }
 
     #[test]
     fn refusals_answer_401_or_503_with_retry_after() {

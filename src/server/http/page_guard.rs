@@ -7,7 +7,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use axum_cognito::extract::{SignInRequired, require_signed_in};
+use axum_cognito::extract::{SignInOfThisRequest, SignInRequired, require_signed_in};
 use tower_sessions::Session;
 
 use super::error_page::error_page;
@@ -30,7 +30,7 @@ fn protection_for(path: &str) -> Option<Protection> {
 pub async fn guard_protected_pages(
     State(state): State<AppState>,
     session: Session,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let Some(protection) = protection_for(request.uri().path()) else {
@@ -46,13 +46,18 @@ pub async fn guard_protected_pages(
     };
     let path = request.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
     match require_signed_in(&state, &session, state.config.auth.refresh_skew_secs).await {
-        Ok(auth) if protection == Protection::AdminGroup && !auth.is_member_of(&state.config.auth.admin_group) => {
-            // The page itself explains the refusal; the status says it to machines.
+        Ok(auth) => {
+            let forbidden = protection == Protection::AdminGroup && !auth.is_member_of(&state.config.auth.admin_group);
+            // The page's server functions reuse this reading instead of decoding the session
+            // again (the dashboard reads it three times).
+            request.extensions_mut().insert(SignInOfThisRequest::new(auth));
             let mut response = next.run(request).await;
-            *response.status_mut() = StatusCode::FORBIDDEN;
+            if forbidden {
+                // The page itself explains the refusal; the status says it to machines.
+                *response.status_mut() = StatusCode::FORBIDDEN;
+            }
             response
         }
-        Ok(_) => next.run(request).await,
         Err(SignInRequired::NotSignedIn) => Redirect::to(&links::login_url(path)).into_response(),
         Err(SignInRequired::SessionEnded) => Redirect::to(&links::session_expired_url(path)).into_response(),
         Err(SignInRequired::ProviderUnavailable { retry_after_secs }) => {
