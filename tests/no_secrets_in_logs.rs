@@ -110,6 +110,8 @@ async fn whole_session(log_format: &str) -> String {
     let logs = std::fs::read_to_string(&log_path).unwrap();
     assert!(logs.contains("signed in"), "logging works: {logs}");
     assert!(logs.contains("signed out"), "logging works: {logs}");
+    assert!(logs.contains("/dashboard"), "requests are logged: {logs}");
+    assert!(!logs.contains("/healthz"), "health probes are not logged: {logs}");
     for (what, secret) in [
         ("a JWT", "eyJ"),
         ("the authorization code", query["code"].as_str()),
