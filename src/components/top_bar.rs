@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use axum_cognito_leptos::use_session;
+use axum_cognito_leptos::{SignedIn, Visitor, use_session, visitor};
 
 use crate::components::{
     theme::ThemeToggle,
@@ -11,8 +11,7 @@ use crate::components::{
 #[component]
 pub fn TopBar() -> impl IntoView {
     let session = use_session();
-    let is_admin =
-        move || session.get().and_then(|r| r.ok()).and_then(|info| info.user).is_some_and(|user| user.is_admin);
+    let is_admin = move || matches!(visitor(session), Some(Visitor::SignedIn(signed_in)) if signed_in.user.is_admin);
 
     view! {
         <header class="top-bar">
@@ -34,13 +33,11 @@ pub fn TopBar() -> impl IntoView {
             <div class="top-bar-actions">
                 <Transition fallback=|| ()>
                     {move || {
-                        session
-                            .get()
-                            .map(|result| {
-                                let info = result.unwrap_or_default();
-                                match info.user {
-                                    Some(user) => view! { <UserMenu user /> }.into_any(),
-                                    None => view! { <SignInButtons providers=info.identity_providers /> }.into_any(),
+                        visitor(session)
+                            .map(|visitor| match visitor {
+                                Visitor::SignedIn(SignedIn { user, .. }) => view! { <UserMenu user /> }.into_any(),
+                                Visitor::SignedOut(info) => {
+                                    view! { <SignInButtons providers=info.identity_providers /> }.into_any()
                                 }
                             })
                     }}

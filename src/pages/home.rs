@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use axum_cognito_leptos::use_session;
+use axum_cognito_leptos::{SignedIn, Visitor, use_session, visitor};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -19,10 +19,9 @@ pub fn HomePage() -> impl IntoView {
         </section>
         <Transition fallback=|| ()>
             {move || {
-                session
-                    .get()
-                    .map(|result| match result.ok().and_then(|info| info.user) {
-                        Some(user) => {
+                visitor(session)
+                    .map(|visitor| match visitor {
+                        Visitor::SignedIn(SignedIn { user, .. }) => {
                             view! {
                                 <p class="notice" data-testid="sign-in-state">
                                     "You are signed in as " <strong>{user.display_name().to_string()}</strong> ". "
@@ -31,7 +30,7 @@ pub fn HomePage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        None => {
+                        Visitor::SignedOut(_) => {
                             view! {
                                 <p class="notice" data-testid="sign-in-state">
                                     "You are signed out. "

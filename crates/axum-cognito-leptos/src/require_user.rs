@@ -3,7 +3,11 @@
 
 use leptos::prelude::*;
 
-use crate::{identity::SignedInUser, links::login_url, session::use_session};
+use crate::{
+    identity::{SessionInfo, SignedInUser},
+    links::login_url,
+    session::{SessionResource, use_session},
+};
 
 /// Shown when a protected page is reached without a session (by client-side navigation: an
 /// app's server can redirect full page loads itself). Sends the browser to sign-in.
@@ -37,6 +41,28 @@ pub struct SignedIn {
     pub refresh_in_secs: Option<i64>,
 }
 
+/// Who is visiting, once the session resource has loaded: what a view branches on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Visitor {
+    /// A signed-in person.
+    SignedIn(SignedIn),
+    /// Nobody is signed in (or the session could not be read); the state still says which
+    /// identity providers a sign-in button may offer.
+    SignedOut(SessionInfo),
+}
+
+/// The visitor as `session` says, or `None` while it loads. Read it inside a `<Transition>` (or
+/// `<Suspense>`): it tracks the resource. An error reading the session counts as signed out.
+pub fn visitor(session: SessionResource) -> Option<Visitor> {
+    session.get().map(|result| {
+        let mut info = result.unwrap_or_default();
+        match info.user.take() {
+            Some(user) => Visitor::SignedIn(SignedIn { user, refresh_in_secs: info.refresh_in_secs }),
+            None => Visitor::SignedOut(info),
+        }
+    })
+}
+
 /// A protected page's body: its children for the signed-in person, [`SignInRequired`] for
 /// anyone else, "Loading…" while the session loads (needs [`crate::provide_session`] above it).
 /// Use it as `<RequireUser path="/profile" let:signed_in>…</RequireUser>`.
@@ -56,14 +82,10 @@ where
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || {
-                session
-                    .get()
-                    .map(|result| {
-                        let info = result.unwrap_or_default();
-                        match info.user {
-                            Some(user) => children(SignedIn { user, refresh_in_secs: info.refresh_in_secs }).into_any(),
-                            None => view! { <SignInRequired path=path.clone() /> }.into_any(),
-                        }
+                visitor(session)
+                    .map(|visitor| match visitor {
+                        Visitor::SignedIn(signed_in) => children(signed_in).into_any(),
+                        Visitor::SignedOut(_) => view! { <SignInRequired path=path.clone() /> }.into_any(),
                     })
             }}
         </Transition>
