@@ -1,7 +1,7 @@
 //! The HTML shell and the route table shared by server rendering and hydration.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_meta::{Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{Route, Router, Routes},
@@ -10,7 +10,6 @@ use leptos_router::{
 
 use axum_cognito_leptos::provide_session;
 
-use crate::bundle::{BundleFiles, BundleTags};
 use crate::components::{footer::Footer, theme::ThemeProvider, top_bar::TopBar};
 use crate::pages::{
     admin::AdminPage, auth_callback::AuthCallbackPage, dashboard::DashboardPage, home::HomePage,
@@ -19,8 +18,12 @@ use crate::pages::{
 
 /// The document around the app, rendered only on the server. The bundle's file names come from
 /// context (read once when the router is built, see `bundle`), or from `options` otherwise.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let bundle = use_context::<BundleFiles>().unwrap_or_else(|| bundle_files(&options));
+    use crate::bundle::{BundleFiles, BundleTags};
+    use leptos_meta::MetaTags;
+
+    let bundle = use_context::<BundleFiles>().unwrap_or_else(|| BundleFiles::from_options(&options));
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -38,17 +41,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
-}
-
-#[cfg(feature = "ssr")]
-fn bundle_files(options: &LeptosOptions) -> BundleFiles {
-    BundleFiles::from_options(options)
-}
-
-// The shell is only rendered on the server.
-#[cfg(not(feature = "ssr"))]
-fn bundle_files(options: &LeptosOptions) -> BundleFiles {
-    BundleFiles::new(&options.site_pkg_dir, &options.output_name, None)
 }
 
 #[component]

@@ -44,7 +44,6 @@ impl BundleFiles {
 
     /// The bundle of this deployment: with `hash-files` on, the hashes are read from the hash
     /// file beside the server binary, where cargo-leptos (and `scripts/dist.sh`) put it.
-    #[cfg(feature = "ssr")]
     pub fn from_options(options: &LeptosOptions) -> Self {
         let hashes = options.hash_files.then(|| {
             let path = std::env::current_exe()

@@ -5,6 +5,8 @@
 //! what server functions choose to return).
 
 pub mod app;
+/// The bundle's `<link>` and `<script>` tags for the server-rendered shell.
+#[cfg(feature = "ssr")]
 pub mod bundle;
 pub mod components;
 /// What the browser may know about the signed-in person: axum-cognito-leptos's types.

@@ -51,10 +51,11 @@ pub async fn signed_in(core: &AuthCore) -> Result<Option<AuthSession>, AuthError
 
 /// Like [`signed_in`], refreshing when the tokens expire within `skew` seconds.
 pub async fn signed_in_within(core: &AuthCore, skew: i64) -> Result<Option<AuthSession>, AuthError> {
-    // A guard in front of the page may have read the session already in this request.
-    let read_earlier = use_context::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<SignInOfThisRequest>().cloned())
-        .and_then(|read| read.fresh_within(core.clock.now(), skew));
+    // A guard in front of the page may have read the session already in this request (read in
+    // place: cloning the request parts would copy every header).
+    let now = core.clock.now();
+    let read_earlier =
+        with_context::<axum::http::request::Parts, _>(|parts| SignInOfThisRequest::reuse(parts, now, skew)).flatten();
     if let Some(auth) = read_earlier {
         return Ok(Some(auth));
     }

@@ -67,8 +67,12 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let core = Arc::<AuthCore>::from_ref(state);
+        let skew = core.config.refresh_skew_secs;
+        if let Some(auth) = SignInOfThisRequest::reuse(parts, core.clock.now(), skew) {
+            return Ok(SignedIn(auth));
+        }
         let session = Session::from_request_parts(parts, state).await.map_err(|_| SignInRequired::Unavailable)?;
-        require_signed_in(&core, &session, core.config.refresh_skew_secs).await.map(SignedIn)
+        require_signed_in(&core, &session, skew).await.map(SignedIn)
     }
 }
 
@@ -108,6 +112,12 @@ impl SignInOfThisRequest {
     /// otherwise `None`, and the caller reads (and refreshes) it as usual.
     pub fn fresh_within(&self, now: i64, skew: i64) -> Option<AuthSession> {
         (!crate::auth::refresh::needs_refresh(&self.auth.tokens, now, skew)).then(|| (*self.auth).clone())
+    }
+
+    /// The reading an earlier step left in `parts`, if there is one and it is
+    /// [fresh enough](Self::fresh_within).
+    pub fn reuse(parts: &Parts, now: i64, skew: i64) -> Option<AuthSession> {
+        parts.extensions.get::<SignInOfThisRequest>()?.fresh_within(now, skew)
     }
 }
 
