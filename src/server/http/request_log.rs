@@ -6,6 +6,7 @@
 //! and raw paths would give metrics unbounded label values. The session is named by the first
 //! characters of its refresh-lock key, which is not the cookie and unlocks nothing.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::{
@@ -18,22 +19,40 @@ use tracing::Instrument;
 
 use crate::server::{metrics, request_span};
 
-pub async fn log_request(request: Request, next: Next) -> Response {
+/// Where a route leaves its template for the request log. The log wraps the router once
+/// instead of every route (axum's `Router::layer` wraps each route, and each `from_fn` layer
+/// clones everything below it on every request), so the template, which only the router knows,
+/// comes back through this slot.
+#[derive(Clone, Default)]
+struct RouteOfRequest(Arc<OnceLock<MatchedPath>>);
+
+/// Per route, before its handler: hands the matched route template to the request log.
+pub fn record_route(request: Request) -> Request {
+    let extensions = request.extensions();
+    if let (Some(slot), Some(matched)) = (extensions.get::<RouteOfRequest>(), extensions.get::<MatchedPath>()) {
+        // A clone of the matched path is a reference count, not a copy of the string.
+        let _ = slot.0.set(matched.clone());
+    }
+    request
+}
+
+pub async fn log_request(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
-    // A clone of the matched path is a reference count, not a copy of the string.
-    let matched = request.extensions().get::<MatchedPath>().cloned();
-    let route = matched.as_ref().map_or("fallback", MatchedPath::as_str);
+    let route_of_request = RouteOfRequest::default();
+    request.extensions_mut().insert(route_of_request.clone());
     let request_id = uuid::Uuid::new_v4().simple().to_string();
     let span = tracing::info_span!(
         "request",
         id = %request_id,
         method = %request.method(),
-        route = %route,
+        route = tracing::field::Empty,
         session = tracing::field::Empty,
     );
     let mut response = request_span::scope(span.clone(), next.run(request).instrument(span.clone())).await;
     let latency = started.elapsed();
     let status = response.status().as_u16();
+    let route = route_of_request.0.get().map_or("fallback", MatchedPath::as_str);
+    span.record("route", route);
     span.in_scope(|| {
         tracing::info!(status, latency_ms = format_args!("{:.2}", latency.as_secs_f64() * 1000.0), "served");
     });

@@ -184,10 +184,11 @@ impl SessionDirectory {
         lifetimes: Lifetimes,
         now: i64,
     ) -> Result<Vec<SessionEntry>, SessionStoreError> {
+        // Boxed: see `fresh_session_within`; a page's resource moves this future around.
         let (mut live, dead): (Vec<_>, Vec<_>) =
-            self.all(sub).await?.into_iter().partition(|entry| lifetimes.is_live(entry, now));
+            Box::pin(self.all(sub)).await?.into_iter().partition(|entry| lifetimes.is_live(entry, now));
         for entry in dead {
-            self.remove(sub, &entry.session_key).await?;
+            Box::pin(self.remove(sub, &entry.session_key)).await?;
         }
         live.sort_by(|a, b| (a.signed_in_at, &a.session_key).cmp(&(b.signed_in_at, &b.session_key)));
         Ok(live)
