@@ -27,6 +27,7 @@ async fn json_logs_are_one_object_a_line_without_secrets() {
     let logs = whole_session("json").await;
     let mut requests = 0;
     let mut with_session = 0;
+    let mut routes = std::collections::BTreeSet::new();
     for line in logs.lines().filter(|line| !line.trim().is_empty()) {
         let entry: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON object ({e}): {line}"));
@@ -39,7 +40,12 @@ async fn json_logs_are_one_object_a_line_without_secrets() {
             assert!(entry["fields"]["status"].is_u64(), "{line}");
             assert!(entry["fields"]["latency_ms"].is_string() || entry["fields"]["latency_ms"].is_number(), "{line}");
             with_session += usize::from(span["session"].is_string());
+            routes.insert(span["route"].as_str().unwrap_or_default().to_string());
         }
+    }
+    // Each request is logged under its route's template, pages and nested API routes alike.
+    for route in ["/dashboard", "/profile", "/api/v1/me", "/auth/logout"] {
+        assert!(routes.contains(route), "{route} among {routes:?}");
     }
     assert!(requests >= 5, "a line per request: {logs}");
     assert!(with_session >= 3, "signed-in requests name their session: {logs}");
