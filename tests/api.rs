@@ -57,6 +57,11 @@ async fn bearer_access_tokens_are_verified() {
     assert_eq!(me["scopes"], json!(["aws.cognito.signin.user.admin"]));
     assert_eq!(me["credential"], "bearer");
     assert!(me["sub"].as_str().unwrap().len() >= 32);
+    // Exactly these fields; an access token carries no email.
+    let fields: Vec<&str> = me.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(fields, ["client_id", "credential", "email", "groups", "scopes", "sub", "username"]);
+    assert_eq!(me["email"], Value::Null);
+    assert!(me["client_id"].is_string());
 
     // An ID token is not an access token.
     let (status, challenge, _, body) = get(&stack.app.url("/api/v1/me"), Some(&format!("Bearer {id}"))).await;

@@ -1,23 +1,43 @@
-use axum::{Json, extract::State};
+use axum::{
+    Json,
+    extract::State,
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{ApiCaller, ApiError, ApiRejection};
+use super::{ApiCaller, ApiError, ApiRejection, Credential};
 use crate::server::state::AppState;
 
 pub async fn ping(caller: ApiCaller) -> Json<Value> {
     Json(json!({ "pong": true, "sub": caller.sub }))
 }
 
-pub async fn me(caller: ApiCaller) -> Json<Value> {
-    Json(json!({
-        "sub": caller.sub,
-        "username": caller.username,
-        "email": caller.email,
-        "groups": caller.groups,
-        "scopes": caller.scopes,
-        "client_id": caller.client_id,
-        "credential": caller.credential,
-    }))
+/// `/me`'s answer, written straight from the caller: building a `json!` tree first (a map of
+/// owned values, then dropped) was a tenth of a Bearer call's instructions (callgrind). Fields in
+/// alphabetical order, the order the `json!` map gave them.
+#[derive(Serialize)]
+pub struct Me<'a> {
+    client_id: &'a str,
+    credential: Credential,
+    email: Option<&'a str>,
+    groups: &'a [String],
+    scopes: &'a [String],
+    sub: &'a str,
+    username: &'a str,
+}
+
+pub async fn me(caller: ApiCaller) -> Response {
+    Json(Me {
+        client_id: &caller.client_id,
+        credential: caller.credential,
+        email: caller.email.as_deref(),
+        groups: &caller.groups,
+        scopes: &caller.scopes,
+        sub: &caller.sub,
+        username: &caller.username,
+    })
+    .into_response()
 }
 
 pub async fn admin_ping(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Value>, ApiRejection> {
