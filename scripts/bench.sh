@@ -58,14 +58,8 @@ for _ in $(seq 1 100); do curl -fs "$APP_URL/healthz" >/dev/null && break; sleep
 
 token="$("$server" token --username user@example.com --password User-Passw0rd! --access-token)"
 
-# A browser sign-in with curl: app → hosted UI form (with its CSRF token) → callback.
-jar="$work/cookies"
-login_page="$(curl -fsL -c "$jar" -b "$jar" "$APP_URL/auth/login")"
-action="$(printf '%s' "$login_page" | sed -n 's/.*<form method="post" action="\([^"]*\)".*/\1/p' | sed 's/&amp;/\&/g')"
-csrf="$(printf '%s' "$login_page" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p')"
-curl -fsL -o /dev/null -c "$jar" -b "$jar" --data-urlencode "_csrf=$csrf" \
-  --data-urlencode "username=user@example.com" --data-urlencode "password=User-Passw0rd!" "http://$LOCAL_IDP_ADDR$action"
-session="$(awk '$6 == "lc_session" { print $7 }' "$jar")"
+# A browser sign-in with curl: app -> hosted UI form -> callback.
+session="$(sign_in_with_curl "$APP_URL" "$LOCAL_IDP_ADDR" "$work/cookies")"
 [ -n "$session" ] || { echo "sign-in for the benchmark failed" >&2; exit 1; }
 
 run() { # name, url, extra wrk args...

@@ -40,14 +40,7 @@ trap 'kill $valgrind_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do curl -fs "$APP_URL/healthz" >/dev/null && break; sleep 0.2; done
 
 token="$("$server" token --username user@example.com --password User-Passw0rd! --access-token)"
-jar="$out/cookies"
-rm -f "$jar"
-login_page="$(curl -fsL -c "$jar" -b "$jar" "$APP_URL/auth/login")"
-action="$(printf '%s' "$login_page" | sed -n 's/.*<form method="post" action="\([^"]*\)".*/\1/p' | sed 's/&amp;/\&/g')"
-csrf="$(printf '%s' "$login_page" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p')"
-curl -fsL -o /dev/null -c "$jar" -b "$jar" --data-urlencode "_csrf=$csrf" \
-  --data-urlencode "username=user@example.com" --data-urlencode "password=User-Passw0rd!" "http://$LOCAL_IDP_ADDR$action"
-session="$(awk '$6 == "lc_session" { print $7 }' "$jar")"
+session="$(sign_in_with_curl "$APP_URL" "$LOCAL_IDP_ADDR" "$out/cookies")"
 [ -n "$session" ] || { echo "could not sign in" >&2; exit 1; }
 
 # count NAME PATH [HEADER]: runs wrk for a few seconds with instrumentation on, then divides

@@ -103,3 +103,18 @@ ensure_build_tools() {
   ensure_wasm_bindgen
   ensure_npm_packages
 }
+
+# A browser sign-in with curl against the embedded provider: app (/auth/login) -> hosted UI
+# form (with its CSRF token) -> callback. Prints the session cookie's value.
+# Usage: sign_in_with_curl APP_URL IDP_ADDR COOKIE_JAR [USERNAME] [PASSWORD]
+sign_in_with_curl() {
+  local app_url=$1 idp_addr=$2 jar=$3 username=${4:-user@example.com} password=${5:-User-Passw0rd!}
+  local login_page action csrf
+  rm -f "$jar"
+  login_page="$(curl -fsL -c "$jar" -b "$jar" "$app_url/auth/login")"
+  action="$(printf '%s' "$login_page" | sed -n 's/.*<form method="post" action="\([^"]*\)".*/\1/p' | sed 's/&amp;/\&/g')"
+  csrf="$(printf '%s' "$login_page" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p')"
+  curl -fsL -o /dev/null -c "$jar" -b "$jar" --data-urlencode "_csrf=$csrf" \
+    --data-urlencode "username=$username" --data-urlencode "password=$password" "http://$idp_addr$action"
+  awk '$6 == "lc_session" { print $7 }' "$jar"
+}
