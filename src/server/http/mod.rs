@@ -80,18 +80,13 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
 
     // Health checks never touch a session, and are neither logged nor counted: a balancer
     // probes every few seconds, and each probe would be a log line and a request sample that
-    // say nothing (their answers are what the balancer acts on).
-    let app = Router::new()
+    // say nothing (their answers are what the balancer acts on). The response headers wrap
+    // these three routes; the third (everything else) is the logged router, cheap to clone.
+    let header_policy = response_headers::HeaderPolicy::for_config(&state.config);
+    Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback_service(logged)
-        .with_state(state.clone());
-    Router::new().fallback_service(
-        ServiceBuilder::new()
-            .layer(middleware::from_fn_with_state(
-                response_headers::HeaderPolicy::for_config(&state.config),
-                response_headers::add_response_headers,
-            ))
-            .service(app),
-    )
+        .layer(middleware::from_fn_with_state(header_policy, response_headers::add_response_headers))
+        .with_state(state)
 }
