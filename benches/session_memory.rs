@@ -20,6 +20,10 @@ use tower_sessions::{
     session::{Id, Record},
 };
 
+/// The server's allocator (src/main.rs), so the resident set is the one the server would have.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Sizes of real Cognito tokens: an access token is about 1 KB, and a refresh token (an
 /// encrypted JWE) about 1.8 KB. (The session keeps the ID token's claims, not the token.)
 const ACCESS_TOKEN_LEN: usize = 1_050;

@@ -5,16 +5,21 @@
 //! `HydrationScripts` find that file and read it on every render (`readlink`, `stat`, `open`,
 //! `read`: about a tenth of the CPU of a page, measured with `perf`). The names cannot change
 //! while the server runs, so they are read once, when the router is built, and every page
-//! renders its tags from memory.
+//! renders its tags from memory: shared strings (a page clones them for a pointer each), the
+//! loader script included, so no page formats it again.
+
+use std::sync::Arc;
 
 use leptos::prelude::*;
 
-/// The URL paths of the bundle's stylesheet, JavaScript module and WASM binary.
+/// The URL paths of the bundle's stylesheet, JavaScript module and WASM binary, and the module
+/// script that loads them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BundleFiles {
-    stylesheet: String,
-    script: String,
-    wasm: String,
+    stylesheet: Arc<str>,
+    script: Arc<str>,
+    wasm: Arc<str>,
+    loader: Arc<str>,
 }
 
 impl BundleFiles {
@@ -35,10 +40,18 @@ impl BundleFiles {
             _ => hash_of("wasm").unwrap_or_default(),
         };
         let file = |suffix: String, extension: &str| format!("/{pkg_dir}/{output_name}{suffix}.{extension}");
+        let script = file(hash_of("js").unwrap_or_default(), "js");
+        let wasm = file(wasm_suffix, "wasm");
+        // wasm-bindgen's generated module exports `init` as its default export, and the app's
+        // `hydrate` entry point; `{:?}` quotes the paths as JavaScript string literals.
+        let loader = format!(
+            "import init, {{ hydrate }} from {script:?};\ninit({{ module_or_path: {wasm:?} }}).then(() => hydrate());"
+        );
         BundleFiles {
-            stylesheet: file(hash_of("css").unwrap_or_default(), "css"),
-            script: file(hash_of("js").unwrap_or_default(), "js"),
-            wasm: file(wasm_suffix, "wasm"),
+            stylesheet: file(hash_of("css").unwrap_or_default(), "css").into(),
+            script: script.into(),
+            wasm: wasm.into(),
+            loader: loader.into(),
         }
     }
 
@@ -65,14 +78,10 @@ impl BundleFiles {
 }
 
 /// The stylesheet, the preloads of the JavaScript module and the WASM binary, and the module
-/// script that loads the WASM and hydrates the page (wasm-bindgen's generated module exports
-/// `init` as its default export, and the app's `hydrate` entry point).
+/// script that loads the WASM and hydrates the page.
 #[component]
 pub fn BundleTags(files: BundleFiles) -> impl IntoView {
-    let BundleFiles { stylesheet, script, wasm } = files;
-    let loader = format!(
-        "import init, {{ hydrate }} from {script:?};\ninit({{ module_or_path: {wasm:?} }}).then(() => hydrate());"
-    );
+    let BundleFiles { stylesheet, script, wasm, loader } = files;
     view! {
         // The id lets cargo-leptos's watch mode swap the stylesheet in place.
         <link id="leptos" rel="stylesheet" href=stylesheet />
@@ -90,16 +99,21 @@ mod tests {
     fn hashed_names_come_from_each_line_of_the_hash_file() {
         let hashes = "js: BnNyTrCnBzjlfIZw_219cA\nwasm: goh_qBPnfMrNlHI63qYhzA\ncss: YN4AzI4_hR2mWlT1b_H92g\n";
         let files = BundleFiles::new("pkg", "leptos-cognito", Some(hashes));
-        assert_eq!(files.stylesheet, "/pkg/leptos-cognito.YN4AzI4_hR2mWlT1b_H92g.css");
-        assert_eq!(files.script, "/pkg/leptos-cognito.BnNyTrCnBzjlfIZw_219cA.js");
-        assert_eq!(files.wasm, "/pkg/leptos-cognito.goh_qBPnfMrNlHI63qYhzA.wasm");
+        assert_eq!(&*files.stylesheet, "/pkg/leptos-cognito.YN4AzI4_hR2mWlT1b_H92g.css");
+        assert_eq!(&*files.script, "/pkg/leptos-cognito.BnNyTrCnBzjlfIZw_219cA.js");
+        assert_eq!(&*files.wasm, "/pkg/leptos-cognito.goh_qBPnfMrNlHI63qYhzA.wasm");
+        assert_eq!(
+            &*files.loader,
+            "import init, { hydrate } from \"/pkg/leptos-cognito.BnNyTrCnBzjlfIZw_219cA.js\";\n\
+             init({ module_or_path: \"/pkg/leptos-cognito.goh_qBPnfMrNlHI63qYhzA.wasm\" }).then(() => hydrate());"
+        );
     }
 
     #[test]
     fn without_a_hash_file_the_names_are_plain() {
         let files = BundleFiles::new("pkg", "leptos-cognito", Some(""));
-        assert_eq!(files.stylesheet, "/pkg/leptos-cognito.css");
-        assert_eq!(files.script, "/pkg/leptos-cognito.js");
-        assert_eq!(files.wasm, "/pkg/leptos-cognito.wasm");
+        assert_eq!(&*files.stylesheet, "/pkg/leptos-cognito.css");
+        assert_eq!(&*files.script, "/pkg/leptos-cognito.js");
+        assert_eq!(&*files.wasm, "/pkg/leptos-cognito.wasm");
     }
 }
