@@ -74,11 +74,21 @@ async fn the_admin_page_is_for_the_admin_group_only() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("data-testid=\"admin-overview\""));
 
+    // The top bar offers the admin view to the admin group only.
+    let admin_link = "href=\"/admin\"";
+    let dashboard = admin.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+    assert!(dashboard.contains(admin_link), "the admin's top bar links the admin view");
+
     let user = browser();
     stack.sign_in(&user, USER, None).await;
     let page = user.get(stack.app.url("/admin")).send().await.unwrap();
     assert_eq!(page.status(), 403);
     assert!(page.text().await.unwrap().contains("Not allowed"));
+    let dashboard = user.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+    assert!(dashboard.contains("data-testid=\"claim-email\""), "the dashboard rendered");
+    assert!(!dashboard.contains(admin_link), "no admin link for someone outside the group");
+    let home = browser().get(stack.app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(!home.contains(admin_link), "no admin link when signed out");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

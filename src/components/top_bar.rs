@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use axum_cognito_leptos::{SignedIn, Visitor, use_session, visitor};
+use axum_cognito_leptos::{SignedIn, Visitor, is_admin, use_session, visitor};
 
 use crate::components::{
     theme::ThemeToggle,
@@ -11,7 +11,7 @@ use crate::components::{
 #[component]
 pub fn TopBar() -> impl IntoView {
     let session = use_session();
-    let is_admin = move || matches!(visitor(session), Some(Visitor::SignedIn(signed_in)) if signed_in.user.is_admin);
+    let is_admin = move || is_admin(session);
 
     view! {
         <header class="top-bar">

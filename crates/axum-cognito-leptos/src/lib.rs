@@ -53,5 +53,5 @@ pub mod session;
 pub use error::AuthError;
 pub use identity::{SessionInfo, SignedInUser};
 pub use keep_alive::keep_alive;
-pub use require_user::{RequireUser, SignInRequired, SignedIn, Visitor, visitor};
+pub use require_user::{RequireUser, SignInRequired, SignedIn, Visitor, is_admin, visitor};
 pub use session::{SessionResource, provide_session, use_session};

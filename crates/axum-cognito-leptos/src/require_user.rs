@@ -54,13 +54,23 @@ pub enum Visitor {
 /// The visitor as `session` says, or `None` while it loads. Read it inside a `<Transition>` (or
 /// `<Suspense>`): it tracks the resource. An error reading the session counts as signed out.
 pub fn visitor(session: SessionResource) -> Option<Visitor> {
-    session.get().map(|result| {
-        let mut info = result.unwrap_or_default();
-        match info.user.take() {
-            Some(user) => Visitor::SignedIn(SignedIn { user, refresh_in_secs: info.refresh_in_secs }),
-            None => Visitor::SignedOut(info),
-        }
+    // Borrowed, then only the branch's part cloned: a page reads the visitor several times while
+    // it renders, and `get` would clone the whole state each time.
+    session.with(|loaded| {
+        loaded.as_ref().map(|result| match result {
+            Ok(SessionInfo { user: Some(user), refresh_in_secs, .. }) => {
+                Visitor::SignedIn(SignedIn { user: user.clone(), refresh_in_secs: *refresh_in_secs })
+            }
+            Ok(info) => Visitor::SignedOut(info.clone()),
+            Err(_) => Visitor::SignedOut(SessionInfo::default()),
+        })
     })
+}
+
+/// Whether `session` has loaded and its signed-in person is in the admin group; `false` while it
+/// loads. Tracks the resource like [`visitor`], without copying the person.
+pub fn is_admin(session: SessionResource) -> bool {
+    session.with(|loaded| matches!(loaded, Some(Ok(SessionInfo { user: Some(user), .. })) if user.is_admin))
 }
 
 /// A protected page's body: its children for the signed-in person, [`SignInRequired`] for

@@ -5,19 +5,16 @@ mod handlers;
 /// Who is calling (cookie or Bearer) and the RFC 6750 errors: the auth core's API pieces.
 pub use axum_cognito::api::{caller, error};
 
-use axum::{
-    Router,
-    http::{HeaderValue, header},
-    routing::get,
-};
-use tower_http::set_header::SetResponseHeaderLayer;
+use axum::{Router, routing::get};
 
 pub use caller::{ApiCaller, Credential};
 pub use error::{ApiError, ApiRejection};
 
 use crate::server::state::AppState;
 
-/// Mounted at `/api/v1`.
+/// Mounted at `/api/v1`. Answers depend on who asks, so no shared cache may keep them (RFC 9111
+/// §5.2.2.5): the app's response headers (`http::response_headers`) give them `no-store`, as
+/// every response but the hashed bundle, without a layer of their own per route.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/ping", get(handlers::ping))
@@ -25,6 +22,4 @@ pub fn router() -> Router<AppState> {
         .route("/admin/ping", get(handlers::admin_ping))
         .route("/machine/ping", get(handlers::machine_ping))
         .fallback(handlers::not_found)
-        // Answers depend on who asks: no shared cache may keep them (RFC 9111 §5.2.2.5).
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
 }
