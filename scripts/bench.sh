@@ -22,9 +22,7 @@ ensure_build_tools
 
 if ! command -v wrk >/dev/null 2>&1; then
   say "installing wrk (Debian)"
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk
+  apt_install wrk
 fi
 
 if [ "${BENCH_LOAD_ONLY:-}" != 1 ]; then # BENCH_LOAD_ONLY=1: skip the criterion part

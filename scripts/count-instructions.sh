@@ -15,9 +15,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/setup.sh"
 if ! command -v valgrind >/dev/null 2>&1 || ! command -v wrk >/dev/null 2>&1; then
   say "installing valgrind and wrk (Debian)"
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends valgrind wrk
+  apt_install valgrind wrk
 fi
 
 server="${1:-$CARGO_TARGET_DIR/release/leptos-cognito}"

@@ -59,16 +59,32 @@ ensure_npm_packages() {
   fi
 }
 
+# Installs Debian packages (as root, or with sudo), refreshing the package lists only if needed.
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" \
+    || { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"; }
+}
+
+# A C compiler and make: aws-lc (token signatures) and jemalloc (the server's allocator) are
+# built from their C sources by their crates' build scripts.
+ensure_c_toolchain() {
+  if command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1; then
+    say "C compiler and make: present"
+  else
+    say "installing a C compiler and make (Debian)"
+    apt_install gcc libc6-dev make
+  fi
+}
+
 ensure_chromium() {
   if command -v chromium >/dev/null 2>&1; then
     say "chromium: present ($(chromium --version 2>/dev/null | head -n 1))"
     return
   fi
   say "installing Debian's chromium for the end-to-end tests"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
-    || { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+  apt_install chromium
 }
 
 ensure_redis_server() {
@@ -77,10 +93,7 @@ ensure_redis_server() {
     return
   fi
   say "installing Debian's redis-server (the Redis session store test starts its own on loopback)"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server \
-    || { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server; }
+  apt_install redis-server
 }
 
 # cfn-lint (PyPI) checks infra/cognito-pool.yaml; a virtual environment of its own keeps it
@@ -98,6 +111,7 @@ ensure_cfn_lint() {
 }
 
 ensure_build_tools() {
+  ensure_c_toolchain
   ensure_wasm_target
   ensure_cargo_leptos
   ensure_wasm_bindgen
