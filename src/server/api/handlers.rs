@@ -17,7 +17,7 @@ pub async fn ping(caller: ApiCaller) -> Json<Value> {
 /// owned values, then dropped) was a tenth of a Bearer call's instructions (callgrind). Fields in
 /// alphabetical order, the order the `json!` map gave them.
 #[derive(Serialize)]
-pub struct Me<'a> {
+struct Me<'a> {
     client_id: &'a str,
     credential: Credential,
     email: Option<&'a str>,
