@@ -4,6 +4,9 @@
 # Installs what it needs first.
 set -euo pipefail
 source "$(dirname "$0")/lib/setup.sh"
+# A full run builds each crate once, so incremental compilation saves nothing here; its caches
+# grew by gigabytes a run (tens of gigabytes over a few days filled this machine's disk).
+export CARGO_INCREMENTAL=0
 ensure_build_tools
 ensure_chromium
 ensure_redis_server
