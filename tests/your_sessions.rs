@@ -34,6 +34,31 @@ fn listed_sessions(html: &str) -> Vec<(String, bool)> {
         .collect()
 }
 
+/// How many resources the server resolved while rendering `html` (one per server-function call
+/// made during the render, each sent to the browser for hydration).
+fn resolved_resources(html: &str) -> usize {
+    html.matches("__RESOLVED_RESOURCES[").count()
+}
+
+/// A resource created inside a `<Transition>`'s children is created again each time Leptos walks
+/// them during server rendering, calling its server function again and again (Leptos's advice:
+/// create resources above the `<Suspense>`, read them inside; leptos-rs/leptos#4866).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_loads_each_of_its_data_once() {
+    let stack = spawn_stack(&[]).await;
+    let laptop = browser_with(FIREFOX);
+    stack.sign_in(&laptop, USER, None).await;
+    let html = laptop.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(listed_sessions(&html).len(), 1, "{html}");
+    assert_eq!(resolved_resources(&html), 2, "the sign-in state and the list of sessions, once each: {html}");
+
+    let admin = browser_with(FIREFOX);
+    stack.sign_in(&admin, ADMIN, None).await;
+    let html = admin.get(stack.app.url("/admin")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-testid=\"admin-overview\""), "{html}");
+    assert_eq!(resolved_resources(&html), 2, "the sign-in state and the overview, once each: {html}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_lists_the_persons_sessions_and_ends_one() {
     let stack = spawn_stack(&[]).await;

@@ -47,9 +47,20 @@ pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AuthError> {
         .collect())
 }
 
+/// The signed-in person's sessions, loading.
+pub type SessionsResource = Resource<Result<Vec<SessionSummary>, AuthError>>;
+
+/// Starts loading the list. Call it in the page's component, above any `<Transition>`: a
+/// resource created inside one is created again (and its server function called again) each
+/// time Leptos walks the transition's children while rendering on the server, and its load
+/// would wait for the sign-in state instead of running beside it (leptos-rs/leptos#4866).
+pub fn load_my_sessions() -> SessionsResource {
+    Resource::new(|| (), |_| list_my_sessions())
+}
+
+/// The list of `sessions` (from [`load_my_sessions`]) and the "sign out everywhere" button.
 #[component]
-pub fn YourSessions() -> impl IntoView {
-    let sessions = Resource::new(|| (), |_| list_my_sessions());
+pub fn YourSessions(sessions: SessionsResource) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="your-sessions">
             <h2 id="your-sessions">"Your sessions"</h2>

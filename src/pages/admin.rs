@@ -36,17 +36,26 @@ pub async fn get_admin_overview() -> Result<AdminOverview, AuthError> {
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    // Created above `RequireUser`'s `<Transition>`, not in `AdminView`: a resource created in a
+    // transition's children is created again, and its server function called again, each time
+    // Leptos walks them while rendering on the server (leptos-rs/leptos#4866). Full page loads
+    // reach here only signed in (the page guard redirects anyone else); for someone outside the
+    // group the call answers 403, which the page already says.
+    let overview = Resource::new(|| (), |_| get_admin_overview());
     view! {
         <Title text="Admin" />
         <RequireUser path="/admin" let:signed_in>
-            {if signed_in.user.is_admin { view! { <AdminView /> }.into_any() } else { view! { <Forbidden /> }.into_any() }}
+            {if signed_in.user.is_admin {
+                view! { <AdminView overview /> }.into_any()
+            } else {
+                view! { <Forbidden /> }.into_any()
+            }}
         </RequireUser>
     }
 }
 
 #[component]
-fn AdminView() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_admin_overview());
+fn AdminView(overview: Resource<Result<AdminOverview, AuthError>>) -> impl IntoView {
     view! {
         <h1>"Admin"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>

@@ -7,21 +7,26 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::components::{time_display::format_unix, your_sessions::YourSessions};
+use crate::components::{
+    time_display::format_unix,
+    your_sessions::{SessionsResource, YourSessions, load_my_sessions},
+};
 use crate::identity::SignedInUser;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    // Out here, not in `Dashboard`: see `load_my_sessions`.
+    let sessions = load_my_sessions();
     view! {
         <Title text="Dashboard" />
         <RequireUser path="/dashboard" let:signed_in>
-            <Dashboard signed_in />
+            <Dashboard signed_in sessions />
         </RequireUser>
     }
 }
 
 #[component]
-fn Dashboard(signed_in: SignedIn) -> impl IntoView {
+fn Dashboard(signed_in: SignedIn, sessions: SessionsResource) -> impl IntoView {
     let user = keep_alive(signed_in, || {
         let _ = window().location().assign(&crate::links::session_expired_url("/dashboard"));
     });
@@ -75,6 +80,6 @@ fn Dashboard(signed_in: SignedIn) -> impl IntoView {
                 "Sign in as someone else"
             </a>
         </p>
-        <YourSessions />
+        <YourSessions sessions />
     }
 }
