@@ -35,10 +35,23 @@ async fn sign_in_lands_on_the_dashboard_with_the_claims_and_no_tokens() {
     assert!(html.contains("admin@example.com"), "email shown");
     assert!(html.contains("Ada Admin"), "name shown");
     assert!(html.contains(">admin<"), "group shown");
+    assert!(!html.contains("at_hash"), "the full list of claims is the profile's alone: {html}");
     assert_no_token(&html);
 
     let profile = browser.get(stack.app.url("/profile")).send().await.unwrap().text().await.unwrap();
-    assert!(profile.contains("cognito:username"), "full claim table");
+    assert!(profile.contains("cognito:username") && profile.contains("at_hash"), "full claim table: {profile}");
+    assert_eq!(profile.matches("__RESOLVED_RESOURCES[").count(), 2, "sign-in state and claims, once each");
+
+    // The server function behind the claim table is an endpoint of its own: for the signed-in only.
+    use leptos::server_fn::ServerFn;
+    let path = axum_cognito_leptos::session::GetIdTokenClaims::PATH;
+    let claims = browser.post(stack.app.url(path)).send().await.unwrap();
+    assert_eq!(claims.status(), 200);
+    let claims = claims.text().await.unwrap();
+    assert!(claims.contains("cognito:username") && claims.contains("admin@example.com"), "{claims}");
+    assert_no_token(&claims);
+    let anonymous = common::browser().post(stack.app.url(path)).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
     assert_no_token(&profile);
 }
 

@@ -1,50 +1,67 @@
+//! `/profile`: every claim of the verified ID token, in a table.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::identity::SignedInUser;
-use axum_cognito_leptos::RequireUser;
+use axum_cognito_leptos::{IdTokenClaims, RequireUser, load_id_token_claims};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
+    // The claims load beside the sign-in state, not after it, and once: see
+    // `load_id_token_claims`.
+    let claims = load_id_token_claims();
     view! {
         <Title text="Profile" />
-        <RequireUser path="/profile" let:signed_in>
-            <ClaimsTable user=signed_in.user />
+        <RequireUser path="/profile" let:_signed_in>
+            <h1>"Your profile"</h1>
+            <section class="card">
+                <p>
+                    "Every claim of your verified ID token. The token itself never leaves the server."
+                </p>
+                <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                    {move || {
+                        claims
+                            .get()
+                            .map(|result| match result {
+                                Ok(claims) => view! { <ClaimsTable claims /> }.into_any(),
+                                Err(_) => {
+                                    view! {
+                                        <p class="notice error">"Your claims cannot be shown right now."</p>
+                                    }
+                                        .into_any()
+                                }
+                            })
+                    }}
+                </Transition>
+            </section>
         </RequireUser>
     }
 }
 
 #[component]
-fn ClaimsTable(user: SignedInUser) -> impl IntoView {
+fn ClaimsTable(claims: IdTokenClaims) -> impl IntoView {
     view! {
-        <h1>"Your profile"</h1>
-        <section class="card">
-            <p>
-                "Every claim of your verified ID token. The token itself never leaves the server."
-            </p>
-            <table class="claims" data-testid="claims-table">
-                <caption class="visually-hidden">"ID token claims"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Claim"</th>
-                        <th scope="col">"Value"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {user
-                        .claims
-                        .into_iter()
-                        .map(|(name, value)| {
-                            view! {
-                                <tr>
-                                    <th scope="row" class="mono">{name}</th>
-                                    <td class="mono">{value}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </section>
+        <table class="claims" data-testid="claims-table">
+            <caption class="visually-hidden">"ID token claims"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Claim"</th>
+                    <th scope="col">"Value"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {claims
+                    .into_iter()
+                    .map(|(name, value)| {
+                        view! {
+                            <tr>
+                                <th scope="row" class="mono">{name}</th>
+                                <td class="mono">{value}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }

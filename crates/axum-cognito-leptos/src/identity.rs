@@ -26,9 +26,13 @@ pub struct SignedInUser {
     pub id_token_expires_at: i64,
     /// When the current access token expires (unix seconds).
     pub access_token_expires_at: i64,
-    /// Every claim of the ID token, for the profile page, as (name, JSON value) pairs.
-    pub claims: Vec<(String, String)>,
 }
+
+/// Every claim of the verified ID token as (name, displayable value) pairs, sorted by name: for
+/// a page that lists them all ([`crate::session::load_id_token_claims`]). Not a field of
+/// [`SignedInUser`], which every page (and every refresh) sends to the browser: the full list
+/// is most of its size.
+pub type IdTokenClaims = Vec<(String, String)>;
 
 impl SignedInUser {
     /// The friendliest name available: name, then email, then username.
@@ -75,7 +79,6 @@ mod tests {
             auth_time: None,
             id_token_expires_at: 0,
             access_token_expires_at: 0,
-            claims: vec![],
         }
     }
 

@@ -2,7 +2,8 @@
 //! [axum-cognito](https://docs.rs/axum-cognito): what server functions and components need.
 //!
 //! * [`identity`]: what the browser may know about the signed-in person ([`SignedInUser`],
-//!   [`SessionInfo`]): claims of the verified ID token, never a token;
+//!   [`SessionInfo`]): claims of the verified ID token, never a token; the full list of claims
+//!   only where a page asks for it ([`load_id_token_claims`]);
 //! * [`session`]: the visitor's sign-in state, loaded once per page load ([`provide_session`],
 //!   [`use_session`]) by the server functions [`session::GetSessionInfo`] and
 //!   [`session::RefreshSession`];
@@ -51,7 +52,7 @@ pub mod server;
 pub mod session;
 
 pub use error::AuthError;
-pub use identity::{SessionInfo, SignedInUser};
+pub use identity::{IdTokenClaims, SessionInfo, SignedInUser};
 pub use keep_alive::keep_alive;
 pub use require_user::{RequireUser, SignInRequired, SignedIn, Visitor, is_admin, visitor};
-pub use session::{SessionResource, provide_session, use_session};
+pub use session::{ClaimsResource, SessionResource, load_id_token_claims, provide_session, use_session};

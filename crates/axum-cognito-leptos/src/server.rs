@@ -107,6 +107,5 @@ pub fn signed_in_user(auth: &AuthSession, admin_group: &str) -> SignedInUser {
         auth_time: auth.auth_time,
         id_token_expires_at: auth.tokens.id_token_expires_at,
         access_token_expires_at: auth.tokens.access_token_expires_at,
-        claims: auth.displayed_claims(),
     }
 }

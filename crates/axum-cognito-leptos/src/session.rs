@@ -5,7 +5,10 @@
 
 use leptos::prelude::*;
 
-use crate::{error::AuthError, identity::SessionInfo};
+use crate::{
+    error::AuthError,
+    identity::{IdTokenClaims, SessionInfo},
+};
 
 /// The sign-in state of the visitor, with tokens refreshed if they are due.
 #[server]
@@ -49,4 +52,25 @@ pub fn provide_session() {
 /// When no ancestor called [`provide_session`] (a mistake in the app's code, not in a request).
 pub fn use_session() -> SessionResource {
     expect_context::<SessionResource>()
+}
+
+/// Every claim of the signed-in person's verified ID token, sorted by name;
+/// [`AuthError::SignInRequired`] (401) for anyone else.
+#[server]
+pub async fn get_id_token_claims() -> Result<IdTokenClaims, AuthError> {
+    use crate::server::{auth_core, require_user};
+    let core = auth_core()?;
+    Ok(require_user(&core).await?.displayed_claims())
+}
+
+/// The resource [`load_id_token_claims`] returns.
+pub type ClaimsResource = Resource<Result<IdTokenClaims, AuthError>>;
+
+/// Starts loading the ID token's claims for a page that lists them. Call it in the page's own
+/// component, above [`crate::RequireUser`] (or any `<Transition>`) and read it inside: a
+/// resource created inside a transition's children is created again, and its server function
+/// called again, each time Leptos walks them while rendering on the server
+/// (leptos-rs/leptos#4866).
+pub fn load_id_token_claims() -> ClaimsResource {
+    Resource::new(|| (), |_| get_id_token_claims())
 }
