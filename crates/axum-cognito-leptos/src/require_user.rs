@@ -75,7 +75,10 @@ pub fn is_admin(session: SessionResource) -> bool {
 
 /// A protected page's body: its children for the signed-in person, [`SignInRequired`] for
 /// anyone else, "Loading…" while the session loads (needs [`crate::provide_session`] above it).
-/// Use it as `<RequireUser path="/profile" let:signed_in>…</RequireUser>`.
+/// Use it as `<RequireUser path="/profile" let:signed_in>…</RequireUser>`. Create the resources
+/// the view needs in the page's component, above `RequireUser`, and read them inside (as
+/// [`crate::load_id_token_claims`] asks): Leptos's server render runs the children more than
+/// once, and a resource created in them would be created, and loaded, each time.
 #[component]
 pub fn RequireUser<F, V>(
     /// The page's own path, to come back to after signing in.
