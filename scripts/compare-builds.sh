@@ -24,7 +24,6 @@ say "embedded provider (cognito-local-idp)"
 cargo build --release -p cognito-local-idp >/dev/null 2>&1
 idp_binary="$CARGO_TARGET_DIR/release/cognito-local-idp"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 idp="127.0.0.1:$(free_port)"
 port_a="$(free_port)"
 port_b="$(free_port)"

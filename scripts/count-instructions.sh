@@ -22,7 +22,6 @@ server="${1:-$CARGO_TARGET_DIR/release/leptos-cognito}"
 [ -x "$server" ] || { echo "no server binary at $server: run cargo leptos build --release first" >&2; exit 1; }
 out="${CALLGRIND_DIR:-$(mktemp -d)}"
 mkdir -p "$out"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port="$(free_port)"
 idp_port="$(free_port)"
 export LEPTOS_SITE_ADDR="127.0.0.1:$port" APP_URL="http://127.0.0.1:$port"

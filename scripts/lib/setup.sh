@@ -118,6 +118,9 @@ ensure_build_tools() {
   ensure_npm_packages
 }
 
+# A TCP port on loopback that nothing listens on right now (the kernel picks it).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
 # A browser sign-in with curl against the embedded provider: app (/auth/login) -> hosted UI
 # form (with its CSRF token) -> callback. Prints the session cookie's value.
 # Usage: sign_in_with_curl APP_URL IDP_ADDR COOKIE_JAR [USERNAME] [PASSWORD]
