@@ -57,6 +57,11 @@ async fn keeps_the_session_through(answer: CannedAnswer) {
     assert_eq!(page.status(), 503, "{what}");
     assert!(page.headers().contains_key("retry-after"), "{what}");
     assert!(page.text().await.unwrap().contains("You are still signed in"), "{what}");
+    // Public pages show the sign-in state too, so they say the same (not "signed out").
+    let home = status_of(&browser, stack.app.url("/")).await;
+    assert_eq!(home.status(), 503, "{what}");
+    assert!(home.headers().contains_key("retry-after"), "{what}");
+    assert!(home.text().await.unwrap().contains("You are still signed in"), "{what}");
 
     // Requests within the back-off do not each hit the provider.
     let attempts = proxy.canned_answers();

@@ -11,7 +11,6 @@ use crate::components::{
 #[component]
 pub fn TopBar() -> impl IntoView {
     let session = use_session();
-    let is_admin = move || is_admin(session);
 
     view! {
         <header class="top-bar">
@@ -24,24 +23,13 @@ pub fn TopBar() -> impl IntoView {
                 <A href="/">"Home"</A>
                 <A href="/dashboard">"Dashboard"</A>
                 <A href="/profile">"Profile"</A>
-                <Transition fallback=|| ()>
-                    <Show when=is_admin>
-                        <A href="/admin">"Admin"</A>
-                    </Show>
-                </Transition>
+                {is_admin(session).then(|| view! { <A href="/admin">"Admin"</A> })}
             </nav>
             <div class="top-bar-actions">
-                <Transition fallback=|| ()>
-                    {move || {
-                        visitor(session)
-                            .map(|visitor| match visitor {
-                                Visitor::SignedIn(SignedIn { user, .. }) => view! { <UserMenu user /> }.into_any(),
-                                Visitor::SignedOut(info) => {
-                                    view! { <SignInButtons providers=info.identity_providers /> }.into_any()
-                                }
-                            })
-                    }}
-                </Transition>
+                {match visitor(session) {
+                    Visitor::SignedIn(SignedIn { user, .. }) => view! { <UserMenu user /> }.into_any(),
+                    Visitor::SignedOut(info) => view! { <SignInButtons providers=info.identity_providers /> }.into_any(),
+                }}
                 <ThemeToggle />
             </div>
         </header>

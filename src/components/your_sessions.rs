@@ -50,10 +50,10 @@ pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AuthError> {
 /// The signed-in person's sessions, loading.
 pub type SessionsResource = Resource<Result<Vec<SessionSummary>, AuthError>>;
 
-/// Starts loading the list. Call it in the page's component, above any `<Transition>`: a
-/// resource created inside one is created again (and its server function called again) each
-/// time Leptos walks the transition's children while rendering on the server, and its load
-/// would wait for the sign-in state instead of running beside it (leptos-rs/leptos#4866).
+/// Starts loading the list. Call it outside the `<Transition>` that shows it (in the page's
+/// component): a resource created inside one is created again (and its server function called
+/// again) each time Leptos walks the transition's children while rendering on the server
+/// (leptos-rs/leptos#4866).
 pub fn load_my_sessions() -> SessionsResource {
     Resource::new(|| (), |_| list_my_sessions())
 }

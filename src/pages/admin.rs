@@ -36,7 +36,7 @@ pub async fn get_admin_overview() -> Result<AdminOverview, AuthError> {
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    // Created above `RequireUser`'s `<Transition>`, not in `AdminView`: a resource created in a
+    // Created outside the `<Transition>` that shows it (in `AdminView`): a resource created in a
     // transition's children is created again, and its server function called again, each time
     // Leptos walks them while rendering on the server (leptos-rs/leptos#4866). Full page loads
     // reach here only signed in (the page guard redirects anyone else); for someone outside the

@@ -17,31 +17,26 @@ pub fn HomePage() -> impl IntoView {
                 "server behind an opaque, HttpOnly session cookie."
             </p>
         </section>
-        <Transition fallback=|| ()>
-            {move || {
-                visitor(session)
-                    .map(|visitor| match visitor {
-                        Visitor::SignedIn(SignedIn { user, .. }) => {
-                            view! {
-                                <p class="notice" data-testid="sign-in-state">
-                                    "You are signed in as " <strong>{user.display_name().to_string()}</strong> ". "
-                                    <A href="/dashboard">"Open your dashboard"</A>
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        Visitor::SignedOut(_) => {
-                            view! {
-                                <p class="notice" data-testid="sign-in-state">
-                                    "You are signed out. "
-                                    <a rel="external" href="/auth/login">"Sign in"</a>
-                                    " to see your dashboard."
-                                </p>
-                            }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Transition>
+        {match visitor(session) {
+            Visitor::SignedIn(SignedIn { user, .. }) => {
+                view! {
+                    <p class="notice" data-testid="sign-in-state">
+                        "You are signed in as " <strong>{user.display_name().to_string()}</strong> ". "
+                        <A href="/dashboard">"Open your dashboard"</A>
+                    </p>
+                }
+                    .into_any()
+            }
+            Visitor::SignedOut(_) => {
+                view! {
+                    <p class="notice" data-testid="sign-in-state">
+                        "You are signed out. "
+                        <a rel="external" href="/auth/login">"Sign in"</a>
+                        " to see your dashboard."
+                    </p>
+                }
+                    .into_any()
+            }
+        }}
     }
 }

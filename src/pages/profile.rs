@@ -7,8 +7,7 @@ use axum_cognito_leptos::{IdTokenClaims, RequireUser, load_id_token_claims};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    // The claims load beside the sign-in state, not after it, and once: see
-    // `load_id_token_claims`.
+    // Outside the `<Transition>` that shows them, so they load once: see `load_id_token_claims`.
     let claims = load_id_token_claims();
     view! {
         <Title text="Profile" />

@@ -4,9 +4,9 @@
 //! * [`identity`]: what the browser may know about the signed-in person ([`SignedInUser`],
 //!   [`SessionInfo`]): claims of the verified ID token, never a token; the full list of claims
 //!   only where a page asks for it ([`load_id_token_claims`]);
-//! * [`session`]: the visitor's sign-in state, loaded once per page load ([`provide_session`],
-//!   [`use_session`]) by the server functions [`session::GetSessionInfo`] and
-//!   [`session::RefreshSession`];
+//! * [`session`]: the visitor's sign-in state, read once per page load before the page renders
+//!   and sent with it ([`provide_session`], [`use_session`], `server::read_sign_in_for_page`
+//!   on the server), and refreshed by the server function [`session::RefreshSession`];
 //! * [`RequireUser`]: a protected view's body, its children for the signed-in person and a
 //!   sign-in prompt for anyone else;
 //! * [`keep_alive()`]: refreshes the session while a page is open (a timer before expiry, and when
@@ -18,7 +18,8 @@
 //!
 //! The server provides the core as Leptos context (`provide_context(core.clone())`, where `core`
 //! is the app's `Arc<axum_cognito::AuthCore>`) in `leptos_routes_with_context` and the server
-//! function handler, inside axum-cognito's session layer.
+//! function handler, inside axum-cognito's session layer, and reads each page's sign-in state
+//! in a middleware in front of the pages (`server::read_sign_in_for_page`).
 //!
 //! # Example
 //!
@@ -55,4 +56,4 @@ pub use error::AuthError;
 pub use identity::{IdTokenClaims, SessionInfo, SignedInUser};
 pub use keep_alive::keep_alive;
 pub use require_user::{RequireUser, SignInRequired, SignedIn, Visitor, is_admin, visitor};
-pub use session::{ClaimsResource, SessionResource, load_id_token_claims, provide_session, use_session};
+pub use session::{ClaimsResource, SignInState, load_id_token_claims, provide_session, use_session};

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::{
     identity::{SessionInfo, SignedInUser},
     links::login_url,
-    session::{SessionResource, use_session},
+    session::{SignInState, use_session},
 };
 
 /// Shown when a protected page is reached without a session (by client-side navigation: an
@@ -41,44 +41,37 @@ pub struct SignedIn {
     pub refresh_in_secs: Option<i64>,
 }
 
-/// Who is visiting, once the session resource has loaded: what a view branches on.
+/// Who is visiting: what a view branches on.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Visitor {
     /// A signed-in person.
     SignedIn(SignedIn),
-    /// Nobody is signed in (or the session could not be read); the state still says which
-    /// identity providers a sign-in button may offer.
+    /// Nobody is signed in; the state still says which identity providers a sign-in button may
+    /// offer.
     SignedOut(SessionInfo),
 }
 
-/// The visitor as `session` says, or `None` while it loads. Read it inside a `<Transition>` (or
-/// `<Suspense>`): it tracks the resource. An error reading the session counts as signed out.
-pub fn visitor(session: SessionResource) -> Option<Visitor> {
-    // Borrowed, then only the branch's part cloned: a page reads the visitor several times while
-    // it renders, and `get` would clone the whole state each time.
-    session.with(|loaded| {
-        loaded.as_ref().map(|result| match result {
-            Ok(SessionInfo { user: Some(user), refresh_in_secs, .. }) => {
-                Visitor::SignedIn(SignedIn { user: user.clone(), refresh_in_secs: *refresh_in_secs })
-            }
-            Ok(info) => Visitor::SignedOut(info.clone()),
-            Err(_) => Visitor::SignedOut(SessionInfo::default()),
-        })
+/// The visitor as `session` says.
+pub fn visitor(session: SignInState) -> Visitor {
+    // Borrowed, then only the branch's part cloned.
+    session.with(|info| match info {
+        SessionInfo { user: Some(user), refresh_in_secs, .. } => {
+            Visitor::SignedIn(SignedIn { user: user.clone(), refresh_in_secs: *refresh_in_secs })
+        }
+        info => Visitor::SignedOut(info.clone()),
     })
 }
 
-/// Whether `session` has loaded and its signed-in person is in the admin group; `false` while it
-/// loads. Tracks the resource like [`visitor`], without copying the person.
-pub fn is_admin(session: SessionResource) -> bool {
-    session.with(|loaded| matches!(loaded, Some(Ok(SessionInfo { user: Some(user), .. })) if user.is_admin))
+/// Whether `session`'s signed-in person is in the admin group, without copying the person.
+pub fn is_admin(session: SignInState) -> bool {
+    session.with(|info| info.user.as_ref().is_some_and(|user| user.is_admin))
 }
 
 /// A protected page's body: its children for the signed-in person, [`SignInRequired`] for
-/// anyone else, "Loading…" while the session loads (needs [`crate::provide_session`] above it).
-/// Use it as `<RequireUser path="/profile" let:signed_in>…</RequireUser>`. Create the resources
-/// the view needs in the page's component, above `RequireUser`, and read them inside (as
-/// [`crate::load_id_token_claims`] asks): Leptos's server render runs the children more than
-/// once, and a resource created in them would be created, and loaded, each time.
+/// anyone else (needs [`crate::provide_session`] above it). Use it as
+/// `<RequireUser path="/profile" let:signed_in>…</RequireUser>`. The sign-in state is there
+/// from the first render, so the children run once; a resource they read is created outside
+/// any `<Transition>` that shows it (see [`crate::load_id_token_claims`]).
 #[component]
 pub fn RequireUser<F, V>(
     /// The page's own path, to come back to after signing in.
@@ -91,16 +84,8 @@ where
     F: Fn(SignedIn) -> V + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    let session = use_session();
-    view! {
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                visitor(session)
-                    .map(|visitor| match visitor {
-                        Visitor::SignedIn(signed_in) => children(signed_in).into_any(),
-                        Visitor::SignedOut(_) => view! { <SignInRequired path=path.clone() /> }.into_any(),
-                    })
-            }}
-        </Transition>
+    match visitor(use_session()) {
+        Visitor::SignedIn(signed_in) => children(signed_in).into_any(),
+        Visitor::SignedOut(_) => view! { <SignInRequired path /> }.into_any(),
     }
 }

@@ -10,7 +10,7 @@ use axum_cognito::{
     AuthCore,
     auth::refresh::seconds_until_refresh,
     extract::{SignInOfThisRequest, SignInRequired, require_signed_in},
-    session::auth_session::AuthSession,
+    session::auth_session::{self, AuthSession},
 };
 use leptos::prelude::*;
 use tower_sessions::Session;
@@ -36,11 +36,70 @@ fn missing(what: &str) -> AuthError {
     AuthError::ServerFn(leptos::server_fn::error::ServerFnErrorErr::ServerError(format!("{what} is missing")))
 }
 
-/// Whether this server function runs while rendering the sign-in callback page (the path of
-/// the configured redirect URI).
-pub async fn is_sign_in_callback(core: &AuthCore) -> bool {
-    let callback = core.config.cognito.redirect_uri.path();
-    leptos_axum::extract::<axum::http::Uri>().await.is_ok_and(|uri| uri.path() == callback)
+/// The sign-in state a page shows, read by [`read_sign_in_for_page`] and kept in the request's
+/// extensions until [`crate::provide_session`] picks it up. Cloning it (as Leptos clones the
+/// request parts into context) copies a pointer.
+#[derive(Clone, Debug)]
+struct PageSignIn(Arc<SessionInfo>);
+
+/// Reads the visitor's sign-in state for the page `request` asks for, before Leptos renders it,
+/// and leaves it in the request for [`crate::provide_session`]: call it in a middleware in front
+/// of the Leptos routes (inside the session layer). Server functions that render with the page
+/// reuse the signed-in session instead of reading it again.
+///
+/// Returns that session (its tokens refreshed if due), or why there is none. Nobody signed in
+/// and an ended session leave a signed-out state behind, so the middleware can show a public
+/// page or redirect a protected one; an outage of the store or the provider leaves nothing,
+/// and the middleware answers 503 itself: a status set once Leptos has begun to send the page
+/// would be lost.
+///
+/// The sign-in callback page (the path of the configured redirect URI) is shown as signed
+/// out without a read: it replaces the session with a new sign-in, and reading (perhaps
+/// refreshing and saving) the previous one in the same request could write it back.
+pub async fn read_sign_in_for_page(
+    core: &AuthCore,
+    session: &Session,
+    request: &mut axum::extract::Request,
+) -> Result<AuthSession, SignInRequired> {
+    let is_callback = request.uri().path() == core.config.cognito.redirect_uri.path();
+    let reading = if is_callback {
+        // Still a read of the store, so an outage answers 503 here too.
+        match auth_session::check_readable(session).await {
+            Ok(()) => Err(SignInRequired::NotSignedIn),
+            Err(error) => {
+                tracing::error!(%error, "session store failed");
+                Err(SignInRequired::Unavailable)
+            }
+        }
+    } else {
+        require_signed_in(core, session, core.config.refresh_skew_secs).await
+    };
+    let shown = match &reading {
+        Ok(auth) => session_info(core, Some(auth)),
+        Err(SignInRequired::NotSignedIn | SignInRequired::SessionEnded) => session_info(core, None),
+        Err(SignInRequired::ProviderUnavailable { .. } | SignInRequired::Unavailable) => return reading,
+    };
+    if let Ok(auth) = &reading {
+        request.extensions_mut().insert(SignInOfThisRequest::new(auth.clone()));
+    }
+    request.extensions_mut().insert(PageSignIn(Arc::new(shown)));
+    reading
+}
+
+/// The state [`read_sign_in_for_page`] left for the page being rendered. Without one (the
+/// middleware is missing) the page shows nobody signed in, and the error log says what to add.
+pub(crate) fn sign_in_for_page() -> SessionInfo {
+    let read = with_context::<axum::http::request::Parts, _>(|parts| parts.extensions.get::<PageSignIn>().cloned());
+    match read.flatten() {
+        Some(PageSignIn(info)) => (*info).clone(),
+        None => {
+            tracing::error!(
+                "no sign-in state for this page: call axum_cognito_leptos::server::read_sign_in_for_page \
+                 in a middleware in front of the Leptos routes"
+            );
+            SessionInfo::default()
+        }
+    }
 }
 
 /// The signed-in session, if any, with its tokens refreshed when they are about to expire. A
@@ -83,13 +142,11 @@ pub async fn require_group(core: &AuthCore, group: &str) -> Result<AuthSession, 
 }
 
 /// What the browser may know about the session.
-pub fn session_info(core: &AuthCore, auth: Option<AuthSession>) -> SessionInfo {
+pub fn session_info(core: &AuthCore, auth: Option<&AuthSession>) -> SessionInfo {
     let now = core.clock.now();
     SessionInfo {
-        refresh_in_secs: auth
-            .as_ref()
-            .map(|auth| seconds_until_refresh(&auth.tokens, now, core.config.refresh_skew_secs)),
-        user: auth.map(|auth| signed_in_user(&auth, &core.config.admin_group)),
+        refresh_in_secs: auth.map(|auth| seconds_until_refresh(&auth.tokens, now, core.config.refresh_skew_secs)),
+        user: auth.map(|auth| signed_in_user(auth, &core.config.admin_group)),
         identity_providers: core.config.cognito.identity_providers.clone(),
     }
 }
@@ -107,5 +164,35 @@ pub fn signed_in_user(auth: &AuthSession, admin_group: &str) -> SignedInUser {
         auth_time: auth.auth_time,
         id_token_expires_at: auth.tokens.id_token_expires_at,
         access_token_expires_at: auth.tokens.access_token_expires_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leptos::reactive::owner::Owner;
+
+    fn signed_in_info() -> SessionInfo {
+        SessionInfo { identity_providers: vec!["Google".into()], refresh_in_secs: Some(60), ..SessionInfo::default() }
+    }
+
+    #[test]
+    fn a_page_shows_what_the_middleware_read() {
+        let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+        parts.extensions.insert(PageSignIn(Arc::new(signed_in_info())));
+        Owner::new().with(|| {
+            provide_context(parts);
+            assert_eq!(sign_in_for_page(), signed_in_info());
+        });
+    }
+
+    #[test]
+    fn without_the_middleware_nobody_is_signed_in() {
+        let (parts, ()) = axum::http::Request::new(()).into_parts();
+        Owner::new().with(|| {
+            assert_eq!(sign_in_for_page(), SessionInfo::default());
+            provide_context(parts);
+            assert_eq!(sign_in_for_page(), SessionInfo::default());
+        });
     }
 }

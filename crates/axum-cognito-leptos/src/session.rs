@@ -1,7 +1,11 @@
-//! The visitor's sign-in state, loaded once per page load and shared through context.
+//! The visitor's sign-in state, read once per page load and shared through context.
 //!
-//! Sign-in and sign-out are full page loads (redirects through the identity provider), so one
-//! resource per load is always current.
+//! The server reads it before Leptos renders the page (`server::read_sign_in_for_page`
+//! in a middleware in front of the pages) and sends it to the browser with the page, where
+//! hydration picks it up: it is there from the first render on both sides, with no resource to
+//! wait for and no `<Transition>` around what shows it. Sign-in and sign-out are full page loads
+//! (redirects through the identity provider), so one reading per load is always current; the
+//! [`keep_alive`](crate::keep_alive()) updates the person on screen between loads.
 
 use leptos::prelude::*;
 
@@ -9,20 +13,6 @@ use crate::{
     error::AuthError,
     identity::{IdTokenClaims, SessionInfo},
 };
-
-/// The sign-in state of the visitor, with tokens refreshed if they are due.
-#[server]
-pub async fn get_session_info() -> Result<SessionInfo, AuthError> {
-    use crate::server::{auth_core, is_sign_in_callback, session_info, signed_in};
-    let core = auth_core()?;
-    // The callback page replaces the session with a new sign-in; reading (and perhaps
-    // refreshing and saving) the previous one in the same request could write it back.
-    if is_sign_in_callback(&core).await {
-        return Ok(session_info(&core, None));
-    }
-    let auth = signed_in(&core).await?;
-    Ok(session_info(&core, auth))
-}
 
 /// Refreshes the tokens if they are due (the [`keep_alive`](crate::keep_alive()) calls this on a
 /// timer and when the tab regains focus) and returns the signed-in state with the new expiry
@@ -33,16 +23,39 @@ pub async fn refresh_session() -> Result<SessionInfo, AuthError> {
     let core = auth_core()?;
     // A few seconds of extra lead absorb timer jitter in the browser.
     let auth = signed_in_within(&core, core.config.refresh_skew_secs + 5).await?;
-    Ok(session_info(&core, auth))
+    Ok(session_info(&core, auth.as_ref()))
 }
 
-/// The resource [`provide_session`] shares.
-pub type SessionResource = Resource<Result<SessionInfo, AuthError>>;
+/// The visitor's sign-in state for this page load, as [`provide_session`] shares it: copied
+/// freely, read with [`crate::visitor`] and [`crate::is_admin`].
+#[derive(Clone, Copy, Debug)]
+pub struct SignInState(StoredValue<SessionInfo>);
 
-/// Loads the sign-in state once for the page and shares it with every component below.
+impl SignInState {
+    /// Calls `f` with the state, borrowed.
+    pub fn with<R>(&self, f: impl FnOnce(&SessionInfo) -> R) -> R {
+        self.0.with_value(f)
+    }
+}
+
+/// Shares the sign-in state of this page load with every component below. On the server it is
+/// what `server::read_sign_in_for_page` left in the request; in the browser, what the
+/// server sent with the page (Leptos's `SharedValue`), so both render the same HTML.
 pub fn provide_session() {
-    let resource: SessionResource = Resource::new(|| (), |_| get_session_info());
-    provide_context(resource);
+    let info = SharedValue::new(read_on_server).into_inner();
+    provide_context(SignInState(StoredValue::new(info)));
+}
+
+#[cfg(feature = "ssr")]
+fn read_on_server() -> SessionInfo {
+    crate::server::sign_in_for_page()
+}
+
+/// Only runs in the browser when the page came without the server's reading (rendered in the
+/// browser alone): nobody is signed in as far as this page knows.
+#[cfg(not(feature = "ssr"))]
+fn read_on_server() -> SessionInfo {
+    SessionInfo::default()
 }
 
 /// The sign-in state [`provide_session`] shares.
@@ -50,8 +63,8 @@ pub fn provide_session() {
 /// # Panics
 ///
 /// When no ancestor called [`provide_session`] (a mistake in the app's code, not in a request).
-pub fn use_session() -> SessionResource {
-    expect_context::<SessionResource>()
+pub fn use_session() -> SignInState {
+    expect_context::<SignInState>()
 }
 
 /// Every claim of the signed-in person's verified ID token, sorted by name;
@@ -67,10 +80,9 @@ pub async fn get_id_token_claims() -> Result<IdTokenClaims, AuthError> {
 pub type ClaimsResource = Resource<Result<IdTokenClaims, AuthError>>;
 
 /// Starts loading the ID token's claims for a page that lists them. Call it in the page's own
-/// component, above [`crate::RequireUser`] (or any `<Transition>`) and read it inside: a
-/// resource created inside a transition's children is created again, and its server function
-/// called again, each time Leptos walks them while rendering on the server
-/// (leptos-rs/leptos#4866).
+/// component and read it inside a `<Transition>`: a resource created inside a transition's
+/// children is created again, and its server function called again, each time Leptos walks them
+/// while rendering on the server (leptos-rs/leptos#4866).
 pub fn load_id_token_claims() -> ClaimsResource {
     Resource::new(|| (), |_| get_id_token_claims())
 }

@@ -7,7 +7,8 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use axum_cognito::extract::{SignInOfThisRequest, SignInRequired, require_signed_in};
+use axum_cognito::extract::SignInRequired;
+use axum_cognito_leptos::server::read_sign_in_for_page;
 use tower_sessions::Session;
 
 use super::error_page::error_page;
@@ -33,34 +34,16 @@ pub async fn guard_protected_pages(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let Some(protection) = protection_for(request.uri().path()) else {
-        // Public pages show the sign-in state too; read the session now, while an outage of
-        // the store can still change the status (see `store_outage_page`).
-        if is_page(request.uri().path())
-            && let Err(error) = session.get_value("auth").await
-        {
-            tracing::error!(%error, "session store failed");
-            return store_outage_page();
-        }
+    if !is_page(request.uri().path()) {
         return next.run(request).await;
-    };
+    }
+    let protection = protection_for(request.uri().path());
+    // Every page shows the sign-in state: read it now, while a redirect or an outage can still
+    // decide the status, and leave it for the page (and its server functions) to reuse.
+    let reading = read_sign_in_for_page(&state.auth, &session, &mut request).await;
     let path = request.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-    match require_signed_in(&state, &session, state.config.auth.refresh_skew_secs).await {
-        Ok(auth) => {
-            let forbidden = protection == Protection::AdminGroup && !auth.is_member_of(&state.config.auth.admin_group);
-            // The page's server functions reuse this reading instead of decoding the session
-            // again (the dashboard reads it three times).
-            request.extensions_mut().insert(SignInOfThisRequest::new(auth));
-            let mut response = next.run(request).await;
-            if forbidden {
-                // The page itself explains the refusal; the status says it to machines.
-                *response.status_mut() = StatusCode::FORBIDDEN;
-            }
-            response
-        }
-        Err(SignInRequired::NotSignedIn) => Redirect::to(&links::login_url(path)).into_response(),
-        Err(SignInRequired::SessionEnded) => Redirect::to(&links::session_expired_url(path)).into_response(),
-        Err(SignInRequired::ProviderUnavailable { retry_after_secs }) => {
+    match (reading, protection) {
+        (Err(SignInRequired::ProviderUnavailable { retry_after_secs }), _) => {
             let mut response = error_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Identity provider unreachable",
@@ -69,7 +52,19 @@ pub async fn guard_protected_pages(
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
             response
         }
-        Err(SignInRequired::Unavailable) => store_outage_page(),
+        (Err(SignInRequired::Unavailable), _) => store_outage_page(),
+        (_, None) => next.run(request).await,
+        (Ok(auth), Some(protection)) => {
+            let forbidden = protection == Protection::AdminGroup && !auth.is_member_of(&state.config.auth.admin_group);
+            let mut response = next.run(request).await;
+            if forbidden {
+                // The page itself explains the refusal; the status says it to machines.
+                *response.status_mut() = StatusCode::FORBIDDEN;
+            }
+            response
+        }
+        (Err(SignInRequired::NotSignedIn), Some(_)) => Redirect::to(&links::login_url(path)).into_response(),
+        (Err(SignInRequired::SessionEnded), Some(_)) => Redirect::to(&links::session_expired_url(path)).into_response(),
     }
 }
 

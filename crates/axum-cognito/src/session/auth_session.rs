@@ -152,6 +152,12 @@ pub async fn load(session: &Session, now: i64, max_age_secs: i64) -> Result<Opti
     }
 }
 
+/// Whether the session's record can be read (the store answers), for a request that must not
+/// use the session but should still notice an outage.
+pub async fn check_readable(session: &Session) -> Result<(), SessionStoreError> {
+    session.get_value(AUTH_KEY).await.map(|_| ()).map_err(|e| SessionStoreError(e.to_string()))
+}
+
 /// The signed-in state kept in a stored session record (for ending a session other than the
 /// request's own, e.g. "sign out everywhere").
 pub fn from_record(record: &tower_sessions::session::Record) -> Option<AuthSession> {
