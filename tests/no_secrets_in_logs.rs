@@ -20,8 +20,9 @@ async fn no_secret_reaches_the_logs() {
     whole_session("text").await;
 }
 
-/// `LOG_FORMAT=json`: every line of a whole session is one JSON object, request lines carry the
-/// request id, route, status, latency and the session's short id, and no secret appears.
+/// `LOG_FORMAT=json`: every line of a whole session is one JSON object, none an error, request
+/// lines carry the request id, route, status, latency and the session's short id, and no
+/// secret appears.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_are_one_object_a_line_without_secrets() {
     let logs = whole_session("json").await;
@@ -31,6 +32,8 @@ async fn json_logs_are_one_object_a_line_without_secrets() {
     for line in logs.lines().filter(|line| !line.trim().is_empty()) {
         let entry: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON object ({e}): {line}"));
+        // An ordinary session, start-up included, gives an operator nothing to act on.
+        assert_ne!(entry["level"], "ERROR", "{line}");
         if entry["fields"]["message"] == "served" {
             requests += 1;
             let span = &entry["span"];
@@ -97,6 +100,12 @@ async fn whole_session(log_format: &str) -> String {
     let query = common::query_of(&callback);
     let mut pages = vec![browser.get(&callback).send().await.unwrap().text().await.unwrap()];
     pages.push(browser.get(format!("{app_url}/dashboard")).send().await.unwrap().text().await.unwrap());
+    // The 404 page, for a missing page and for a missing file.
+    for missing in ["/no-such-page", "/no-such-file.png"] {
+        let answer = browser.get(format!("{app_url}{missing}")).send().await.unwrap();
+        assert_eq!(answer.status(), 404, "{missing}");
+        pages.push(answer.text().await.unwrap());
+    }
     pages.push(browser.get(format!("{app_url}/api/v1/me")).send().await.unwrap().text().await.unwrap());
     tokio::time::sleep(Duration::from_millis(3_500)).await; // forces a refresh
     pages.push(browser.get(format!("{app_url}/profile")).send().await.unwrap().text().await.unwrap());

@@ -86,19 +86,32 @@ pub async fn read_sign_in_for_page(
     reading
 }
 
-/// The state [`read_sign_in_for_page`] left for the page being rendered. Without one (the
-/// middleware is missing) the page shows nobody signed in, and the error log says what to add.
+/// Leaves a signed-out state for a request that may render a page without the session being
+/// read: a static file's path, say, whose 404 page is rendered by Leptos only when the file is
+/// missing (reading the session for every file served would cost more than the file).
+pub fn show_signed_out(core: &AuthCore, request: &mut axum::extract::Request) {
+    request.extensions_mut().insert(PageSignIn(Arc::new(session_info(core, None))));
+}
+
+/// The state [`read_sign_in_for_page`] left for the page being rendered. Without one in a
+/// request that passed the session layer (the middleware is missing) the page shows nobody
+/// signed in, and the error log says what to add. Outside one nobody is signed in either, and
+/// that is no error: Leptos renders the app once at start-up, with stand-in request parts, to
+/// list its routes.
 pub(crate) fn sign_in_for_page() -> SessionInfo {
-    let read = with_context::<axum::http::request::Parts, _>(|parts| parts.extensions.get::<PageSignIn>().cloned());
-    match read.flatten() {
-        Some(PageSignIn(info)) => (*info).clone(),
-        None => {
+    let read = with_context::<axum::http::request::Parts, _>(|parts| {
+        (parts.extensions.get::<PageSignIn>().cloned(), parts.extensions.get::<Session>().is_some())
+    });
+    match read {
+        Some((Some(PageSignIn(info)), _)) => (*info).clone(),
+        Some((None, true)) => {
             tracing::error!(
                 "no sign-in state for this page: call axum_cognito_leptos::server::read_sign_in_for_page \
                  in a middleware in front of the Leptos routes"
             );
             SessionInfo::default()
         }
+        Some((None, false)) | None => SessionInfo::default(),
     }
 }
 
@@ -188,10 +201,17 @@ mod tests {
 
     #[test]
     fn without_the_middleware_nobody_is_signed_in() {
+        use axum_cognito::session::memory_store::SessionMemoryStore;
+        // Start-up's route listing: stand-in request parts, no session layer.
         let (parts, ()) = axum::http::Request::new(()).into_parts();
+        // A request inside the session layer that nobody read the sign-in state for.
+        let (mut unread, ()) = axum::http::Request::new(()).into_parts();
+        unread.extensions.insert(Session::new(None, Arc::new(SessionMemoryStore::default()), None));
         Owner::new().with(|| {
             assert_eq!(sign_in_for_page(), SessionInfo::default());
             provide_context(parts);
+            assert_eq!(sign_in_for_page(), SessionInfo::default());
+            provide_context(unread);
             assert_eq!(sign_in_for_page(), SessionInfo::default());
         });
     }

@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use axum_cognito::extract::SignInRequired;
-use axum_cognito_leptos::server::read_sign_in_for_page;
+use axum_cognito_leptos::server::{read_sign_in_for_page, show_signed_out};
 use tower_sessions::Session;
 
 use super::error_page::error_page;
@@ -35,6 +35,8 @@ pub async fn guard_protected_pages(
     next: Next,
 ) -> Response {
     if !is_page(request.uri().path()) {
+        // A file: its 404 page, if it is missing, shows nobody signed in.
+        show_signed_out(&state.auth, &mut request);
         return next.run(request).await;
     }
     let protection = protection_for(request.uri().path());
