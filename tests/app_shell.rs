@@ -14,6 +14,8 @@ async fn home_page_is_server_rendered_with_the_frame() {
     assert!(html.contains("data-testid=\"theme-toggle\""), "theme toggle missing");
     assert!(html.contains("<footer class=\"footer\""), "footer missing");
     assert!(html.contains("data-theme=\"light\""), "server renders the default theme");
+    assert!(html.contains(r#"<a href="/" aria-current="page">Home</a>"#), "the open page is marked: {html}");
+    assert!(!html.contains(r#"href="/admin""#), "no admin link for a visitor");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

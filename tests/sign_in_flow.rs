@@ -37,6 +37,10 @@ async fn sign_in_lands_on_the_dashboard_with_the_claims_and_no_tokens() {
     assert!(html.contains(">admin<"), "group shown");
     assert!(!html.contains("at_hash"), "the full list of claims is the profile's alone: {html}");
     assert_no_token(&html);
+    // The main navigation marks the open page, and only it; an admin sees the admin link.
+    assert!(html.contains(r#"<a href="/dashboard" aria-current="page">Dashboard</a>"#), "{html}");
+    assert!(html.contains(r#"<a href="/profile">Profile</a>"#) && html.contains(r#"<a href="/admin">Admin</a>"#));
+    assert_eq!(html.matches("aria-current").count(), 1, "{html}");
 
     let profile = browser.get(stack.app.url("/profile")).send().await.unwrap().text().await.unwrap();
     assert!(profile.contains("cognito:username") && profile.contains("at_hash"), "full claim table: {profile}");

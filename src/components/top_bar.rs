@@ -1,9 +1,9 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use axum_cognito_leptos::{SignedIn, Visitor, is_admin, use_session, visitor};
 
 use crate::components::{
+    nav_link::NavLink,
     theme::ThemeToggle,
     user_menu::{SignInButtons, UserMenu},
 };
@@ -15,15 +15,15 @@ pub fn TopBar() -> impl IntoView {
     view! {
         <header class="top-bar">
             <a class="skip-link" href="#main">"Skip to content"</a>
-            <A href="/" attr:class="brand">
+            <a href="/" class="brand">
                 <span class="brand-mark" aria-hidden="true">"◆"</span>
                 " leptos-cognito"
-            </A>
+            </a>
             <nav class="nav" aria-label="Main">
-                <A href="/">"Home"</A>
-                <A href="/dashboard">"Dashboard"</A>
-                <A href="/profile">"Profile"</A>
-                {is_admin(session).then(|| view! { <A href="/admin">"Admin"</A> })}
+                <NavLink href="/">"Home"</NavLink>
+                <NavLink href="/dashboard">"Dashboard"</NavLink>
+                <NavLink href="/profile">"Profile"</NavLink>
+                {is_admin(session).then(|| view! { <NavLink href="/admin">"Admin"</NavLink> })}
             </nav>
             <div class="top-bar-actions">
                 {match visitor(session) {

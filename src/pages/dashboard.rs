@@ -5,7 +5,6 @@
 use axum_cognito_leptos::{RequireUser, SignedIn, keep_alive};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 use crate::components::{
     time_display::format_unix,
@@ -73,7 +72,7 @@ fn Dashboard(signed_in: SignedIn, sessions: SessionsResource) -> impl IntoView {
             <p class="muted">"Tokens are refreshed on the server shortly before they expire."</p>
         </section>
         <p>
-            <A href="/profile">"See every claim of your ID token"</A>
+            <a href="/profile">"See every claim of your ID token"</a>
             " · "
             // `prompt=login`: the hosted UI asks for a password even with its own session.
             <a rel="external" href=format!("{}&prompt=login", crate::links::login_url("/dashboard")) data-testid="switch-account">

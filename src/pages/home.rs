@@ -1,6 +1,5 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 use axum_cognito_leptos::{SignedIn, Visitor, use_session, visitor};
 
@@ -22,7 +21,7 @@ pub fn HomePage() -> impl IntoView {
                 view! {
                     <p class="notice" data-testid="sign-in-state">
                         "You are signed in as " <strong>{user.display_name().to_string()}</strong> ". "
-                        <A href="/dashboard">"Open your dashboard"</A>
+                        <a href="/dashboard">"Open your dashboard"</a>
                     </p>
                 }
                     .into_any()
