@@ -8,7 +8,7 @@ use std::time::Duration;
 use leptos_cognito::server::{
     auth::token_string::TokenString,
     session::{
-        auth_session::{AuthSession, SessionTokens},
+        auth_session::{AuthSession, IdClaims, SessionTokens},
         directory::{SessionDirectory, SessionEntry},
         memory_store::SessionMemoryStore,
     },
@@ -76,7 +76,7 @@ fn signed_in_record(i: usize) -> (Record, AuthSession) {
         groups: vec!["staff".into()],
         auth_time: Some(1_795_000_000),
         scopes: vec!["openid".into(), "email".into(), "profile".into()],
-        id_claims: id_claims(i, &sub, &email),
+        id_claims: IdClaims::from_map(&id_claims(i, &sub, &email)),
         tokens: SessionTokens {
             access_token: token(i + 1, ACCESS_TOKEN_LEN),
             refresh_token: Some(token(i + 2, REFRESH_TOKEN_LEN)),

@@ -38,7 +38,7 @@ pub struct AuthSession {
     #[serde(default)]
     pub scopes: Vec<String>,
     /// Every claim of the latest ID token, for display.
-    pub id_claims: Map<String, Value>,
+    pub id_claims: IdClaims,
     /// The tokens, which never leave the server.
     pub tokens: SessionTokens,
     /// When this session began, for `SESSION_MAX_AGE_SECS`.
@@ -61,6 +61,65 @@ pub struct SessionTokens {
     pub id_token_expires_at: i64,
     /// The access token's `exp` (Unix seconds).
     pub access_token_expires_at: i64,
+}
+
+/// The claims of an ID token, kept as the JSON text of one object.
+///
+/// Only a page that lists every claim reads them, while every request of a signed-in session
+/// decodes the session: as text they are one string to decode, copy and free, where a JSON tree
+/// of a Cognito ID token's twenty-odd claims was some sixty allocations and map insertions each
+/// time (about a quarter of a cookie API call's instructions, see "Benchmarks" in README.md).
+/// Sessions stored by earlier versions, with the claims as a JSON object, still read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IdClaims(String);
+
+impl IdClaims {
+    /// The claims in `map`.
+    pub fn from_map(map: &Map<String, Value>) -> Self {
+        // A map of JSON values always serializes; the empty object is only a fallback.
+        IdClaims(serde_json::to_string(map).unwrap_or_else(|_| "{}".into()))
+    }
+
+    /// The claims as a map (empty if the text is not a JSON object).
+    pub fn to_map(&self) -> Map<String, Value> {
+        serde_json::from_str(&self.0).unwrap_or_default()
+    }
+}
+
+impl Serialize for IdClaims {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for IdClaims {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ClaimsVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for ClaimsVisitor {
+            type Value = IdClaims;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("the ID token's claims, as JSON text or a JSON object")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<IdClaims, E> {
+                Ok(IdClaims(text.to_owned()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<IdClaims, E> {
+                Ok(IdClaims(text))
+            }
+
+            /// A session stored by an earlier version.
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<IdClaims, A::Error> {
+                let map = Map::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(IdClaims::from_map(&map))
+            }
+        }
+
+        deserializer.deserialize_any(ClaimsVisitor)
+    }
 }
 
 /// A failure of the session store or of what lives beside it (login transactions, refresh locks,
@@ -90,7 +149,7 @@ impl AuthSession {
             groups: claims.groups,
             auth_time: claims.auth_time,
             scopes,
-            id_claims: id_token.all_claims,
+            id_claims: IdClaims::from_map(&id_token.all_claims),
             tokens,
             signed_in_at: now,
             device: String::new(),
@@ -122,7 +181,7 @@ impl AuthSession {
     /// profile page may show (claims, never tokens).
     pub fn displayed_claims(&self) -> Vec<(String, String)> {
         let mut claims: Vec<(String, String)> =
-            self.id_claims.iter().map(|(name, value)| (name.clone(), display_value(value))).collect();
+            self.id_claims.to_map().iter().map(|(name, value)| (name.clone(), display_value(value))).collect();
         claims.sort();
         claims
     }
@@ -195,4 +254,45 @@ pub async fn update(session: &Session, auth: &AuthSession) -> Result<(), Session
 /// Ends the session: its data is cleared and its record deleted from the store.
 pub async fn end(session: &Session) -> Result<(), SessionStoreError> {
     session.flush().await.map_err(|e| SessionStoreError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims() -> Map<String, Value> {
+        match json!({ "sub": "s", "email": "a@example.com", "cognito:groups": ["staff"], "auth_time": 5 }) {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn claims_are_kept_as_text_and_read_back_whole() {
+        let stored = serde_json::to_value(IdClaims::from_map(&claims())).unwrap();
+        assert!(stored.is_string(), "{stored}");
+        assert_eq!(serde_json::from_value::<IdClaims>(stored).unwrap().to_map(), claims());
+        // Through MessagePack, as the memory and Redis stores keep records.
+        let record = json!({ "id_claims": IdClaims::from_map(&claims()) });
+        let decoded: Value = rmp_serde::from_slice(&rmp_serde::to_vec(&record).unwrap()).unwrap();
+        let read: IdClaims = serde_json::from_value(decoded["id_claims"].clone()).unwrap();
+        assert_eq!(read.to_map(), claims());
+    }
+
+    #[test]
+    fn claims_stored_as_an_object_by_earlier_versions_still_read() {
+        let read: IdClaims = serde_json::from_value(Value::Object(claims())).unwrap();
+        assert_eq!(read.to_map(), claims());
+        let session: AuthSession = serde_json::from_value(json!({
+            "sub": "s", "username": "u", "email": null, "email_verified": null, "name": null,
+            "groups": [], "auth_time": null, "id_claims": claims(), "signed_in_at": 0,
+            "tokens": { "access_token": "a", "refresh_token": null, "id_token_expires_at": 1, "access_token_expires_at": 1 }
+        }))
+        .unwrap();
+        let displayed = session.displayed_claims();
+        assert_eq!(displayed[0], ("auth_time".to_string(), "5".to_string()));
+        assert!(displayed.contains(&("cognito:groups".to_string(), r#"["staff"]"#.to_string())));
+        assert!(displayed.contains(&("email".to_string(), "a@example.com".to_string())));
+    }
 }
