@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Two server builds side by side, in req/s: a benchmark, not a timed test.
 #
-# Both binaries serve on the same core (0) and wrk runs on the other (1), as in bench.sh; they
-# take turns route by route for several rounds and each reports its median, so the VM's drift
-# (up to 40 % from minute to minute here) falls on both alike. Both use one standalone embedded
+# Both binaries serve on the same core (0) and wrk runs on the other (1), as in bench.sh. Each
+# route runs on both back to back, the first of the pair alternating from round to round, for
+# several rounds; each build reports its median, and each route the median of the pairs' ratios
+# (the VM's speed drifts by up to 40 % within a minute here: a pair measured together is the
+# fairer comparison). Both use one standalone embedded
 # provider (cognito-local-idp) as their pool; each signs in once with curl for the cookie routes.
 #
 # Usage: scripts/compare-builds.sh BINARY_A BINARY_B [ROUNDS]   (ROUNDS: default 5; SECS: the
@@ -52,27 +54,43 @@ session_a="$(sign_in_with_curl "http://127.0.0.1:$port_a" "$idp" "$work/jar_a")"
 session_b="$(sign_in_with_curl "http://127.0.0.1:$port_b" "$idp" "$work/jar_b")"
 [ -n "$token" ] && [ -n "$session_a" ] && [ -n "$session_b" ] || { echo "sign-in failed" >&2; exit 1; }
 
-run() { # side route url [wrk args]
-  local side=$1 route=$2 url=$3
-  shift 3
-  taskset -c 1 wrk -t1 -c32 -d"${SECS:-8}"s "$@" "$url" | awk -v s="$side" -v r="$route" '/^Requests\/sec:/ { print s, r, $2 }'
+run() { # side route round url [wrk args]
+  local side=$1 route=$2 round=$3 url=$4
+  shift 4
+  taskset -c 1 wrk -t1 -c32 -d"${SECS:-8}"s "$@" "$url" |
+    awk -v s="$side" -v r="$route" -v n="$round" '/^Requests\/sec:/ { print s, r, $2, n }'
 }
+routes="healthz bearer_me cookie_me page_home page_dashboard"
 say "side by side: $rounds rounds of ${SECS:-8} s per route and build (server on core 0, wrk on core 1)"
-for _ in $(seq 1 "$rounds"); do
-  for side in a b; do
-    if [ "$side" = a ]; then port="$port_a" session="$session_a"; else port="$port_b" session="$session_b"; fi
-    run "$side" healthz "http://127.0.0.1:$port/healthz"
-    run "$side" bearer_me "http://127.0.0.1:$port/api/v1/me" -H "Authorization: Bearer $token"
-    run "$side" cookie_me "http://127.0.0.1:$port/api/v1/me" -H "Cookie: lc_session=$session"
-    run "$side" page_home "http://127.0.0.1:$port/"
-    run "$side" page_dashboard "http://127.0.0.1:$port/dashboard" -H "Cookie: lc_session=$session"
+for round in $(seq 1 "$rounds"); do
+  # Each route on both builds back to back, the first build alternating from round to round:
+  # the VM's speed drifts within seconds, so a pair measured together is the fair comparison,
+  # and neither build always goes first.
+  if [ $((round % 2)) = 1 ]; then order="a b"; else order="b a"; fi
+  for route in $routes; do
+    for side in $order; do
+      if [ "$side" = a ]; then port="$port_a" session="$session_a"; else port="$port_b" session="$session_b"; fi
+      case "$route" in
+        healthz) run "$side" "$route" "$round" "http://127.0.0.1:$port/healthz" ;;
+        bearer_me) run "$side" "$route" "$round" "http://127.0.0.1:$port/api/v1/me" -H "Authorization: Bearer $token" ;;
+        cookie_me) run "$side" "$route" "$round" "http://127.0.0.1:$port/api/v1/me" -H "Cookie: lc_session=$session" ;;
+        page_home) run "$side" "$route" "$round" "http://127.0.0.1:$port/" ;;
+        page_dashboard) run "$side" "$route" "$round" "http://127.0.0.1:$port/dashboard" -H "Cookie: lc_session=$session" ;;
+      esac
+    done
   done
 done >"$work/rounds"
 median() { awk -v s="$1" -v r="$2" '$1 == s && $2 == r { print $3 }' "$work/rounds" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-printf '%-16s %12s %12s %8s   (req/s, medians; every run below)\n' route A B "B/A"
-for route in healthz bearer_me cookie_me page_home page_dashboard; do
+# The median over rounds of B/A within each round's pair.
+median_ratio() {
+  awk -v r="$1" '$2 == r { v[$4, $1] = $3; n[$4] = 1 } END { for (k in n) if (v[k, "a"] > 0) print v[k, "b"] / v[k, "a"] }' "$work/rounds" |
+    sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+printf '%-16s %12s %12s %8s %12s   (req/s, medians; every run below)\n' route A B "B/A" "paired B/A"
+for route in $routes; do
   ma="$(median a "$route")"
   mb="$(median b "$route")"
-  awk -v r="$route" -v a="$ma" -v b="$mb" 'BEGIN { printf "%-16s %12.0f %12.0f %8.2f\n", r, a, b, b / a }'
+  mr="$(median_ratio "$route")"
+  awk -v r="$route" -v a="$ma" -v b="$mb" -v p="$mr" 'BEGIN { printf "%-16s %12.0f %12.0f %8.2f %12.2f\n", r, a, b, b / a, p }'
 done
 cat "$work/rounds"
