@@ -10,11 +10,13 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 /// A link to the absolute path `href`, marked current while the location is at or below it.
+/// Its text is a plain string: children would be a type-erased view, which Leptos's server
+/// render writes into a buffer of its own.
 #[component]
-pub fn NavLink(href: &'static str, children: Children) -> impl IntoView {
+pub fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
     let location = use_location();
     let current = move || location.pathname.with(|path| is_current(href, path)).then_some("page");
-    view! { <a href=href aria-current=current>{children()}</a> }
+    view! { <a href=href aria-current=current>{label}</a> }
 }
 
 /// Whether the page at `path` is `href`'s or below it (`/dashboard` for `/dashboard/x`, not

@@ -44,8 +44,15 @@ impl Theme {
 #[derive(Clone, Copy)]
 pub struct ThemeContext(pub RwSignal<Theme>);
 
+/// The theme's root element, and the theme as context for everything inside it. The children
+/// keep their type (`TypedChildren`): they are the whole page, and a type-erased view would be
+/// written into a buffer of its own by Leptos's server render, then copied.
 #[component]
-pub fn ThemeProvider(children: Children) -> impl IntoView {
+pub fn ThemeProvider<V>(children: TypedChildren<V>) -> impl IntoView
+where
+    V: IntoView + 'static,
+{
+    let children = children.into_inner();
     let theme = RwSignal::new(Theme::Light);
     provide_context(ThemeContext(theme));
 

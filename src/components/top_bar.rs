@@ -20,10 +20,10 @@ pub fn TopBar() -> impl IntoView {
                 " leptos-cognito"
             </a>
             <nav class="nav" aria-label="Main">
-                <NavLink href="/">"Home"</NavLink>
-                <NavLink href="/dashboard">"Dashboard"</NavLink>
-                <NavLink href="/profile">"Profile"</NavLink>
-                {is_admin(session).then(|| view! { <NavLink href="/admin">"Admin"</NavLink> })}
+                <NavLink href="/" label="Home" />
+                <NavLink href="/dashboard" label="Dashboard" />
+                <NavLink href="/profile" label="Profile" />
+                {is_admin(session).then(|| view! { <NavLink href="/admin" label="Admin" /> })}
             </nav>
             <div class="top-bar-actions">
                 {match visitor(session) {
