@@ -60,7 +60,7 @@ pub async fn read_sign_in_for_page(
     core: &AuthCore,
     session: &Session,
     request: &mut axum::extract::Request,
-) -> Result<AuthSession, SignInRequired> {
+) -> Result<Arc<AuthSession>, SignInRequired> {
     let is_callback = request.uri().path() == core.config.cognito.redirect_uri.path();
     let reading = if is_callback {
         // Still a read of the store, so an outage answers 503 here too.
@@ -72,7 +72,7 @@ pub async fn read_sign_in_for_page(
             }
         }
     } else {
-        require_signed_in(core, session, core.config.refresh_skew_secs).await
+        require_signed_in(core, session, core.config.refresh_skew_secs).await.map(Arc::new)
     };
     let shown = match &reading {
         Ok(auth) => session_info(core, Some(auth)),
@@ -80,7 +80,8 @@ pub async fn read_sign_in_for_page(
         Err(SignInRequired::ProviderUnavailable { .. } | SignInRequired::Unavailable) => return reading,
     };
     if let Ok(auth) = &reading {
-        request.extensions_mut().insert(SignInOfThisRequest::new(auth.clone()));
+        // Shared, not copied: the page's server functions reuse it.
+        request.extensions_mut().insert(SignInOfThisRequest::shared(Arc::clone(auth)));
     }
     request.extensions_mut().insert(PageSignIn(Arc::new(shown)));
     reading

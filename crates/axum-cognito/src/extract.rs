@@ -108,6 +108,11 @@ impl SignInOfThisRequest {
         SignInOfThisRequest { auth: Arc::new(auth) }
     }
 
+    /// Remembers `auth`, already shared with the caller (no copy of the session is made).
+    pub fn shared(auth: Arc<AuthSession>) -> Self {
+        SignInOfThisRequest { auth }
+    }
+
     /// The session, if its tokens are still valid for at least `skew` seconds at `now`;
     /// otherwise `None`, and the caller reads (and refreshes) it as usual.
     pub fn fresh_within(&self, now: i64, skew: i64) -> Option<AuthSession> {
