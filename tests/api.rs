@@ -111,13 +111,17 @@ async fn the_session_cookie_works_too() {
     assert!(me["scopes"].as_array().unwrap().iter().any(|s| s == "openid"));
     let admin = browser.get(stack.app.url("/api/v1/admin/ping")).send().await.unwrap();
     assert_eq!(admin.status(), 200);
-    // The API never redirects, even for unknown routes.
-    for path in ["/api/v1/nope", "/api/v1/admin/nope"] {
+    // The API never redirects nor answers HTML, even for unknown routes.
+    for path in ["/api/v1/nope", "/api/v1/admin/nope", "/api/v1", "/api/v1/", "/api/v1/me/", "/api/v1//me"] {
         let unknown = browser.get(stack.app.url(path)).send().await.unwrap();
         assert_eq!(unknown.status(), 404, "{path}");
         let body: Value = unknown.json().await.unwrap();
         assert_eq!(body["error"], "not_found", "{path}");
     }
+    // A known route with another method: 405 with the methods it has (RFC 9110 §15.5.6).
+    let post = browser.post(stack.app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(post.status(), 405);
+    assert_eq!(post.headers()["allow"], "GET,HEAD");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

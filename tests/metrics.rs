@@ -80,15 +80,19 @@ async fn counters_follow_a_scripted_session_and_labels_stay_bounded() {
     // Random paths and random tokens add no series: labels are route templates and fixed names.
     let client = reqwest::Client::new();
     client.get(stack.app.url("/no/such/page")).send().await.unwrap();
+    client.get(stack.app.url("/api/v1/no-such-route")).send().await.unwrap();
     client.get(stack.app.url("/api/v1/me")).bearer_auth("a.b.c").send().await.unwrap();
     let series_before = scrape(&metrics_addr).await.len();
     for n in 0..50 {
         client.get(stack.app.url(&format!("/random/{n}/path?q={n}"))).send().await.unwrap();
+        client.get(stack.app.url(&format!("/api/v1/random/{n}"))).send().await.unwrap();
         client.get(stack.app.url("/api/v1/me")).bearer_auth(format!("x{n}.y{n}.z{n}")).send().await.unwrap();
     }
     let series_after = scrape(&metrics_addr).await;
     assert_eq!(series_after.len(), series_before, "no new series from client-chosen values");
     assert!(series_after.keys().all(|series| !series.contains("random")));
+    // Unrouted requests, pages and API alike, share one label value.
+    assert!(series_after.contains_key(r#"lc_http_requests_total{route="fallback",status="404"}"#));
 
     // A balancer's probes are not requests worth a sample (or a log line).
     for _ in 0..5 {

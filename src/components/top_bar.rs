@@ -1,3 +1,4 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use axum_cognito_leptos::{SignedIn, Visitor, is_admin, use_session, visitor};
@@ -27,8 +28,10 @@ pub fn TopBar() -> impl IntoView {
             </nav>
             <div class="top-bar-actions">
                 {match visitor(session) {
-                    Visitor::SignedIn(SignedIn { user, .. }) => view! { <UserMenu user /> }.into_any(),
-                    Visitor::SignedOut(info) => view! { <SignInButtons providers=info.identity_providers /> }.into_any(),
+                    Visitor::SignedIn(SignedIn { user, .. }) => Either::Left(view! { <UserMenu user /> }),
+                    Visitor::SignedOut(info) => {
+                        Either::Right(view! { <SignInButtons providers=info.identity_providers /> })
+                    }
                 }}
                 <ThemeToggle />
             </div>

@@ -5,6 +5,7 @@
 //! work before hydration and without JavaScript.
 
 use axum_cognito_leptos::AuthError;
+use leptos::either::Either;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -69,12 +70,11 @@ pub fn YourSessions(sessions: SessionsResource) -> impl IntoView {
                     sessions
                         .get()
                         .map(|result| match result {
-                            Ok(list) => view! { <SessionList list /> }.into_any(),
+                            Ok(list) => Either::Left(view! { <SessionList list /> }),
                             Err(_) => {
-                                view! {
+                                Either::Right(view! {
                                     <p class="notice error">"Your sessions cannot be listed right now."</p>
-                                }
-                                    .into_any()
+                                })
                             }
                         })
                 }}

@@ -1,3 +1,4 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -46,9 +47,9 @@ pub fn AdminPage() -> impl IntoView {
         <Title text="Admin" />
         <RequireUser path="/admin" let:signed_in>
             {if signed_in.user.is_admin {
-                view! { <AdminView overview /> }.into_any()
+                Either::Left(view! { <AdminView overview /> })
             } else {
-                view! { <Forbidden /> }.into_any()
+                Either::Right(view! { <Forbidden /> })
             }}
         </RequireUser>
     }
@@ -64,7 +65,7 @@ fn AdminView(overview: Resource<Result<AdminOverview, AuthError>>) -> impl IntoV
                     .get()
                     .map(|result| match result {
                         Ok(o) => {
-                            view! {
+                            Either::Left(view! {
                                 <section class="card" data-testid="admin-overview">
                                     <h2>"User pool connection"</h2>
                                     <dl class="facts">
@@ -94,10 +95,9 @@ fn AdminView(overview: Resource<Result<AdminOverview, AuthError>>) -> impl IntoV
                                         </dd>
                                     </dl>
                                 </section>
-                            }
-                                .into_any()
+                            })
                         }
-                        Err(_) => view! { <Forbidden /> }.into_any(),
+                        Err(_) => Either::Right(view! { <Forbidden /> }),
                     })
             }}
         </Transition>

@@ -4,6 +4,7 @@
 //! session cookie and the redirect are set before any byte of the response is sent.
 
 use axum_cognito_leptos::AuthError;
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -77,25 +78,23 @@ pub fn AuthCallbackPage() -> impl IntoView {
                     .get()
                     .map(|result| match result {
                         Ok(CallbackOutcome::Redirect(path)) => {
-                            view! {
+                            EitherOf3::A(view! {
                                 <section class="card">
                                     <h1>"Signed in"</h1>
                                     <p><a href=path>"Continue"</a></p>
                                 </section>
-                            }
-                                .into_any()
+                            })
                         }
                         Ok(CallbackOutcome::Failed { title, message }) => {
-                            view! { <SignInFailed title message /> }.into_any()
+                            EitherOf3::B(view! { <SignInFailed title message /> })
                         }
                         Err(_) => {
-                            view! {
+                            EitherOf3::C(view! {
                                 <SignInFailed
                                     title="Sign-in failed".to_string()
                                     message="Something went wrong while signing you in.".to_string()
                                 />
-                            }
-                                .into_any()
+                            })
                         }
                     })
             }}

@@ -3,6 +3,7 @@
 //! refresh shortly before expiry, and the claims on screen update without a reload.
 
 use axum_cognito_leptos::{RequireUser, SignedIn, keep_alive};
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -31,16 +32,16 @@ fn Dashboard(signed_in: SignedIn, sessions: SessionsResource) -> impl IntoView {
     });
 
     let verified = move || match user.with(|u| u.email_verified) {
-        Some(true) => view! { <span class="badge ok">"verified"</span> }.into_any(),
-        Some(false) => view! { <span class="badge">"not verified"</span> }.into_any(),
-        None => ().into_any(),
+        Some(true) => EitherOf3::A(view! { <span class="badge ok">"verified"</span> }),
+        Some(false) => EitherOf3::B(view! { <span class="badge">"not verified"</span> }),
+        None => EitherOf3::C(()),
     };
     let groups = move || {
         let groups = user.with(|u| u.groups.clone());
         if groups.is_empty() {
-            view! { <span>"none"</span> }.into_any()
+            Either::Left(view! { <span>"none"</span> })
         } else {
-            groups.into_iter().map(|g| view! { <span class="badge">{g}</span> }).collect_view().into_any()
+            Either::Right(groups.into_iter().map(|g| view! { <span class="badge">{g}</span> }).collect_view())
         }
     };
     let text = move |f: fn(&SignedInUser) -> String| move || user.with(f);

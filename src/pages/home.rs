@@ -1,3 +1,4 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -18,23 +19,21 @@ pub fn HomePage() -> impl IntoView {
         </section>
         {match visitor(session) {
             Visitor::SignedIn(SignedIn { user, .. }) => {
-                view! {
+                Either::Left(view! {
                     <p class="notice" data-testid="sign-in-state">
                         "You are signed in as " <strong>{user.display_name().to_string()}</strong> ". "
                         <a href="/dashboard">"Open your dashboard"</a>
                     </p>
-                }
-                    .into_any()
+                })
             }
             Visitor::SignedOut(_) => {
-                view! {
+                Either::Right(view! {
                     <p class="notice" data-testid="sign-in-state">
                         "You are signed out. "
                         <a rel="external" href="/auth/login">"Sign in"</a>
                         " to see your dashboard."
                     </p>
-                }
-                    .into_any()
+                })
             }
         }}
     }

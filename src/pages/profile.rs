@@ -1,5 +1,6 @@
 //! `/profile`: every claim of the verified ID token, in a table.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -22,12 +23,11 @@ pub fn ProfilePage() -> impl IntoView {
                         claims
                             .get()
                             .map(|result| match result {
-                                Ok(claims) => view! { <ClaimsTable claims /> }.into_any(),
+                                Ok(claims) => Either::Left(view! { <ClaimsTable claims /> }),
                                 Err(_) => {
-                                    view! {
+                                    Either::Right(view! {
                                         <p class="notice error">"Your claims cannot be shown right now."</p>
-                                    }
-                                        .into_any()
+                                    })
                                 }
                             })
                     }}

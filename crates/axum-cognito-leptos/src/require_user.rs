@@ -1,6 +1,7 @@
 //! A protected view's body: its children for the signed-in person, a sign-in prompt for anyone
 //! else.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::{
@@ -85,7 +86,7 @@ where
     V: IntoView + 'static,
 {
     match visitor(use_session()) {
-        Visitor::SignedIn(signed_in) => children(signed_in).into_any(),
-        Visitor::SignedOut(_) => view! { <SignInRequired path /> }.into_any(),
+        Visitor::SignedIn(signed_in) => Either::Left(children(signed_in)),
+        Visitor::SignedOut(_) => Either::Right(view! { <SignInRequired path /> }),
     }
 }

@@ -65,9 +65,10 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
     // The API reads the session only for callers without a Bearer token.
     let api = api::router().layer(SkipWhenAuthorized(session_layer(sessions, &state.auth.config)));
     let routes = Router::new()
-        .nest("/api/v1", api)
+        .merge(api)
         .merge(with_sessions)
         .layer(MapRequestLayer::new(request_log::record_route as fn(Request) -> Request))
+        .merge(api::unrouted())
         .with_state(state.clone());
 
     // Layers that need no route wrap the router once. `Router::layer` would wrap each route,
