@@ -8,7 +8,7 @@ use std::time::Duration;
 use leptos_cognito::server::{
     auth::token_string::TokenString,
     session::{
-        auth_session::{AuthSession, IdClaims, SessionTokens},
+        auth_session::{self, AuthSession, IdClaims, SessionTokens},
         directory::{SessionDirectory, SessionEntry},
         memory_store::SessionMemoryStore,
     },
@@ -87,7 +87,7 @@ fn signed_in_record(i: usize) -> (Record, AuthSession) {
         device: "Firefox on Linux".into(),
     };
     let mut data = std::collections::HashMap::new();
-    data.insert("auth".to_string(), serde_json::to_value(&auth).expect("serialisable"));
+    data.insert("auth".to_string(), auth_session::stored_value(&auth).expect("serialisable"));
     data.insert("seen".to_string(), json!(1_795_000_000));
     let record = Record { id: Id::default(), data, expiry_date: OffsetDateTime::now_utc() + time::Duration::hours(8) };
     (record, auth)

@@ -197,9 +197,12 @@ async fn the_stored_session_holds_no_id_token() {
     for name in ["sessions.db", "sessions.db-wal"] {
         stored.extend(std::fs::read(dir.path().join(name)).unwrap_or_default());
     }
-    // Records are MessagePack: a key is its length byte (0xa0 + length) and its text.
-    let key = |name: &str| [&[0xa0 + name.len() as u8][..], name.as_bytes()].concat();
-    let holds = |name: &str| stored.windows(name.len() + 1).any(|window| window == key(name).as_slice());
+    // Records are MessagePack, and the signed-in state in them is JSON text: a field is its
+    // quoted name and a colon.
+    let holds = |name: &str| {
+        let key = format!("\"{name}\":");
+        stored.windows(key.len()).any(|window| window == key.as_bytes())
+    };
     assert!(holds("access_token") && holds("refresh_token") && holds("id_claims"), "the session was stored");
     assert!(!holds("id_token"), "the raw ID token is not kept");
 }

@@ -1,7 +1,7 @@
 //! What a signed-in session holds, and the rules for reading it.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, value::RawValue};
 use tower_sessions::Session;
 
 use crate::auth::{claims::VerifiedIdToken, token_string::TokenString};
@@ -68,57 +68,61 @@ pub struct SessionTokens {
 /// Only a page that lists every claim reads them, while every request of a signed-in session
 /// decodes the session: as text they are one string to decode, copy and free, where a JSON tree
 /// of a Cognito ID token's twenty-odd claims was some sixty allocations and map insertions each
-/// time (about a quarter of a cookie API call's instructions, see "Benchmarks" in README.md).
-/// Sessions stored by earlier versions, with the claims as a JSON object, still read.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IdClaims(String);
+/// time (see "Benchmarks" in README.md). In a session's JSON text ([`stored_value`]) they are
+/// written as the object itself, not as a string: a string of JSON would escape every quote,
+/// and reading it back would unescape them one by one. Sessions stored by earlier versions,
+/// with the claims as a string or as an object, still read.
+#[derive(Clone, Debug)]
+pub struct IdClaims(Box<RawValue>);
 
 impl IdClaims {
     /// The claims in `map`.
     pub fn from_map(map: &Map<String, Value>) -> Self {
         // A map of JSON values always serializes; the empty object is only a fallback.
-        IdClaims(serde_json::to_string(map).unwrap_or_else(|_| "{}".into()))
+        IdClaims(serde_json::value::to_raw_value(map).unwrap_or_else(|_| empty_object()))
     }
 
     /// The claims as a map (empty if the text is not a JSON object).
     pub fn to_map(&self) -> Map<String, Value> {
-        serde_json::from_str(&self.0).unwrap_or_default()
+        serde_json::from_str(self.0.get()).unwrap_or_default()
+    }
+}
+
+fn empty_object() -> Box<RawValue> {
+    RawValue::from_string("{}".to_string()).unwrap_or_else(|_| unreachable!("{{}} is JSON"))
+}
+
+impl Default for IdClaims {
+    fn default() -> Self {
+        IdClaims(empty_object())
+    }
+}
+
+impl PartialEq for IdClaims {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
     }
 }
 
 impl Serialize for IdClaims {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
+        self.0.serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for IdClaims {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ClaimsVisitor;
-
-        impl<'de> serde::de::Visitor<'de> for ClaimsVisitor {
-            type Value = IdClaims;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("the ID token's claims, as JSON text or a JSON object")
+        use serde::de::Error;
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        match raw.get().trim_start().as_bytes().first() {
+            Some(b'{') => Ok(IdClaims(raw)),
+            // Earlier versions kept the claims as a string holding the object's JSON text.
+            Some(b'"') => {
+                let text: String = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
+                RawValue::from_string(text).map(IdClaims).map_err(D::Error::custom)
             }
-
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<IdClaims, E> {
-                Ok(IdClaims(text.to_owned()))
-            }
-
-            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<IdClaims, E> {
-                Ok(IdClaims(text))
-            }
-
-            /// A session stored by an earlier version.
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<IdClaims, A::Error> {
-                let map = Map::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                Ok(IdClaims::from_map(&map))
-            }
+            _ => Err(D::Error::custom("the ID token's claims must be a JSON object or its text")),
         }
-
-        deserializer.deserialize_any(ClaimsVisitor)
     }
 }
 
@@ -198,9 +202,34 @@ fn display_value(value: &Value) -> String {
     }
 }
 
+/// The signed-in state as a session record keeps it: the JSON text of the [`AuthSession`], one
+/// string value, not a JSON object.
+///
+/// Every request of a signed-in session reads it, and tower-sessions hands a record's values
+/// over as JSON trees, decoded from the store and then copied once more: as an object that was
+/// a map of some twenty entries built, copied, turned into the struct and freed on each request
+/// (see "Benchmarks" in README.md); as text it is one string copied and one pass to decode.
+/// Records written by earlier versions, with an object, still read ([`stored_session`]).
+pub fn stored_value(auth: &AuthSession) -> Result<Value, SessionStoreError> {
+    serde_json::to_string(auth)
+        .map(Value::String)
+        .map_err(|e| SessionStoreError(format!("the session could not be encoded: {e}")))
+}
+
+/// The [`AuthSession`] in a record's value, as [`stored_value`] writes it or as an object
+/// (earlier versions).
+pub fn stored_session(value: &Value) -> Result<AuthSession, SessionStoreError> {
+    match value {
+        Value::String(text) => serde_json::from_str(text),
+        earlier => AuthSession::deserialize(earlier),
+    }
+    .map_err(|e| SessionStoreError(format!("the stored session could not be read: {e}")))
+}
+
 /// Reads the signed-in state, ending sessions older than `max_age_secs` since sign-in.
 pub async fn load(session: &Session, now: i64, max_age_secs: i64) -> Result<Option<AuthSession>, SessionStoreError> {
-    let auth: Option<AuthSession> = session.get(AUTH_KEY).await.map_err(|e| SessionStoreError(e.to_string()))?;
+    let value = session.get_value(AUTH_KEY).await.map_err(|e| SessionStoreError(e.to_string()))?;
+    let auth = value.as_ref().map(stored_session).transpose()?;
     match auth {
         Some(auth) if now - auth.signed_in_at > max_age_secs => {
             session.flush().await.map_err(|e| SessionStoreError(e.to_string()))?;
@@ -220,7 +249,7 @@ pub async fn check_readable(session: &Session) -> Result<(), SessionStoreError> 
 /// The signed-in state kept in a stored session record (for ending a session other than the
 /// request's own, e.g. "sign out everywhere").
 pub fn from_record(record: &tower_sessions::session::Record) -> Option<AuthSession> {
-    record.data.get(AUTH_KEY).and_then(|value| serde_json::from_value(value.clone()).ok())
+    record.data.get(AUTH_KEY).and_then(|value| stored_session(value).ok())
 }
 
 /// Stores a fresh sign-in under a new session id, so an id planted before sign-in is
@@ -229,7 +258,7 @@ pub fn from_record(record: &tower_sessions::session::Record) -> Option<AuthSessi
 pub async fn start(session: &Session, auth: &AuthSession, now: i64) -> Result<String, SessionStoreError> {
     let store_error = |e: tower_sessions::session::Error| SessionStoreError(e.to_string());
     session.cycle_id().await.map_err(store_error)?;
-    session.insert(AUTH_KEY, auth).await.map_err(store_error)?;
+    session.insert_value(AUTH_KEY, stored_value(auth)?).await.map_err(store_error)?;
     session.insert(SEEN_KEY, now).await.map_err(store_error)?;
     session.save().await.map_err(store_error)?;
     session.id().map(|id| id.to_string()).ok_or_else(|| SessionStoreError::new("the new session has no id"))
@@ -248,7 +277,7 @@ pub async fn touch(session: &Session, now: i64) -> Result<bool, SessionStoreErro
 
 /// Replaces the signed-in state of the session (stored when the request ends).
 pub async fn update(session: &Session, auth: &AuthSession) -> Result<(), SessionStoreError> {
-    session.insert(AUTH_KEY, auth).await.map_err(|e| SessionStoreError(e.to_string()))
+    session.insert_value(AUTH_KEY, stored_value(auth)?).await.map(|_| ()).map_err(|e| SessionStoreError(e.to_string()))
 }
 
 /// Ends the session: its data is cleared and its record deleted from the store.
@@ -268,16 +297,58 @@ mod tests {
         }
     }
 
+    fn session() -> AuthSession {
+        let mut auth: AuthSession = serde_json::from_value(json!({
+            "session_key": "k", "sub": "s", "username": "u", "email": "a@example.com", "email_verified": true,
+            "name": "Ann \"the\" Admin", "groups": ["staff"], "auth_time": 5, "scopes": ["openid"], "id_claims": {},
+            "signed_in_at": 7, "device": "Firefox on Linux",
+            "tokens": { "access_token": "a", "refresh_token": "r", "id_token_expires_at": 1, "access_token_expires_at": 2 }
+        }))
+        .unwrap();
+        auth.id_claims = IdClaims::from_map(&claims());
+        auth
+    }
+
     #[test]
-    fn claims_are_kept_as_text_and_read_back_whole() {
-        let stored = serde_json::to_value(IdClaims::from_map(&claims())).unwrap();
-        assert!(stored.is_string(), "{stored}");
-        assert_eq!(serde_json::from_value::<IdClaims>(stored).unwrap().to_map(), claims());
-        // Through MessagePack, as the memory and Redis stores keep records.
-        let record = json!({ "id_claims": IdClaims::from_map(&claims()) });
-        let decoded: Value = rmp_serde::from_slice(&rmp_serde::to_vec(&record).unwrap()).unwrap();
-        let read: IdClaims = serde_json::from_value(decoded["id_claims"].clone()).unwrap();
-        assert_eq!(read.to_map(), claims());
+    fn a_session_is_stored_as_one_text_with_its_claims_unescaped() {
+        let stored = stored_value(&session()).unwrap();
+        let Value::String(text) = &stored else { panic!("not text: {stored}") };
+        assert!(text.contains(r#""id_claims":{"#), "{text}");
+        // Through MessagePack, as the memory, SQLite and Redis stores keep records.
+        let decoded: Value = rmp_serde::from_slice(&rmp_serde::to_vec(&stored).unwrap()).unwrap();
+        let read = stored_session(&decoded).unwrap();
+        assert_eq!(serde_json::to_value(&read).unwrap(), serde_json::to_value(session()).unwrap());
+        assert_eq!(read.id_claims.to_map(), claims());
+        assert_eq!(read.name.as_deref(), Some(r#"Ann "the" Admin"#));
+        assert!(matches!(stored_session(&Value::String("{not json".into())), Err(SessionStoreError(_))));
+    }
+
+    #[test]
+    fn sessions_stored_as_an_object_by_earlier_versions_still_read() {
+        // The previous version: the session as an object, its claims as a string of JSON text.
+        let mut earlier = serde_json::to_value(session()).unwrap();
+        earlier["id_claims"] = Value::String(serde_json::to_string(&claims()).unwrap());
+        let read = stored_session(&earlier).unwrap();
+        assert_eq!(read.session_key, "k");
+        assert_eq!(read.tokens.refresh_token.as_ref().map(TokenString::expose), Some("r"));
+        assert_eq!(read.id_claims.to_map(), claims());
+        let mut record = tower_sessions::session::Record {
+            id: Default::default(),
+            data: Default::default(),
+            expiry_date: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        record.data.insert(AUTH_KEY.into(), earlier);
+        assert_eq!(from_record(&record).map(|auth| auth.sub), Some("s".to_string()));
+        record.data.insert(AUTH_KEY.into(), stored_value(&session()).unwrap());
+        assert_eq!(from_record(&record).map(|auth| auth.username), Some("u".to_string()));
+    }
+
+    #[test]
+    fn claims_that_are_not_an_object_are_refused() {
+        for bad in [json!(5), json!(["a"]), json!("not json"), json!(null)] {
+            assert!(serde_json::from_value::<IdClaims>(bad.clone()).is_err(), "{bad}");
+        }
+        assert!(serde_json::from_str::<IdClaims>(r#""{\"sub\":\"s\"}""#).is_ok());
     }
 
     #[test]
