@@ -91,8 +91,9 @@ async fn counters_follow_a_scripted_session_and_labels_stay_bounded() {
     let series_after = scrape(&metrics_addr).await;
     assert_eq!(series_after.len(), series_before, "no new series from client-chosen values");
     assert!(series_after.keys().all(|series| !series.contains("random")));
-    // Unrouted requests, pages and API alike, share one label value.
+    // Unrouted requests, pages and API alike, share one label value: no catch-all template.
     assert!(series_after.contains_key(r#"lc_http_requests_total{route="fallback",status="404"}"#));
+    assert!(series_after.keys().all(|series| !series.contains("{*")), "unrouted API paths count as fallback");
 
     // A balancer's probes are not requests worth a sample (or a log line).
     for _ in 0..5 {
