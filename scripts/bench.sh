@@ -8,7 +8,8 @@
 #  (c) one keep-alive connection: the latency of / and /dashboard page after page (what a
 #      browser, or a proxy keeping upstream connections alive, sees);
 #  (d) the cost of metrics: Bearer /api/v1/me on two more instances that differ only in
-#      METRICS_ADDR (off / on), taking turns on the server core;
+#      METRICS_ADDR (off / on), sharing the server core at the same time, with a control pair
+#      of two identical instances;
 #  (e) the release WASM bundle, raw and brotli;
 #  (f) memory: the resident set with 10,000 and 100,000 signed-in sessions in the memory store
 #      (benches/session_memory.rs).
@@ -110,9 +111,15 @@ for page in home dashboard; do
     "$(awk '/^Requests\/sec:/ { print $2 }' "$work/single.txt")"
 done
 
-# Five rounds: single 10 s runs of the same instance spread by up to 40 % on this VM.
-say "metrics cost: Bearer /api/v1/me, metrics off vs on (two instances alike but for METRICS_ADDR; alternate, 5 rounds)"
-# Both use the first instance's embedded provider as their pool, so their configuration is the
+# Taking turns cannot settle a few percent here: single 10 s runs of one instance spread by up
+# to 40 % on this VM, and even back-to-back pairs by ×0.8 to ×1.1. So the two instances share
+# the server core at the same time instead: two wrk at once, one per instance, and the kernel's
+# scheduler gives each process half of the core (CFS shares a core fairly between two busy
+# processes). Each instance's req/s is then inverse to the CPU a request costs it, measured in
+# the same seconds under the same conditions, and their ratio is the cost ratio. A control pair
+# of two identical instances (both off) shows the method's resolution: its ratio should be 1.00.
+say "metrics cost: Bearer /api/v1/me, metrics off vs on (two instances alike but for METRICS_ADDR, sharing the server core at once; 5 rounds)"
+# All use the first instance's embedded provider as their pool, so their configuration is the
 # same but for the metrics listener.
 start_instance() { # port, extra env...
   local port="$1"
@@ -126,28 +133,37 @@ start_instance() { # port, extra env...
 }
 start_instance 3502
 start_instance 3504 METRICS_ADDR=127.0.0.1:3505
+start_instance 3506
+# shared NAME PORT_A PORT_B: Bearer /api/v1/me on both instances at once; prints NAME, both
+# req/s and B's over A's.
+shared() {
+  local name="$1" port_a="$2" port_b="$3"
+  taskset -c "$load_core" wrk -t1 -c32 -d10s -H "Authorization: Bearer $token" "http://127.0.0.1:$port_a/api/v1/me" >"$work/shared_a.txt" &
+  local wrk_a=$!
+  taskset -c "$load_core" wrk -t1 -c32 -d10s -H "Authorization: Bearer $token" "http://127.0.0.1:$port_b/api/v1/me" >"$work/shared_b.txt"
+  wait "$wrk_a"
+  awk -v name="$name" '/^Requests\/sec:/ { rps[FILENAME] = $2 } END {
+    a = rps[ARGV[1]]; b = rps[ARGV[2]]; printf "%s %.0f %.0f %.3f\n", name, a, b, b / a }' "$work/shared_a.txt" "$work/shared_b.txt"
+}
 metric_rounds="$work/metric_rounds"
-# Each round runs the two back to back, the order swapping from round to round (off-on, on-off,
-# ...), so neither always runs first after the other has warmed the core or the VM has drifted.
+# Each round: the control pair, then off and on with the load generators' start order swapped
+# from round to round.
 for round in 1 2 3 4 5; do
-  if [ $((round % 2)) = 1 ]; then order="off on"; else order="on off"; fi
-  for side in $order; do
-    port=3502
-    [ "$side" = on ] && port=3504
-    run "metrics_$side" "http://127.0.0.1:$port/api/v1/me" -H "Authorization: Bearer $token" | sed "s/\$/ $round/"
-  done
+  shared control_off_off 3502 3506
+  if [ $((round % 2)) = 1 ]; then
+    shared metrics_off_on 3502 3504
+  else
+    shared metrics_on_off 3504 3502 | awk '{ printf "metrics_off_on %s %s %.3f\n", $3, $2, 1 / $4 }'
+  fi
 done >"$metric_rounds"
-cat "$metric_rounds"
+printf '%-16s %10s %10s %8s\n' pair "A req/s" "B req/s" "B / A"
+awk '{ printf "%-16s %10s %10s %8s\n", $1, $2, $3, $4 }' "$metric_rounds"
 # The "on" instance really recorded every request: its verification counter is in the millions.
 recorded="$(curl -fs http://127.0.0.1:3505/metrics | awk '/^lc_bearer_verifications_total/ { sum += $2 } END { printf "%.0f", sum }')"
-off="$(grep '^metrics_off ' "$metric_rounds" | sort -k2,2n | awk '{ r[NR] = $2 } END { print r[int((NR + 1) / 2)] }')"
-on="$(grep '^metrics_on ' "$metric_rounds" | sort -k2,2n | awk '{ r[NR] = $2 } END { print r[int((NR + 1) / 2)] }')"
-# The ratio of each round's pair (run back to back, so under the same conditions), then their
-# median: steadier than the ratio of the two medians when the VM drifts between rounds.
-paired="$(awk '{ rps[$1, $5] = $2 } END { for (r = 1; r <= 5; r++) print rps["metrics_on", r] / rps["metrics_off", r] }' "$metric_rounds" \
-  | sort -n | awk '{ r[NR] = $1 } END { printf "%.3f", r[int((NR + 1) / 2)] }')"
-awk -v off="$off" -v on="$on" -v paired="$paired" -v recorded="$recorded" 'BEGIN {
-  printf "medians: metrics off %.0f req/s, on %.0f req/s, on/off %.3f; median of the rounds\047 on/off %s (%s Bearer verifications recorded)\n", off, on, on / off, paired, recorded }'
+median_of() { grep "^$1 " "$metric_rounds" | awk '{ print $'"$2"' }' | sort -n | awk '{ r[NR] = $1 } END { printf "%s", r[int((NR + 1) / 2)] }'; }
+awk -v off="$(median_of metrics_off_on 2)" -v on="$(median_of metrics_off_on 3)" -v ratio="$(median_of metrics_off_on 4)" \
+  -v control="$(median_of control_off_off 4)" -v recorded="$recorded" 'BEGIN {
+  printf "medians: metrics off %.0f req/s, on %.0f req/s (each on half the core), on/off %.3f; control (off/off) %.3f (%s Bearer verifications recorded)\n", off, on, ratio, control, recorded }'
 
 say "release WASM"
 scripts/wasm-size.sh
