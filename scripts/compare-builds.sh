@@ -2,10 +2,12 @@
 # Two server builds side by side, in req/s: a benchmark, not a timed test.
 #
 # Both binaries serve on the same core (0) and wrk runs on the other (1), as in bench.sh. Each
-# route runs on both back to back, the first of the pair alternating from round to round, for
-# several rounds; each build reports its median, and each route the median of the pairs' ratios
-# (the VM's speed drifts by up to 40 % within a minute here: a pair measured together is the
-# fairer comparison). Both use one standalone embedded
+# route runs on both at the same time, one wrk per build: the scheduler gives each server half
+# of the core, so each build's req/s is inverse to the CPU a request costs it, measured in the
+# same seconds (the VM's speed drifts by up to 40 % within a minute here, which taking turns
+# cannot separate from a difference of a few percent; two identical builds measured this way
+# agree within 1 %). Several rounds; each build reports its median, and each route the median
+# of the rounds' ratios (req/s are those of half a core). Both use one standalone embedded
 # provider (cognito-local-idp) as their pool; each signs in once with curl for the cookie routes.
 #
 # Usage: scripts/compare-builds.sh BINARY_A BINARY_B [ROUNDS]   (ROUNDS: default 5; SECS: the
@@ -54,31 +56,46 @@ session_a="$(sign_in_with_curl "http://127.0.0.1:$port_a" "$idp" "$work/jar_a")"
 session_b="$(sign_in_with_curl "http://127.0.0.1:$port_b" "$idp" "$work/jar_b")"
 [ -n "$token" ] && [ -n "$session_a" ] && [ -n "$session_b" ] || { echo "sign-in failed" >&2; exit 1; }
 
-run() { # side route round url [wrk args]
-  local side=$1 route=$2 round=$3 url=$4
-  shift 4
-  taskset -c 1 wrk -t1 -c32 -d"${SECS:-8}"s "$@" "$url" |
-    awk -v s="$side" -v r="$route" -v n="$round" '/^Requests\/sec:/ { print s, r, $2, n }'
+# url ROUTE PORT: the URL of a route on one build; headers HEADER_VAR ROUTE SESSION: its wrk
+# header arguments, into the array named HEADER_VAR.
+url() {
+  case "$1" in
+    healthz) echo "http://127.0.0.1:$2/healthz" ;;
+    bearer_me | cookie_me) echo "http://127.0.0.1:$2/api/v1/me" ;;
+    page_home) echo "http://127.0.0.1:$2/" ;;
+    page_dashboard) echo "http://127.0.0.1:$2/dashboard" ;;
+  esac
+}
+headers() {
+  local -n into="$1"
+  case "$2" in
+    bearer_me) into=(-H "Authorization: Bearer $token") ;;
+    cookie_me | page_dashboard) into=(-H "Cookie: lc_session=$3") ;;
+    *) into=() ;;
+  esac
+}
+# together ROUTE ROUND: the route on both builds at once; prints "side route req/s round" for each.
+together() {
+  local route=$1 round=$2 args_a args_b
+  headers args_a "$route" "$session_a"
+  headers args_b "$route" "$session_b"
+  # The build whose load starts first alternates from round to round, so neither always has
+  # the head start.
+  local first=a second=b
+  [ $((round % 2)) = 1 ] || { first=b; second=a; }
+  local -n first_args="args_$first" second_args="args_$second" first_port="port_$first" second_port="port_$second"
+  taskset -c 1 wrk -t1 -c32 -d"${SECS:-8}"s "${first_args[@]}" "$(url "$route" "$first_port")" >"$work/wrk_$first" &
+  local wrk_first=$!
+  taskset -c 1 wrk -t1 -c32 -d"${SECS:-8}"s "${second_args[@]}" "$(url "$route" "$second_port")" >"$work/wrk_$second"
+  wait "$wrk_first"
+  for side in a b; do
+    awk -v s="$side" -v r="$route" -v n="$round" '/^Requests\/sec:/ { print s, r, $2, n }' "$work/wrk_$side"
+  done
 }
 routes="healthz bearer_me cookie_me page_home page_dashboard"
-say "side by side: $rounds rounds of ${SECS:-8} s per route and build (server on core 0, wrk on core 1)"
+say "side by side: $rounds rounds of ${SECS:-8} s per route, both builds at once (servers on core 0, wrk on core 1)"
 for round in $(seq 1 "$rounds"); do
-  # Each route on both builds back to back, the first build alternating from round to round:
-  # the VM's speed drifts within seconds, so a pair measured together is the fair comparison,
-  # and neither build always goes first.
-  if [ $((round % 2)) = 1 ]; then order="a b"; else order="b a"; fi
-  for route in $routes; do
-    for side in $order; do
-      if [ "$side" = a ]; then port="$port_a" session="$session_a"; else port="$port_b" session="$session_b"; fi
-      case "$route" in
-        healthz) run "$side" "$route" "$round" "http://127.0.0.1:$port/healthz" ;;
-        bearer_me) run "$side" "$route" "$round" "http://127.0.0.1:$port/api/v1/me" -H "Authorization: Bearer $token" ;;
-        cookie_me) run "$side" "$route" "$round" "http://127.0.0.1:$port/api/v1/me" -H "Cookie: lc_session=$session" ;;
-        page_home) run "$side" "$route" "$round" "http://127.0.0.1:$port/" ;;
-        page_dashboard) run "$side" "$route" "$round" "http://127.0.0.1:$port/dashboard" -H "Cookie: lc_session=$session" ;;
-      esac
-    done
-  done
+  for route in $routes; do together "$route" "$round"; done
 done >"$work/rounds"
 median() { awk -v s="$1" -v r="$2" '$1 == s && $2 == r { print $3 }' "$work/rounds" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # The median over rounds of B/A within each round's pair.
@@ -86,7 +103,7 @@ median_ratio() {
   awk -v r="$1" '$2 == r { v[$4, $1] = $3; n[$4] = 1 } END { for (k in n) if (v[k, "a"] > 0) print v[k, "b"] / v[k, "a"] }' "$work/rounds" |
     sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
-printf '%-16s %12s %12s %8s %12s   (req/s, medians; every run below)\n' route A B "B/A" "paired B/A"
+printf '%-16s %12s %12s %8s %12s   (req/s on half a core each, medians; every run below)\n' route A B "B/A" "paired B/A"
 for route in $routes; do
   ma="$(median a "$route")"
   mb="$(median b "$route")"
