@@ -7,9 +7,10 @@
 #      (taskset), so the two do not compete for a core.
 #  (c) one keep-alive connection: the latency of / and /dashboard page after page (what a
 #      browser, or a proxy keeping upstream connections alive, sees);
+#  (b') the same ratios measured more finely: two servers on the server core at the same time,
+#      one wrk each (a control pair of two identical instances shows the resolution);
 #  (d) the cost of metrics: Bearer /api/v1/me on two more instances that differ only in
-#      METRICS_ADDR (off / on), sharing the server core at the same time, with a control pair
-#      of two identical instances;
+#      METRICS_ADDR (off / on), on the server core at the same time, with a control pair;
 #  (e) the release WASM bundle, raw and brotli;
 #  (f) memory: the resident set with 10,000 and 100,000 signed-in sessions in the memory store
 #      (benches/session_memory.rs).
@@ -111,16 +112,12 @@ for page in home dashboard; do
     "$(awk '/^Requests\/sec:/ { print $2 }' "$work/single.txt")"
 done
 
-# Taking turns cannot settle a few percent here: single 10 s runs of one instance spread by up
-# to 40 % on this VM, and even back-to-back pairs by ×0.8 to ×1.1. So the two instances share
-# the server core at the same time instead: two wrk at once, one per instance, and the kernel's
-# scheduler gives each process half of the core (CFS shares a core fairly between two busy
-# processes). Each instance's req/s is then inverse to the CPU a request costs it, measured in
-# the same seconds under the same conditions, and their ratio is the cost ratio. A control pair
-# of two identical instances (both off) shows the method's resolution: its ratio should be 1.00.
-say "metrics cost: Bearer /api/v1/me, metrics off vs on (two instances alike but for METRICS_ADDR, sharing the server core at once; 5 rounds)"
-# All use the first instance's embedded provider as their pool, so their configuration is the
-# same but for the metrics listener.
+# (d) and (b'): taking turns cannot settle a few percent here (single 10 s runs of one instance
+# spread by up to 40 % on this VM, back-to-back pairs by x0.8 to x1.1), so these put two
+# servers on the server core at the same time, one wrk each (wrk_at_once in scripts/lib): each
+# gets half the core, and the ratio of their req/s is the ratio of the CPU a request costs.
+# Two more instances alike but for METRICS_ADDR, and a third like the first; all use the first
+# instance's embedded provider as their pool.
 start_instance() { # port, extra env...
   local port="$1"
   shift
@@ -134,35 +131,49 @@ start_instance() { # port, extra env...
 start_instance 3502
 start_instance 3504 METRICS_ADDR=127.0.0.1:3505
 start_instance 3506
-# shared NAME PORT_A PORT_B: Bearer /api/v1/me on both instances at once; prints NAME, both
-# req/s and B's over A's.
-shared() {
-  local name="$1" port_a="$2" port_b="$3"
-  taskset -c "$load_core" wrk -t1 -c32 -d10s -H "Authorization: Bearer $token" "http://127.0.0.1:$port_a/api/v1/me" >"$work/shared_a.txt" &
-  local wrk_a=$!
-  taskset -c "$load_core" wrk -t1 -c32 -d10s -H "Authorization: Bearer $token" "http://127.0.0.1:$port_b/api/v1/me" >"$work/shared_b.txt"
-  wait "$wrk_a"
-  awk -v name="$name" '/^Requests\/sec:/ { rps[FILENAME] = $2 } END {
-    a = rps[ARGV[1]]; b = rps[ARGV[2]]; printf "%s %.0f %.0f %.3f\n", name, a, b, b / a }' "$work/shared_a.txt" "$work/shared_b.txt"
+bearer="Authorization: Bearer $token"
+# at_once NAME ROUND URL_A HEADER_A URL_B HEADER_B: prints NAME, both req/s and B's over A's.
+at_once() {
+  wrk_at_once "$load_core" 10 "$2" "$work/at_once_a" "$3" "$4" "$work/at_once_b" "$5" "$6"
+  awk -v name="$1" -v a="$(wrk_rps "$work/at_once_a")" -v b="$(wrk_rps "$work/at_once_b")" \
+    'BEGIN { printf "%-22s %10.0f %10.0f %8.3f\n", name, a, b, b / a }'
 }
+# median_of FILE NAME COLUMN
+median_of() { awk -v n="$2" -v c="$3" '$1 == n { print $c }' "$1" | sort -n | awk '{ r[NR] = $1 } END { printf "%s", r[int((NR + 1) / 2)] }'; }
+
+say "side by side on the server core at once (req/s on half a core each; 3 rounds of 10 s)"
+# Two servers answering the same route for a control, then the targets' ratios: the app's
+# /healthz against plain axum's, Bearer against /healthz, /dashboard against / (the signed-in
+# session lives in the first instance's memory store, so /dashboard runs there).
+pairs="$work/pairs"
+for round in 1 2 3; do
+  at_once "control_healthz" "$round" "http://127.0.0.1:3502/healthz" "" "http://127.0.0.1:3506/healthz" ""
+  at_once "healthz_vs_plain" "$round" "http://127.0.0.1:3510/healthz" "" "http://127.0.0.1:3502/healthz" ""
+  at_once "bearer_vs_healthz" "$round" "http://127.0.0.1:3502/healthz" "" "http://127.0.0.1:3506/api/v1/me" "$bearer"
+  at_once "dashboard_vs_home" "$round" "http://127.0.0.1:3502/" "" "$APP_URL/dashboard" "Cookie: lc_session=$session"
+done >"$pairs"
+printf '%-22s %10s %10s %8s\n' "pair (A, B)" "A req/s" "B req/s" "B / A"
+cat "$pairs"
+say "medians of the rounds' B / A"
+for name in control_healthz healthz_vs_plain bearer_vs_healthz dashboard_vs_home; do
+  printf '%-22s %8s\n' "$name" "$(median_of "$pairs" "$name" 4)"
+done
+
+say "metrics cost: Bearer /api/v1/me, metrics off vs on (two instances alike but for METRICS_ADDR, on the server core at once; 5 rounds of 10 s)"
+# Each round: a control pair of two identical instances (both off; its ratio shows what the
+# method resolves), then off against on.
 metric_rounds="$work/metric_rounds"
-# Each round: the control pair, then off and on with the load generators' start order swapped
-# from round to round.
 for round in 1 2 3 4 5; do
-  shared control_off_off 3502 3506
-  if [ $((round % 2)) = 1 ]; then
-    shared metrics_off_on 3502 3504
-  else
-    shared metrics_on_off 3504 3502 | awk '{ printf "metrics_off_on %s %s %.3f\n", $3, $2, 1 / $4 }'
-  fi
+  at_once control_off_off "$round" "http://127.0.0.1:3502/api/v1/me" "$bearer" "http://127.0.0.1:3506/api/v1/me" "$bearer"
+  at_once metrics_off_on "$round" "http://127.0.0.1:3502/api/v1/me" "$bearer" "http://127.0.0.1:3504/api/v1/me" "$bearer"
 done >"$metric_rounds"
-printf '%-16s %10s %10s %8s\n' pair "A req/s" "B req/s" "B / A"
-awk '{ printf "%-16s %10s %10s %8s\n", $1, $2, $3, $4 }' "$metric_rounds"
+printf '%-22s %10s %10s %8s\n' pair "A req/s" "B req/s" "B / A"
+cat "$metric_rounds"
 # The "on" instance really recorded every request: its verification counter is in the millions.
 recorded="$(curl -fs http://127.0.0.1:3505/metrics | awk '/^lc_bearer_verifications_total/ { sum += $2 } END { printf "%.0f", sum }')"
-median_of() { grep "^$1 " "$metric_rounds" | awk '{ print $'"$2"' }' | sort -n | awk '{ r[NR] = $1 } END { printf "%s", r[int((NR + 1) / 2)] }'; }
-awk -v off="$(median_of metrics_off_on 2)" -v on="$(median_of metrics_off_on 3)" -v ratio="$(median_of metrics_off_on 4)" \
-  -v control="$(median_of control_off_off 4)" -v recorded="$recorded" 'BEGIN {
+awk -v off="$(median_of "$metric_rounds" metrics_off_on 2)" -v on="$(median_of "$metric_rounds" metrics_off_on 3)" \
+  -v ratio="$(median_of "$metric_rounds" metrics_off_on 4)" -v control="$(median_of "$metric_rounds" control_off_off 4)" \
+  -v recorded="$recorded" 'BEGIN {
   printf "medians: metrics off %.0f req/s, on %.0f req/s (each on half the core), on/off %.3f; control (off/off) %.3f (%s Bearer verifications recorded)\n", off, on, ratio, control, recorded }'
 
 say "release WASM"

@@ -6,7 +6,7 @@
 # of the core, so each build's req/s is inverse to the CPU a request costs it, measured in the
 # same seconds (the VM's speed drifts by up to 40 % within a minute here, which taking turns
 # cannot separate from a difference of a few percent; two identical builds measured this way
-# agree within 1 %). Several rounds; each build reports its median, and each route the median
+# agree within 2 %). Several rounds; each build reports its median, and each route the median
 # of the rounds' ratios (req/s are those of half a core). Both use one standalone embedded
 # provider (cognito-local-idp) as their pool; each signs in once with curl for the cookie routes.
 #
@@ -56,8 +56,7 @@ session_a="$(sign_in_with_curl "http://127.0.0.1:$port_a" "$idp" "$work/jar_a")"
 session_b="$(sign_in_with_curl "http://127.0.0.1:$port_b" "$idp" "$work/jar_b")"
 [ -n "$token" ] && [ -n "$session_a" ] && [ -n "$session_b" ] || { echo "sign-in failed" >&2; exit 1; }
 
-# url ROUTE PORT: the URL of a route on one build; headers HEADER_VAR ROUTE SESSION: its wrk
-# header arguments, into the array named HEADER_VAR.
+# url ROUTE PORT: the URL of a route on one build; header ROUTE SESSION: its request header.
 url() {
   case "$1" in
     healthz) echo "http://127.0.0.1:$2/healthz" ;;
@@ -66,31 +65,20 @@ url() {
     page_dashboard) echo "http://127.0.0.1:$2/dashboard" ;;
   esac
 }
-headers() {
-  local -n into="$1"
-  case "$2" in
-    bearer_me) into=(-H "Authorization: Bearer $token") ;;
-    cookie_me | page_dashboard) into=(-H "Cookie: lc_session=$3") ;;
-    *) into=() ;;
+header() {
+  case "$1" in
+    bearer_me) echo "Authorization: Bearer $token" ;;
+    cookie_me | page_dashboard) echo "Cookie: lc_session=$2" ;;
   esac
 }
 # together ROUTE ROUND: the route on both builds at once; prints "side route req/s round" for each.
 together() {
-  local route=$1 round=$2 args_a args_b
-  headers args_a "$route" "$session_a"
-  headers args_b "$route" "$session_b"
-  # The build whose load starts first alternates from round to round, so neither always has
-  # the head start.
-  local first=a second=b
-  [ $((round % 2)) = 1 ] || { first=b; second=a; }
-  local -n first_args="args_$first" second_args="args_$second" first_port="port_$first" second_port="port_$second"
-  taskset -c 1 wrk -t1 -c32 -d"${SECS:-8}"s "${first_args[@]}" "$(url "$route" "$first_port")" >"$work/wrk_$first" &
-  local wrk_first=$!
-  taskset -c 1 wrk -t1 -c32 -d"${SECS:-8}"s "${second_args[@]}" "$(url "$route" "$second_port")" >"$work/wrk_$second"
-  wait "$wrk_first"
-  for side in a b; do
-    awk -v s="$side" -v r="$route" -v n="$round" '/^Requests\/sec:/ { print s, r, $2, n }' "$work/wrk_$side"
-  done
+  local route=$1 round=$2
+  wrk_at_once 1 "${SECS:-8}" "$round" \
+    "$work/wrk_a" "$(url "$route" "$port_a")" "$(header "$route" "$session_a")" \
+    "$work/wrk_b" "$(url "$route" "$port_b")" "$(header "$route" "$session_b")"
+  echo "a $route $(wrk_rps "$work/wrk_a") $round"
+  echo "b $route $(wrk_rps "$work/wrk_b") $round"
 }
 routes="healthz bearer_me cookie_me page_home page_dashboard"
 say "side by side: $rounds rounds of ${SECS:-8} s per route, both builds at once (servers on core 0, wrk on core 1)"

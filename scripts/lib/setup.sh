@@ -135,3 +135,30 @@ sign_in_with_curl() {
     --data-urlencode "username=$username" --data-urlencode "password=$password" "http://$idp_addr$action"
   awk '$6 == "lc_session" { print $7 }' "$jar"
 }
+
+# wrk_at_once LOAD_CORE SECS ROUND OUT_A URL_A HEADER_A OUT_B URL_B HEADER_B: loads two servers
+# at the same time, one wrk each (1 thread, 32 keep-alive connections, both on LOAD_CORE), and
+# leaves each wrk's report in OUT_A and OUT_B. HEADER_*: one request header, or empty. Which
+# load starts first alternates with ROUND's parity, so neither side always has the head start.
+#
+# Why at once: on this shared VM the speed drifts by up to 40 % from minute to minute, so runs
+# taken in turn cannot separate differences of a few percent. Two busy processes pinned to one
+# core get half of it each (Linux's fair scheduler), so with both servers on the server core
+# each one's req/s is inverse to the CPU a request costs it, measured in the same seconds, and
+# the ratio of the two is the ratio of their costs.
+wrk_at_once() {
+  local core=$1 secs=$2 round=$3
+  local -a side_a=("$4" "$5" "$6") side_b=("$7" "$8" "$9") first second
+  if [ $((round % 2)) = 1 ]; then
+    first=("${side_a[@]}") second=("${side_b[@]}")
+  else
+    first=("${side_b[@]}") second=("${side_a[@]}")
+  fi
+  taskset -c "$core" wrk -t1 -c32 -d"$secs"s ${first[2]:+-H "${first[2]}"} "${first[1]}" >"${first[0]}" &
+  local first_pid=$!
+  taskset -c "$core" wrk -t1 -c32 -d"$secs"s ${second[2]:+-H "${second[2]}"} "${second[1]}" >"${second[0]}"
+  wait "$first_pid"
+}
+
+# wrk_rps FILE: the requests per second of a wrk report.
+wrk_rps() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
