@@ -7,8 +7,6 @@
 #      (taskset), so the two do not compete for a core.
 #  (c) one keep-alive connection: the latency of / and /dashboard page after page (what a
 #      browser, or a proxy keeping upstream connections alive, sees);
-#  (b') the same ratios measured more finely: two servers on the server core at the same time,
-#      one wrk each (a control pair of two identical instances shows the resolution);
 #  (d) the cost of metrics: Bearer /api/v1/me on two more instances that differ only in
 #      METRICS_ADDR (off / on), on the server core at the same time, with a control pair;
 #  (e) the release WASM bundle, raw and brotli;
@@ -112,10 +110,13 @@ for page in home dashboard; do
     "$(awk '/^Requests\/sec:/ { print $2 }' "$work/single.txt")"
 done
 
-# (d) and (b'): taking turns cannot settle a few percent here (single 10 s runs of one instance
-# spread by up to 40 % on this VM, back-to-back pairs by x0.8 to x1.1), so these put two
-# servers on the server core at the same time, one wrk each (wrk_at_once in scripts/lib): each
-# gets half the core, and the ratio of their req/s is the ratio of the CPU a request costs.
+# (d): taking turns cannot settle a few percent here (single 10 s runs of one instance spread by
+# up to 40 % on this VM, back-to-back pairs by x0.8 to x1.1), so this puts two servers on the
+# server core at the same time, one wrk each (wrk_at_once in scripts/lib): each gets half the
+# core, and the ratio of their req/s is the ratio of the CPU a request costs. That holds for two
+# servers doing the same work; two different routes would also share the core's caches, which
+# weighs on the one with the larger working set (/dashboard against / reads 0.63 this way and
+# 0.70 taken in turn), so the routes' ratios above are taken in turn.
 # Two more instances alike but for METRICS_ADDR, and a third like the first; all use the first
 # instance's embedded provider as their pool.
 start_instance() { # port, extra env...
@@ -140,24 +141,6 @@ at_once() {
 }
 # median_of FILE NAME COLUMN
 median_of() { awk -v n="$2" -v c="$3" '$1 == n { print $c }' "$1" | sort -n | awk '{ r[NR] = $1 } END { printf "%s", r[int((NR + 1) / 2)] }'; }
-
-say "side by side on the server core at once (req/s on half a core each; 3 rounds of 10 s)"
-# Two servers answering the same route for a control, then the targets' ratios: the app's
-# /healthz against plain axum's, Bearer against /healthz, /dashboard against / (the signed-in
-# session lives in the first instance's memory store, so /dashboard runs there).
-pairs="$work/pairs"
-for round in 1 2 3; do
-  at_once "control_healthz" "$round" "http://127.0.0.1:3502/healthz" "" "http://127.0.0.1:3506/healthz" ""
-  at_once "healthz_vs_plain" "$round" "http://127.0.0.1:3510/healthz" "" "http://127.0.0.1:3502/healthz" ""
-  at_once "bearer_vs_healthz" "$round" "http://127.0.0.1:3502/healthz" "" "http://127.0.0.1:3506/api/v1/me" "$bearer"
-  at_once "dashboard_vs_home" "$round" "http://127.0.0.1:3502/" "" "$APP_URL/dashboard" "Cookie: lc_session=$session"
-done >"$pairs"
-printf '%-22s %10s %10s %8s\n' "pair (A, B)" "A req/s" "B req/s" "B / A"
-cat "$pairs"
-say "medians of the rounds' B / A"
-for name in control_healthz healthz_vs_plain bearer_vs_healthz dashboard_vs_home; do
-  printf '%-22s %8s\n' "$name" "$(median_of "$pairs" "$name" 4)"
-done
 
 say "metrics cost: Bearer /api/v1/me, metrics off vs on (two instances alike but for METRICS_ADDR, on the server core at once; 5 rounds of 10 s)"
 # Each round: a control pair of two identical instances (both off; its ratio shows what the
