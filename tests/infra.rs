@@ -4,14 +4,26 @@
 //! replaced by a stand-in that answers as `describe-stacks` and `describe-user-pool-client` do;
 //! `cfn-lint` checks the template itself in the test command.
 
-use std::{collections::HashMap, os::unix::fs::PermissionsExt, path::Path, process::Command};
+use std::{
+    collections::HashMap,
+    os::unix::fs::PermissionsExt,
+    path::{Path, PathBuf},
+    process::Command,
+};
 
 use leptos_cognito::server::config::AppConfig;
 use secrecy::ExposeSecret;
 use yaml_rust2::{Yaml, YamlLoader};
 
-const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/infra/cognito-pool.yaml");
-const POOL_ENV: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pool-env.sh");
+/// A file of this checkout. The package's directory as cargo (and nextest) give it when they run
+/// the test, not as it was when the test was compiled: a target directory shared by two
+/// checkouts (a CI clone and a working copy) serves either one test binaries built in the other,
+/// whose compile-time path may be gone.
+fn in_package(relative: &str) -> PathBuf {
+    let package =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    package.join(relative)
+}
 
 const POOL_ID: &str = "eu-west-1_AbC123xyz";
 const APP_CLIENT_ID: &str = "4example56789abcdefghijklm";
@@ -19,7 +31,7 @@ const APP_CLIENT_SECRET: &str = "s3cretFromDescribeUserPoolClient";
 const MACHINE_CLIENT_ID: &str = "7machine890abcdefghijklmno";
 
 fn template() -> Yaml {
-    let text = std::fs::read_to_string(TEMPLATE).expect("template readable");
+    let text = std::fs::read_to_string(in_package("infra/cognito-pool.yaml")).expect("template readable");
     YamlLoader::load_from_str(&text).expect("template is YAML").remove(0)
 }
 
@@ -76,7 +88,7 @@ esac
 
 fn run_pool_env(fake: &Path, stack: &str) -> std::process::Output {
     let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap_or_default());
-    Command::new(POOL_ENV).arg(stack).env("PATH", path).output().expect("pool-env.sh runs")
+    Command::new(in_package("scripts/pool-env.sh")).arg(stack).env("PATH", path).output().expect("pool-env.sh runs")
 }
 
 fn parse_dotenv(text: &str) -> HashMap<String, String> {
