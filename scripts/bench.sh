@@ -65,7 +65,7 @@ run() { # name, url, extra wrk args...
   shift 2
   taskset -c "$load_core" wrk -t1 -c32 -d10s --latency "$@" "$url" >"$work/$name.txt"
   local rps p50 p99
-  rps="$(awk '/^Requests\/sec:/ { print $2 }' "$work/$name.txt")"
+  rps="$(wrk_rps "$work/$name.txt")"
   p50="$(awk '$1 == "50%" { print $2 }' "$work/$name.txt")"
   p99="$(awk '$1 == "99%" { print $2 }' "$work/$name.txt")"
   echo "$name $rps $p50 $p99"
@@ -107,7 +107,7 @@ for page in home dashboard; do
   taskset -c "$load_core" wrk -t1 -c1 -d5s --latency -H "Cookie: lc_session=$session" "$APP_URL$path" >"$work/single.txt"
   printf '%-18s p50 %8s  p99 %8s  (%s req/s)\n' "$path" \
     "$(awk '$1 == "50%" { print $2 }' "$work/single.txt")" "$(awk '$1 == "99%" { print $2 }' "$work/single.txt")" \
-    "$(awk '/^Requests\/sec:/ { print $2 }' "$work/single.txt")"
+    "$(wrk_rps "$work/single.txt")"
 done
 
 # (d): taking turns cannot settle a few percent here (single 10 s runs of one instance spread by

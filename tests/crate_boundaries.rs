@@ -2,6 +2,8 @@
 //! app nor the embedded provider, and the provider pulls in neither the app nor the auth core,
 //! so each is usable on its own.
 
+mod common;
+
 use std::process::Command;
 
 /// Every package `package` depends on to build (normal dependencies, transitively), by name.
@@ -14,10 +16,7 @@ fn dependencies_with(package: &str, extra: &[&str]) -> Vec<String> {
     let output = Command::new(env!("CARGO"))
         .args(["tree", "--locked", "--offline", "-p", package, "-e", "normal", "--prefix", "none", "--format", "{p}"])
         .args(extra)
-        // The workspace as cargo (and nextest) give it when they run the test, not as it was
-        // when the test was compiled: a target directory shared by two checkouts (a CI clone
-        // and a working copy) serves either one test binaries built in the other.
-        .current_dir(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()))
+        .current_dir(common::in_package(""))
         .output()
         .expect("cargo tree runs");
     assert!(output.status.success(), "cargo tree: {}", String::from_utf8_lossy(&output.stderr));

@@ -4,26 +4,15 @@
 //! replaced by a stand-in that answers as `describe-stacks` and `describe-user-pool-client` do;
 //! `cfn-lint` checks the template itself in the test command.
 
-use std::{
-    collections::HashMap,
-    os::unix::fs::PermissionsExt,
-    path::{Path, PathBuf},
-    process::Command,
-};
+mod common;
+
+use std::{collections::HashMap, os::unix::fs::PermissionsExt, path::Path, process::Command};
+
+use common::in_package;
 
 use leptos_cognito::server::config::AppConfig;
 use secrecy::ExposeSecret;
 use yaml_rust2::{Yaml, YamlLoader};
-
-/// A file of this checkout. The package's directory as cargo (and nextest) give it when they run
-/// the test, not as it was when the test was compiled: a target directory shared by two
-/// checkouts (a CI clone and a working copy) serves either one test binaries built in the other,
-/// whose compile-time path may be gone.
-fn in_package(relative: &str) -> PathBuf {
-    let package =
-        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
-    package.join(relative)
-}
 
 const POOL_ID: &str = "eu-west-1_AbC123xyz";
 const APP_CLIENT_ID: &str = "4example56789abcdefghijklm";

@@ -19,6 +19,15 @@ use tokio::{
     sync::{Mutex, MutexGuard, oneshot},
 };
 
+/// A path inside this package (the repository's root). The directory as cargo and nextest give
+/// it when they run the test, not as it was when the test was compiled: a target directory
+/// shared by two checkouts (a CI clone and a working copy) serves either one test binaries built
+/// in the other, whose compile-time path may be gone.
+pub fn in_package(relative: &str) -> std::path::PathBuf {
+    let package = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    std::path::PathBuf::from(package).join(relative)
+}
+
 /// Tests in one binary run one at a time. Each `#[tokio::test]` has its own runtime, and with
 /// several runtimes rendering Leptos pages at once in one process a response occasionally never
 /// completes (seen only in this harness: a single server under 400 concurrent requests is fine,
