@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use leptos_cognito::server::{
+    allocator::ServerAllocator,
     auth::token_string::TokenString,
     session::{
         auth_session::{self, AuthSession, IdClaims, SessionTokens},
@@ -22,7 +23,7 @@ use tower_sessions::{
 
 /// The server's allocator (src/main.rs), so the resident set is the one the server would have.
 #[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static ALLOCATOR: ServerAllocator = ServerAllocator;
 
 /// Sizes of real Cognito tokens: an access token is about 1 KB, and a refresh token (an
 /// encrypted JWE) about 1.8 KB. (The session keeps the ID token's claims, not the token.)

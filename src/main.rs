@@ -4,18 +4,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use leptos_cognito::server::{
+    allocator::ServerAllocator,
     cli::{Cli, Command},
     config::AppConfig,
     serve, telemetry, token_command,
 };
 
-/// jemalloc instead of the system allocator: rendering a page makes hundreds of short-lived
-/// allocations, and under glibc's malloc they were ~40 % of the instructions of `/` and
-/// `/dashboard` and ~25 % of `/healthz` (callgrind, `scripts/count-instructions.sh`). mimalloc
-/// cut as much but kept a third more memory a stored session than glibc; jemalloc a tenth
-/// (`benches/session_memory.rs`). Figures in the README's benchmark section.
+/// jemalloc, with a cheaper `realloc` for small blocks: see `server::allocator`.
 #[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static ALLOCATOR: ServerAllocator = ServerAllocator;
 
 /// Exit status for a configuration problem, distinct from a runtime failure (1).
 const EXIT_CONFIG: u8 = 2;

@@ -1,5 +1,6 @@
 //! Everything that runs only on the server. Nothing in here is compiled into the WASM bundle.
 
+pub mod allocator;
 pub mod api;
 pub mod cli;
 pub mod config;
