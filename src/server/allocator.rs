@@ -13,9 +13,10 @@
 //! path for those (`rallocx`: an in-place attempt, then a move through the arena), about 400
 //! instructions a call under callgrind, where its thread-cache `malloc` and sized `free` take a
 //! few dozen. A small block cannot grow in place anyway: a `Vec` at least doubles, which always
-//! leaves a small size class (jemalloc(3), "Size classes"). Large blocks keep
-//! jemalloc's `realloc`, which can extend them in place or remap them instead of copying.
-//! Figures in the README's benchmark section.
+//! leaves a small size class (jemalloc(3), "Size classes"); only an exact resize within one
+//! class (`reserve_exact`, `shrink_to_fit`), which jemalloc would answer with the same block, now
+//! moves too, and the renderer does not make those. Large blocks keep jemalloc's `realloc`,
+//! which can extend them in place instead of copying. Figures in the README's benchmark section.
 
 use std::alloc::{GlobalAlloc, Layout};
 
