@@ -49,14 +49,15 @@ pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AuthError> {
 }
 
 /// The signed-in person's sessions, loading.
-pub type SessionsResource = Resource<Result<Vec<SessionSummary>, AuthError>>;
+pub type SessionsResource = OnceResource<Result<Vec<SessionSummary>, AuthError>>;
 
-/// Starts loading the list. Call it outside the `<Transition>` that shows it (in the page's
+/// Starts loading the list, once per page: a `OnceResource` (nothing to refetch it on; it skips
+/// a `Resource`'s tracked source). Call it outside the `<Suspense>` that shows it (in the page's
 /// component): a resource created inside one is created again (and its server function called
-/// again) each time Leptos walks the transition's children while rendering on the server
+/// again) each time Leptos walks the suspense's children while rendering on the server
 /// (leptos-rs/leptos#4866).
 pub fn load_my_sessions() -> SessionsResource {
-    Resource::new(|| (), |_| list_my_sessions())
+    OnceResource::new(list_my_sessions())
 }
 
 /// The list of `sessions` (from [`load_my_sessions`]) and the "sign out everywhere" button.
@@ -65,7 +66,7 @@ pub fn YourSessions(sessions: SessionsResource) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="your-sessions">
             <h2 id="your-sessions">"Your sessions"</h2>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
                     sessions
                         .get()
@@ -78,7 +79,7 @@ pub fn YourSessions(sessions: SessionsResource) -> impl IntoView {
                             }
                         })
                 }}
-            </Transition>
+            </Suspense>
             <form method="post" action="/auth/logout">
                 <input type="hidden" name="everywhere" value="true" />
                 <button type="submit" class="danger" data-testid="sign-out-everywhere">

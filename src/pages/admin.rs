@@ -37,12 +37,12 @@ pub async fn get_admin_overview() -> Result<AdminOverview, AuthError> {
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    // Created outside the `<Transition>` that shows it (in `AdminView`): a resource created in a
-    // transition's children is created again, and its server function called again, each time
+    // Created outside the `<Suspense>` that shows it (in `AdminView`): a resource created in a
+    // suspense's children is created again, and its server function called again, each time
     // Leptos walks them while rendering on the server (leptos-rs/leptos#4866). Full page loads
     // reach here only signed in (the page guard redirects anyone else); for someone outside the
     // group the call answers 403, which the page already says.
-    let overview = Resource::new(|| (), |_| get_admin_overview());
+    let overview = OnceResource::new(get_admin_overview());
     view! {
         <Title text="Admin" />
         <RequireUser path="/admin" let:signed_in>
@@ -56,10 +56,10 @@ pub fn AdminPage() -> impl IntoView {
 }
 
 #[component]
-fn AdminView(overview: Resource<Result<AdminOverview, AuthError>>) -> impl IntoView {
+fn AdminView(overview: OnceResource<Result<AdminOverview, AuthError>>) -> impl IntoView {
     view! {
         <h1>"Admin"</h1>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || {
                 overview
                     .get()
@@ -100,7 +100,7 @@ fn AdminView(overview: Resource<Result<AdminOverview, AuthError>>) -> impl IntoV
                         Err(_) => Either::Right(view! { <Forbidden /> }),
                     })
             }}
-        </Transition>
+        </Suspense>
     }
 }
 

@@ -8,7 +8,7 @@ use axum_cognito_leptos::{IdTokenClaims, RequireUser, load_id_token_claims};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    // Outside the `<Transition>` that shows them, so they load once: see `load_id_token_claims`.
+    // Outside the `<Suspense>` that shows them, so they load once: see `load_id_token_claims`.
     let claims = load_id_token_claims();
     view! {
         <Title text="Profile" />
@@ -18,7 +18,7 @@ pub fn ProfilePage() -> impl IntoView {
                 <p>
                     "Every claim of your verified ID token. The token itself never leaves the server."
                 </p>
-                <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                     {move || {
                         claims
                             .get()
@@ -31,7 +31,7 @@ pub fn ProfilePage() -> impl IntoView {
                                 }
                             })
                     }}
-                </Transition>
+                </Suspense>
             </section>
         </RequireUser>
     }

@@ -72,7 +72,7 @@ pub fn is_admin(session: SignInState) -> bool {
 /// anyone else (needs [`crate::provide_session`] above it). Use it as
 /// `<RequireUser path="/profile" let:signed_in>…</RequireUser>`. The sign-in state is there
 /// from the first render, so the children run once; a resource they read is created outside
-/// any `<Transition>` that shows it (see [`crate::load_id_token_claims`]).
+/// any `<Suspense>` that shows it (see [`crate::load_id_token_claims`]).
 #[component]
 pub fn RequireUser<F, V>(
     /// The page's own path, to come back to after signing in.

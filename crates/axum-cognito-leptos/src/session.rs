@@ -3,7 +3,7 @@
 //! The server reads it before Leptos renders the page (`server::read_sign_in_for_page`
 //! in a middleware in front of the pages) and sends it to the browser with the page, where
 //! hydration picks it up: it is there from the first render on both sides, with no resource to
-//! wait for and no `<Transition>` around what shows it. Sign-in and sign-out are full page loads
+//! wait for and no `<Suspense>` around what shows it. Sign-in and sign-out are full page loads
 //! (redirects through the identity provider), so one reading per load is always current; the
 //! [`keep_alive`](crate::keep_alive()) updates the person on screen between loads.
 
@@ -77,12 +77,13 @@ pub async fn get_id_token_claims() -> Result<IdTokenClaims, AuthError> {
 }
 
 /// The resource [`load_id_token_claims`] returns.
-pub type ClaimsResource = Resource<Result<IdTokenClaims, AuthError>>;
+pub type ClaimsResource = OnceResource<Result<IdTokenClaims, AuthError>>;
 
-/// Starts loading the ID token's claims for a page that lists them. Call it in the page's own
-/// component and read it inside a `<Transition>`: a resource created inside a transition's
-/// children is created again, and its server function called again, each time Leptos walks them
-/// while rendering on the server (leptos-rs/leptos#4866).
+/// Starts loading the ID token's claims for a page that lists them, once per page (a
+/// `OnceResource`: nothing to refetch it on). Call it in the page's own component and read it
+/// inside a `<Suspense>`: a resource created inside a suspense's children is created again, and
+/// its server function called again, each time Leptos walks them while rendering on the server
+/// (leptos-rs/leptos#4866).
 pub fn load_id_token_claims() -> ClaimsResource {
-    Resource::new(|| (), |_| get_id_token_claims())
+    OnceResource::new(get_id_token_claims())
 }
