@@ -140,7 +140,7 @@ at_once() {
     'BEGIN { printf "%-22s %10.0f %10.0f %8.3f\n", name, a, b, b / a }'
 }
 # median_of FILE NAME COLUMN
-median_of() { awk -v n="$2" -v c="$3" '$1 == n { print $c }' "$1" | sort -n | awk '{ r[NR] = $1 } END { printf "%s", r[int((NR + 1) / 2)] }'; }
+median_of() { awk -v n="$2" -v c="$3" '$1 == n { print $c }' "$1" | median_of_numbers; }
 
 say "metrics cost: Bearer /api/v1/me, metrics off vs on (two instances alike but for METRICS_ADDR, on the server core at once; 5 rounds of 10 s)"
 # Each round: a control pair of two identical instances (both off; its ratio shows what the

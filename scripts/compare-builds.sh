@@ -85,11 +85,11 @@ say "side by side: $rounds rounds of ${SECS:-8} s per route, both builds at once
 for round in $(seq 1 "$rounds"); do
   for route in $routes; do together "$route" "$round"; done
 done >"$work/rounds"
-median() { awk -v s="$1" -v r="$2" '$1 == s && $2 == r { print $3 }' "$work/rounds" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { awk -v s="$1" -v r="$2" '$1 == s && $2 == r { print $3 }' "$work/rounds" | median_of_numbers; }
 # The median over rounds of B/A within each round's pair.
 median_ratio() {
   awk -v r="$1" '$2 == r { v[$4, $1] = $3; n[$4] = 1 } END { for (k in n) if (v[k, "a"] > 0) print v[k, "b"] / v[k, "a"] }' "$work/rounds" |
-    sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+    median_of_numbers
 }
 printf '%-16s %12s %12s %8s %12s   (req/s on half a core each, medians; every run below)\n' route A B "B/A" "paired B/A"
 for route in $routes; do

@@ -162,3 +162,7 @@ wrk_at_once() {
 
 # wrk_rps FILE: the requests per second of a wrk report.
 wrk_rps() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
+
+# median_of_numbers: the median of the numbers on standard input, one a line (the lower middle
+# one of an even count).
+median_of_numbers() { sort -n | awk '{ v[NR] = $1 } END { printf "%s\n", v[int((NR + 1) / 2)] }'; }
