@@ -24,6 +24,11 @@ if ! command -v wrk >/dev/null 2>&1; then
   say "installing wrk (Debian)"
   apt_install wrk
 fi
+# GNU time counts wrk's voluntary context switches: how often it slept waiting for an answer.
+if [ ! -x /usr/bin/time ]; then
+  say "installing time (Debian)"
+  apt_install time
+fi
 
 if [ "${BENCH_LOAD_ONLY:-}" != 1 ]; then # BENCH_LOAD_ONLY=1: skip the criterion part
   say "criterion: token verification"
@@ -60,15 +65,22 @@ token="$("$server" token --username user@example.com --password User-Passw0rd! -
 session="$(sign_in_with_curl "$APP_URL" "$LOCAL_IDP_ADDR" "$work/cookies")"
 [ -n "$session" ] || { echo "sign-in for the benchmark failed" >&2; exit 1; }
 
+# On loopback the kernel delivers each answer in the sender's context, so when an answer finds
+# wrk asleep in epoll_wait, waking it (an inter-processor interrupt, dear on this VM) is paid on
+# the server's core. The last column is how often that happened: wrk's voluntary context switches
+# (GNU time's %w) per request served. An answer that finds wrk busy costs no wake-up.
 run() { # name, url, extra wrk args...
   local name="$1" url="$2"
   shift 2
-  taskset -c "$load_core" wrk -t1 -c32 -d10s --latency "$@" "$url" >"$work/$name.txt"
-  local rps p50 p99
+  /usr/bin/time -f %w -o "$work/$name.sleeps" \
+    taskset -c "$load_core" wrk -t1 -c32 -d10s --latency "$@" "$url" >"$work/$name.txt"
+  local rps p50 p99 served sleeps
   rps="$(wrk_rps "$work/$name.txt")"
   p50="$(awk '$1 == "50%" { print $2 }' "$work/$name.txt")"
   p99="$(awk '$1 == "99%" { print $2 }' "$work/$name.txt")"
-  echo "$name $rps $p50 $p99"
+  served="$(awk '/requests in/ { print $1 }' "$work/$name.txt")"
+  sleeps="$(tail -n 1 "$work/$name.sleeps")"
+  echo "$name $rps $p50 $p99 $(awk -v s="$sleeps" -v n="$served" 'BEGIN { printf "%.2f", s / n }')"
 }
 
 # This machine's throughput drifts by 10-20 % from minute to minute (a shared VM), so the bare
@@ -87,14 +99,14 @@ done >"$rounds"
 median() { grep "^$1 " "$rounds" | sort -k2,2n | awk '{ rows[NR] = $0 } END { print rows[int((NR + 1) / 2)] }'; }
 results="$work/results"
 for name in plain_axum bare bearer_me cookie_me page_home page_dashboard; do median "$name"; done >"$results"
-say "every run (req/s p50 p99)"
+say "every run (req/s p50 p99, wrk's sleeps per request)"
 cat "$rounds"
 bare="$(awk '$1 == "bare" { print $2 }' "$results")"
 plain="$(awk '$1 == "plain_axum" { print $2 }' "$results")"
 home="$(awk '$1 == "page_home" { print $2 }' "$results")"
 say "medians (bare: the app's /healthz; plain_axum: a bare axum server on the same core)"
-printf '%-18s %12s %10s %10s %8s %10s\n' route "req/s" p50 p99 "vs bare" "vs plain"
-awk -v bare="$bare" -v plain="$plain" '{ printf "%-18s %12.0f %10s %10s %8.2f %10.2f\n", $1, $2, $3, $4, $2 / bare, $2 / plain }' "$results"
+printf '%-18s %12s %10s %10s %8s %10s %12s\n' route "req/s" p50 p99 "vs bare" "vs plain" "wrk sleeps"
+awk -v bare="$bare" -v plain="$plain" '{ printf "%-18s %12.0f %10s %10s %8.2f %10.2f %12s\n", $1, $2, $3, $4, $2 / bare, $2 / plain, $5 }' "$results"
 # The server's core is saturated in these runs, so one core-second over the requests served
 # is the CPU a request costs, the kernel's TCP work included.
 awk -v bare="$bare" -v plain="$plain" 'BEGIN { printf "CPU per /healthz request: app %.1f us, plain axum %.1f us\n", 1e6 / bare, 1e6 / plain }'
