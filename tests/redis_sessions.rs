@@ -71,6 +71,41 @@ async fn two_instances_refresh_a_shared_session_once() {
     }
 }
 
+/// A Redis that stops answering without closing its connections (hung, or packets dropped)
+/// costs 503s within the command timeout (2 s), not requests that hang, and once it answers
+/// again the same cookie works: nothing stored was lost, and no late answer to a command that
+/// timed out is taken for the answer to a later one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_redis_costs_503s_within_the_timeout_and_the_session_survives_it() {
+    let (redis, port) = start_redis().await;
+    let stack = spawn_stack(&[("SESSION_STORE", &format!("redis://127.0.0.1:{port}"))]).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    assert_eq!(browser.get(stack.app.url("/dashboard")).send().await.unwrap().status(), 200);
+
+    redis.pause();
+    for path in ["/dashboard", "/api/v1/me", "/"] {
+        let started = std::time::Instant::now();
+        let response = browser.get(stack.app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 503, "{path} while Redis hangs");
+        assert!(started.elapsed() < Duration::from_secs(6), "{path} answered in {:?}", started.elapsed());
+    }
+
+    redis.resume();
+    let mut status = 0;
+    for _ in 0..50 {
+        status = browser.get(stack.app.url("/dashboard")).send().await.unwrap().status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status, 200, "the same session once Redis answers again");
+    let me = browser.get(stack.app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(me.status(), 200);
+    assert_eq!(me.json::<serde_json::Value>().await.unwrap()["username"], USER.0, "this session's own answer");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_outage_costs_503s_and_sign_in_works_again_after_it() {
     let (redis, port) = start_redis().await;

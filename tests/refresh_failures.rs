@@ -1,7 +1,8 @@
 //! Only `invalid_grant` and tokens that fail verification end a session. A refresh answered
 //! with throttling, `invalid_client`, a 5xx or a truncated 200 keeps the session while its
 //! access token works, then answers 503 with `Retry-After`, and recovers by itself with the
-//! same cookie once the provider answers properly again. Also: a flood of Bearer tokens naming
+//! same cookie once the provider answers properly again. A refresh answered with tokens of
+//! someone else, of another sign-in, or an ID token of another access token, ends the session. Also: a flood of Bearer tokens naming
 //! made-up keys cannot delay the key refetch a real rotation needs.
 
 mod common;
@@ -9,7 +10,12 @@ mod common;
 use std::time::{Duration, Instant};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use common::{IdpSetup, TestStack, USER, browser, proxy::CannedAnswer, proxy::TokenProxy, spawn_stack_with};
+use cognito_local_idp::defaults;
+use common::{
+    ADMIN, IdpSetup, TestStack, USER, browser, initiate_auth, location, proxy::CannedAnswer, proxy::TokenProxy,
+    spawn_stack_with,
+};
+use serde_json::Value;
 
 fn five_second_tokens() -> IdpSetup {
     IdpSetup {
@@ -103,6 +109,74 @@ async fn a_server_error_keeps_the_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_truncated_answer_keeps_the_session() {
     keeps_the_session_through((200, "application/json", r#"{"access_token":"eyJraWQiOiJ"#.into())).await;
+}
+
+/// Once the refresh is due (the proxy now answers it with tokens the pool validly signed for this
+/// client, but not a refresh of this sign-in), the session ends as after `invalid_grant`: it
+/// does not go on as whoever the new tokens name.
+async fn the_refresh_ends_the_session(stack: &TestStack, browser: &reqwest::Client, what: &str) {
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    let page = status_of(browser, stack.app.url("/dashboard")).await;
+    assert_eq!(location(&page), "/auth/session-expired?return_to=%2Fdashboard", "{what}");
+    let api = status_of(browser, stack.app.url("/api/v1/me")).await;
+    assert_eq!(api.status(), 401, "{what}: the session is gone");
+    let page = status_of(browser, stack.app.url("/dashboard")).await;
+    assert_eq!(location(&page), "/auth/login?return_to=%2Fdashboard", "{what}: signed out, not someone else");
+}
+
+/// The ID and access tokens of another sign-in, a pair that belongs together (the ID token's
+/// `at_hash` is that access token's).
+fn tokens_of(sign_in: &Value) -> impl Fn(&mut Value) + Send + Sync + 'static {
+    let id_token = sign_in["IdToken"].clone();
+    let access_token = sign_in["AccessToken"].clone();
+    move |json: &mut Value| {
+        json["id_token"] = id_token.clone();
+        json["access_token"] = access_token.clone();
+    }
+}
+
+/// OpenID Connect Core §12.2: a refreshed ID token's `sub` must be the one of the sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_answered_with_someone_elses_tokens_ends_the_session() {
+    let (stack, proxy) = behind_proxy().await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    let someone_else = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, ADMIN).await;
+    proxy.tamper(tokens_of(&someone_else));
+    the_refresh_ends_the_session(&stack, &browser, "another sub").await;
+}
+
+/// OpenID Connect Core §12.2: a refreshed ID token keeps the `auth_time` of the sign-in; the
+/// tokens of a later sign-in of the same person are not a refresh of this one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_answered_with_another_sign_ins_tokens_ends_the_session() {
+    let (stack, proxy) = behind_proxy().await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    // `auth_time` counts seconds: a sign-in more than a second later has another.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let later = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
+    proxy.tamper(tokens_of(&later));
+    the_refresh_ends_the_session(&stack, &browser, "another auth_time").await;
+}
+
+/// OpenID Connect Core §3.3.2.11: the refreshed ID token's `at_hash` must be that of the access
+/// token it came with. Here the refresh brings back the sign-in's own ID token (same person,
+/// same `auth_time`, still unexpired, validly signed) beside a new access token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refreshed_id_token_of_another_access_token_ends_the_session() {
+    let (stack, proxy) = behind_proxy().await;
+    let first_id_token = std::sync::Mutex::new(None::<Value>);
+    proxy.tamper(move |json| {
+        let mut first = first_id_token.lock().unwrap();
+        match &*first {
+            None => *first = Some(json["id_token"].clone()),
+            Some(id_token) => json["id_token"] = id_token.clone(),
+        }
+    });
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    the_refresh_ends_the_session(&stack, &browser, "at_hash").await;
 }
 
 /// A token with a made-up `kid` (and no valid signature), as anyone can send.

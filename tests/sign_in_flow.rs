@@ -106,6 +106,20 @@ async fn the_admin_page_is_for_the_admin_group_only() {
     assert!(!dashboard.contains(admin_link), "no admin link for someone outside the group");
     let home = browser().get(stack.app.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(!home.contains(admin_link), "no admin link when signed out");
+
+    // The server function behind the overview is an endpoint of its own, and checks the group
+    // itself: the page guard does not stand in front of it.
+    use leptos::server_fn::ServerFn;
+    let path = leptos_cognito::pages::admin::GetAdminOverview::PATH;
+    let overview = admin.post(stack.app.url(path)).send().await.unwrap();
+    assert_eq!(overview.status(), 200);
+    assert!(overview.text().await.unwrap().contains("admin_group"));
+    let outsider = user.post(stack.app.url(path)).send().await.unwrap();
+    assert_eq!(outsider.status(), 403, "outside the group");
+    let outsider = outsider.text().await.unwrap();
+    assert!(!outsider.contains("client_id"), "nothing of the overview for an outsider: {outsider}");
+    let anonymous = browser().post(stack.app.url(path)).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401, "signed out");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

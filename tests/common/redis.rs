@@ -9,6 +9,24 @@ use std::{
 
 pub struct RedisServer(Child);
 
+impl RedisServer {
+    /// Stops the server without closing its connections (SIGSTOP): a hung Redis, or a network
+    /// that drops packets, as opposed to one that refuses connections.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused server go on (SIGCONT), with everything it held.
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill").args([signal, &self.0.id().to_string()]).status().expect("kill runs");
+        assert!(status.success(), "kill {signal} redis-server");
+    }
+}
+
 impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.0.kill();
