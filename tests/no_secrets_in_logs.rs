@@ -1,5 +1,5 @@
 //! The real binary, with its real logging, through sign-in, API calls, a refresh and sign-out:
-//! no token, code, state or password ever reaches a log line or a page.
+//! no token, code, state, password or session cookie ever reaches a log line or a page.
 
 mod common;
 
@@ -9,15 +9,35 @@ use std::{
     time::Duration,
 };
 
-use common::{ADMIN, browser, hosted_ui_sign_in, location};
+use std::sync::{Arc, Mutex};
+
+use common::{ADMIN, IdpSetup, browser, hosted_ui_sign_in, location, proxy::TokenProxy, session_cookie, start_idp};
+use serde_json::Value;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
+/// Where the binary signs people in for [`whole_session`].
+enum Provider {
+    /// `LOCAL_IDP=on`: its own embedded provider, whose log lines are the app's too.
+    Embedded,
+    /// A provider of the test's behind a proxy that keeps every token answer, so the test knows
+    /// the exact tokens the app holds (the embedded provider's refresh tokens are opaque, not
+    /// JWTs, and only an exact search finds them).
+    Recorded,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_the_logs() {
-    whole_session("text").await;
+    whole_session("text", Provider::Embedded).await;
+}
+
+/// The very tokens the app was given, at sign-in and at the refresh, appear in no log line and
+/// no page: access and ID tokens (JWTs) and the opaque refresh tokens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn none_of_the_tokens_the_app_holds_reaches_the_logs() {
+    whole_session("text", Provider::Recorded).await;
 }
 
 /// `LOG_FORMAT=json`: every line of a whole session is one JSON object, none an error, request
@@ -25,7 +45,7 @@ async fn no_secret_reaches_the_logs() {
 /// secret appears.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_are_one_object_a_line_without_secrets() {
-    let logs = whole_session("json").await;
+    let logs = whole_session("json", Provider::Embedded).await;
     let mut requests = 0;
     let mut with_session = 0;
     let mut routes = std::collections::BTreeSet::new();
@@ -56,25 +76,55 @@ async fn json_logs_are_one_object_a_line_without_secrets() {
 
 /// Runs sign-in, API calls, a refresh and sign-out against the real binary; returns its logs
 /// after checking that no secret reached them or a page.
-async fn whole_session(log_format: &str) -> String {
+async fn whole_session(log_format: &str, provider: Provider) -> String {
     let _serial = common::serial().await;
     let dir = tempfile::tempdir().unwrap();
     let log_path = dir.path().join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let (app_port, idp_port) = (free_port(), free_port());
     let app_url = format!("http://127.0.0.1:{app_port}");
-    let env = [
+    let mut env = vec![
         ("LEPTOS_SITE_ADDR", format!("127.0.0.1:{app_port}")),
         ("APP_URL", app_url.clone()),
-        ("LOCAL_IDP", "on".into()),
-        ("LOCAL_IDP_ADDR", format!("127.0.0.1:{idp_port}")),
-        ("LOCAL_IDP_ID_TOKEN_SECS", "5".into()),
-        ("LOCAL_IDP_ACCESS_TOKEN_SECS", "5".into()),
         ("TOKEN_REFRESH_SKEW_SECS", "2".into()),
         ("RUST_LOG", "info,leptos_cognito=debug".into()),
         ("LOG_FORMAT", log_format.into()),
         ("PATH", std::env::var("PATH").unwrap_or_default()),
     ];
+    // Every token answer the app gets through the proxy (Provider::Recorded).
+    let answers: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let _recorded = match provider {
+        Provider::Embedded => {
+            env.extend([
+                ("LOCAL_IDP", "on".into()),
+                ("LOCAL_IDP_ADDR", format!("127.0.0.1:{idp_port}")),
+                ("LOCAL_IDP_ID_TOKEN_SECS", "5".into()),
+                ("LOCAL_IDP_ACCESS_TOKEN_SECS", "5".into()),
+            ]);
+            None
+        }
+        Provider::Recorded => {
+            let setup = IdpSetup {
+                id_token_ttl: Duration::from_secs(5),
+                access_token_ttl: Duration::from_secs(5),
+                refresh_token_rotation: true,
+                ..IdpSetup::default()
+            };
+            let idp = start_idp(&app_url, &setup).await;
+            let proxy = TokenProxy::start().await;
+            proxy.forward_to(&idp.domain);
+            let kept = answers.clone();
+            proxy.tamper(move |answer| kept.lock().unwrap().push(answer.clone()));
+            env.extend([
+                ("LOCAL_IDP", "off".into()),
+                ("COGNITO_ISSUER", idp.idp.issuer()),
+                ("COGNITO_DOMAIN", proxy.url.clone()),
+                ("COGNITO_CLIENT_ID", cognito_local_idp::defaults::CLIENT_ID.into()),
+                ("COGNITO_CLIENT_SECRET", cognito_local_idp::defaults::CLIENT_SECRET.into()),
+            ]);
+            Some((idp, proxy))
+        }
+    };
     let mut server = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
         .arg("serve")
         .current_dir(dir.path())
@@ -98,7 +148,9 @@ async fn whole_session(log_format: &str) -> String {
     let browser = browser();
     let callback = hosted_ui_sign_in(&browser, &app_url, ADMIN, None).await;
     let query = common::query_of(&callback);
-    let mut pages = vec![browser.get(&callback).send().await.unwrap().text().await.unwrap()];
+    let signed_in = browser.get(&callback).send().await.unwrap();
+    let cookie = session_cookie(&signed_in).expect("the callback sets the session cookie");
+    let mut pages = vec![signed_in.text().await.unwrap()];
     pages.push(browser.get(format!("{app_url}/dashboard")).send().await.unwrap().text().await.unwrap());
     // The 404 page, for a missing page and for a missing file.
     for missing in ["/no-such-page", "/no-such-file.png"] {
@@ -127,14 +179,29 @@ async fn whole_session(log_format: &str) -> String {
     assert!(logs.contains("signed out"), "logging works: {logs}");
     assert!(logs.contains("/dashboard"), "requests are logged: {logs}");
     assert!(!logs.contains("/healthz"), "health probes are not logged: {logs}");
-    for (what, secret) in [
-        ("a JWT", "eyJ"),
-        ("the authorization code", query["code"].as_str()),
-        ("the state", query["state"].as_str()),
-        ("the password", ADMIN.1),
-        ("the client secret", cognito_local_idp::defaults::CLIENT_SECRET),
-    ] {
-        assert!(!logs.contains(secret), "{what} reached the logs:\n{logs}");
+    let mut secrets = vec![
+        ("a JWT".to_string(), "eyJ".to_string()),
+        ("the authorization code".into(), query["code"].clone()),
+        ("the state".into(), query["state"].clone()),
+        ("the password".into(), ADMIN.1.into()),
+        ("the client secret".into(), cognito_local_idp::defaults::CLIENT_SECRET.into()),
+        ("the session cookie".into(), cookie),
+    ];
+    if let Provider::Recorded = provider {
+        let answers = answers.lock().unwrap();
+        assert!(answers.len() >= 2, "the sign-in's and the refresh's token answers were kept: {}", answers.len());
+        for (n, answer) in answers.iter().enumerate() {
+            for token in ["access_token", "id_token", "refresh_token"] {
+                if let Some(value) = answer[token].as_str() {
+                    secrets.push((format!("the {token} of token answer {n}"), value.to_string()));
+                }
+            }
+        }
+        assert!(secrets.iter().any(|(what, _)| what.starts_with("the refresh_token")), "refresh tokens are checked");
+    }
+    for (what, secret) in &secrets {
+        assert!(secret.len() >= 3, "{what} is known");
+        assert!(!logs.contains(secret.as_str()), "{what} reached the logs:\n{logs}");
         for page in &pages {
             assert!(!page.contains(secret), "{what} reached a page");
         }

@@ -171,7 +171,9 @@ pub fn app_clock_now() -> ManualClock {
     ManualClock::starting_at(SystemClock.now())
 }
 
-async fn start_idp(app_base_url: &str, setup: &IdpSetup) -> TestIdp {
+/// The embedded provider on a port of its own, with the app at `app_base_url` registered as its
+/// client ([`defaults::CLIENT_ID`]).
+pub async fn start_idp(app_base_url: &str, setup: &IdpSetup) -> TestIdp {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
     let domain = format!("http://{addr}");
