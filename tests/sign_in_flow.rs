@@ -236,6 +236,27 @@ async fn a_session_ends_at_its_maximum_age_whatever_happens() {
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
 }
 
+/// `SESSION_IDLE_TIMEOUT_SECS` ends a session nobody uses for that long, and never one in use:
+/// its requests keep moving the timeout forward, however short it is. Real time: the session
+/// layer dates records and cookies by the wall clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_session_ends_and_one_in_use_does_not() {
+    let stack = spawn_stack(&[("SESSION_IDLE_TIMEOUT_SECS", "4")]).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    // In use, a request a second, for twice the timeout.
+    for second in 1..=8 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let me = browser.get(stack.app.url("/api/v1/me")).send().await.unwrap();
+        assert_eq!(me.status(), 200, "still in use after {second} s");
+    }
+    // Then left alone for longer than the timeout.
+    tokio::time::sleep(std::time::Duration::from_millis(5_500)).await;
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+    let page = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(location(&page), "/auth/login?return_to=%2Fdashboard");
+}
+
 /// `prompt=none`: with a managed-login session the sign-in is silent; without one the provider
 /// answers `login_required`, which the app takes as "not signed in", not as an error page.
 /// `prompt=login` asks for the password again even with a session.

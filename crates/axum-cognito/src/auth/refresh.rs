@@ -101,7 +101,8 @@ async fn read_fresh_session(
         auth = newer;
         auth_session::update(session, &auth).await?;
     }
-    if auth_session::touch(session, now).await?
+    if auth_session::touch(session, now, auth_session::touch_interval(core.config.session.idle_timeout.as_secs()))
+        .await?
         && let Err(error) = core.directory.touch(&auth.sub, &auth.session_key, now).await
     {
         // Only the "last active" of the session list is behind; the request goes on.

@@ -11,8 +11,17 @@ const AUTH_KEY: &str = "auth";
 const SEEN_KEY: &str = "seen";
 /// Sessions are saved when something changed, and otherwise at most this often: each save
 /// moves the idle timeout forward, so it is exact to within this many seconds, and a signed-in
-/// page costs no store write.
+/// page costs no store write. Shorter for idle timeouts under two minutes ([`touch_interval`]).
 pub const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// How often a session in use is saved to move its idle timeout forward: once a minute, or every
+/// half timeout when that is shorter. A session saved less often than its timeout would expire
+/// while in use (a 30-second timeout and a save a minute would end it half a minute after each
+/// save, however busy it is).
+pub fn touch_interval(idle_timeout_secs: u64) -> i64 {
+    let half = i64::try_from(idle_timeout_secs / 2).unwrap_or(i64::MAX);
+    half.clamp(1, TOUCH_INTERVAL_SECS)
+}
 
 /// Stored server-side only. Never serialized into a response.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -264,11 +273,11 @@ pub async fn start(session: &Session, auth: &AuthSession, now: i64) -> Result<St
     session.id().map(|id| id.to_string()).ok_or_else(|| SessionStoreError::new("the new session has no id"))
 }
 
-/// Records that the session was used, at most once per [`TOUCH_INTERVAL_SECS`]; returns
-/// whether it did (the session is then saved when the request ends).
-pub async fn touch(session: &Session, now: i64) -> Result<bool, SessionStoreError> {
+/// Records that the session was used, at most once per `interval` seconds (see
+/// [`touch_interval`]); returns whether it did (the session is then saved when the request ends).
+pub async fn touch(session: &Session, now: i64, interval: i64) -> Result<bool, SessionStoreError> {
     let seen: Option<i64> = session.get(SEEN_KEY).await.map_err(|e| SessionStoreError(e.to_string()))?;
-    if seen.is_some_and(|seen| now - seen < TOUCH_INTERVAL_SECS && seen <= now) {
+    if seen.is_some_and(|seen| now - seen < interval && seen <= now) {
         return Ok(false);
     }
     session.insert(SEEN_KEY, now).await.map_err(|e| SessionStoreError(e.to_string()))?;
@@ -289,6 +298,17 @@ pub async fn end(session: &Session) -> Result<(), SessionStoreError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_session_in_use_is_saved_more_often_than_its_idle_timeout() {
+        assert_eq!(touch_interval(28_800), 60, "the default: once a minute");
+        assert_eq!(touch_interval(120), 60);
+        assert_eq!(touch_interval(30), 15);
+        assert_eq!(touch_interval(4), 2);
+        assert_eq!(touch_interval(1), 1, "never more than once a second");
+        assert_eq!(touch_interval(0), 1);
+        assert_eq!(touch_interval(u64::MAX), 60);
+    }
 
     fn claims() -> Map<String, Value> {
         match json!({ "sub": "s", "email": "a@example.com", "cognito:groups": ["staff"], "auth_time": 5 }) {

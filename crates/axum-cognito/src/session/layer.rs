@@ -18,9 +18,9 @@ pub fn session_layer(store: AppSessionStore, config: &AuthConfig) -> SessionMana
         .with_path("/")
         .with_secure(config.https)
         .with_expiry(Expiry::OnInactivity(idle))
-        // Saved when changed; `auth_session::touch` changes it at most once a minute, which is
-        // what moves the idle timeout forward (a save on every request would cost a store
-        // write per page).
+        // Saved when changed; `auth_session::touch` changes it at most once a minute (every
+        // half timeout for timeouts under two minutes), which is what moves the idle timeout
+        // forward (a save on every request would cost a store write per page).
         .with_always_save(false)
 }
 
