@@ -4,8 +4,8 @@
 mod common;
 
 use common::{
-    ADMIN, IdpSetup, USER, absolute, app_clock_now, browser, follow, location, query_of, set_cookies, spawn_stack,
-    spawn_stack_with,
+    ADMIN, IdpSetup, USER, absolute, app_clock_now, browser, follow, location, query_of, set_cookies,
+    sign_in_at_provider, spawn_stack, spawn_stack_with,
 };
 
 /// Any JWT: base64url of `{"` is `eyJ`.
@@ -234,6 +234,44 @@ async fn a_session_ends_at_its_maximum_age_whatever_happens() {
     let page = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
     assert_eq!(location(&page), "/auth/login?return_to=%2Fdashboard");
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+}
+
+/// Under https both cookies the app sets, the sign-in binding and the session, are `Secure`,
+/// `HttpOnly`, `Path=/` and `__Host-` prefixed: a browser never sends them over plain http, and
+/// no other host (a sibling subdomain) can set or read them. The app is reached over plain http
+/// here, as behind a proxy that ends TLS, so the test carries the cookies by hand (a cookie jar
+/// would rightly keep `Secure` cookies away from an http URL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_https_the_cookies_are_secure_and_host_only() {
+    let public = "https://app.example.test";
+    let setup = IdpSetup { public_app_url: Some(public.into()), ..IdpSetup::default() };
+    let stack = spawn_stack_with(&[("APP_URL", public)], setup).await;
+    let app = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let secure_host_only = |cookie: &str| {
+        let attributes: Vec<String> = cookie.split(';').skip(1).map(|a| a.trim().to_ascii_lowercase()).collect();
+        for wanted in ["secure", "httponly", "path=/"] {
+            assert!(attributes.iter().any(|a| a == wanted), "{wanted} in {cookie}");
+        }
+        assert!(!attributes.iter().any(|a| a.starts_with("domain")), "no Domain: {cookie}");
+        cookie.split(';').next().unwrap().to_string()
+    };
+    let cookie_named = |response: &reqwest::Response, name: &str| {
+        set_cookies(response)
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("{name} is set: {:?}", set_cookies(response)))
+    };
+
+    let login = app.get(stack.app.url("/auth/login")).send().await.unwrap();
+    let binding = secure_host_only(&cookie_named(&login, "__Host-lc_login"));
+    let callback = sign_in_at_provider(&browser(), &location(&login), USER, &format!("{public}/auth/callback")).await;
+    let signed_in =
+        app.get(callback.replace(public, &stack.app.base_url)).header("cookie", &binding).send().await.unwrap();
+    assert_eq!(signed_in.status(), 303, "signed in");
+    let session = secure_host_only(&cookie_named(&signed_in, "__Host-lc_session"));
+    assert!(set_cookies(&signed_in).iter().all(|c| !c.starts_with("lc_session=")), "no unprefixed session cookie");
+    let me = app.get(stack.app.url("/api/v1/me")).header("cookie", &session).send().await.unwrap();
+    assert_eq!(me.status(), 200, "the session cookie is the session");
 }
 
 /// `SESSION_IDLE_TIMEOUT_SECS` ends a session nobody uses for that long, and never one in use:

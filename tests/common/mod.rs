@@ -152,6 +152,9 @@ pub struct IdpSetup {
     pub refresh_token_ttl: Duration,
     /// The app's clock; real time when `None`. The provider always uses real time.
     pub app_clock: Option<ManualClock>,
+    /// The app's public URL as the provider registers it (callback and sign-out URLs); the
+    /// address the app listens on when `None`. For an app behind a TLS-ending proxy.
+    pub public_app_url: Option<String>,
 }
 
 impl Default for IdpSetup {
@@ -162,6 +165,7 @@ impl Default for IdpSetup {
             refresh_token_rotation: false,
             refresh_token_ttl: Duration::from_secs(86_400),
             app_clock: None,
+            public_app_url: None,
         }
     }
 }
@@ -243,7 +247,7 @@ pub async fn spawn_stack_with(vars: &[(&str, &str)], setup: IdpSetup) -> TestSta
     let serial = serial().await;
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let base_url = format!("http://{}", listener.local_addr().expect("local addr"));
-    let idp = start_idp(&base_url, &setup).await;
+    let idp = start_idp(setup.public_app_url.as_deref().unwrap_or(&base_url), &setup).await;
     let mut all: Vec<(String, String)> = vec![
         ("LOCAL_IDP".into(), "off".into()),
         ("COGNITO_ISSUER".into(), idp.idp.issuer()),
@@ -320,17 +324,27 @@ pub async fn hosted_ui_sign_in(
     }
     let authorize = follow(browser, &url).await;
     assert!(authorize.contains("/oauth2/authorize?"), "login goes to the provider: {authorize}");
-    let callback_prefix = format!("{app_base_url}/auth/callback");
+    sign_in_at_provider(browser, &authorize, user, &format!("{app_base_url}/auth/callback")).await
+}
+
+/// The provider's part of a sign-in: from its `authorize` URL through its hosted form to the
+/// callback URL (starting with `callback_prefix`) it sends the browser back to.
+pub async fn sign_in_at_provider(
+    browser: &reqwest::Client,
+    authorize: &str,
+    user: (&str, &str),
+    callback_prefix: &str,
+) -> String {
     // Follow the provider's redirects: to its sign-in form, or straight back to the app
     // when its own session cookie makes the sign-in silent.
-    let mut login_page_url = authorize;
+    let mut login_page_url = authorize.to_string();
     let page = loop {
         let response = browser.get(&login_page_url).send().await.expect("provider page");
         if !response.status().is_redirection() {
             break response;
         }
         let next = absolute(&login_page_url, &location(&response));
-        if next.starts_with(&callback_prefix) {
+        if next.starts_with(callback_prefix) {
             return next;
         }
         login_page_url = next;
@@ -347,7 +361,7 @@ pub async fn hosted_ui_sign_in(
         .expect("login form post");
     assert!(answer.status().is_redirection(), "the provider accepts the sign-in: {}", answer.status());
     let callback = absolute(&action, &location(&answer));
-    assert!(callback.starts_with(&callback_prefix), "{callback}");
+    assert!(callback.starts_with(callback_prefix), "{callback}");
     callback
 }
 
