@@ -3,8 +3,11 @@
 
 mod common;
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use cognito_local_idp::defaults;
+
 use common::{
-    ADMIN, IdpSetup, USER, absolute, app_clock_now, browser, follow, location, query_of, set_cookies,
+    ADMIN, IdpSetup, USER, absolute, app_clock_now, browser, follow, initiate_auth, location, query_of, set_cookies,
     sign_in_at_provider, spawn_stack, spawn_stack_with,
 };
 
@@ -171,6 +174,53 @@ async fn sign_out_ends_the_session_and_revokes_the_refresh_token() {
     assert!(home.contains("You are signed out"));
     let dashboard = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
     assert_eq!(location(&dashboard), "/auth/login?return_to=%2Fdashboard");
+}
+
+/// Revoking the refresh token at sign-out is best effort: with the provider down the local
+/// sign-out still happens at once (the session is gone, the browser goes on to the provider's
+/// logout), the failure is logged, and nothing waits for the provider.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_with_the_provider_down_still_ends_the_session() {
+    let stack = spawn_stack(&[]).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    stack.idp.idp.set_unavailable(true);
+
+    let started = std::time::Instant::now();
+    let response =
+        browser.post(stack.app.url("/auth/logout")).header("origin", &stack.app.base_url).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "answered in {:?}", started.elapsed());
+    assert!(location(&response).starts_with(&format!("{}/logout?", stack.idp.domain)));
+    assert_eq!(stack.idp.idp.stats().revocations, 0, "the provider was down");
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+    let dashboard = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(location(&dashboard), "/auth/login?return_to=%2Fdashboard");
+}
+
+/// A failed refetch of the key set (the provider down when a token names a key not seen yet)
+/// keeps the keys already loaded: tokens signed with them still verify.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_key_refetch_keeps_the_keys_already_loaded() {
+    let clock = app_clock_now();
+    let stack = spawn_stack_with(&[], IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() }).await;
+    let me = |token: String| {
+        let url = stack.app.url("/api/v1/me");
+        async move { reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().status() }
+    };
+    let first = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
+    assert_eq!(me(first["AccessToken"].as_str().unwrap().to_string()).await, 200, "the keys are loaded");
+    // Not verified yet (so not in the verified-token cache): it needs the loaded keys.
+    let second = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
+    let fetches = stack.idp.idp.stats().jwks_requests;
+
+    stack.idp.idp.set_unavailable(true);
+    clock.advance(11); // past the refetch interval: an unknown key id may fetch again
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"not-a-key-of-the-pool"}"#);
+    let unknown_kid = format!("{header}.{}.c2ln", URL_SAFE_NO_PAD.encode(r#"{"sub":"x"}"#));
+    assert_eq!(me(unknown_kid).await, 401);
+    assert_eq!(stack.idp.idp.stats().jwks_requests, fetches, "the provider answered nothing (it is down)");
+    assert_eq!(me(second["AccessToken"].as_str().unwrap().to_string()).await, 200, "the known keys were kept");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

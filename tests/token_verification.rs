@@ -105,6 +105,34 @@ async fn a_token_from_another_issuer_is_refused() {
     assert_sign_in_refused(&stack, "wrong iss").await;
 }
 
+/// `COGNITO_ISSUERS` lists every `iss` the pool's tokens may carry (Cognito emits a pool's
+/// issuer under two hosts): tokens naming any of them pass, at sign-in and as Bearer tokens.
+/// The stack's provider signs as itself, which is not `COGNITO_ISSUER` here: refused, as in
+/// `a_token_from_another_issuer_is_refused`, until the list names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_issuer_cognito_issuers_lists_is_accepted() {
+    let proxy = TokenProxy::start().await;
+    let primary = format!("{}/{}", proxy.url, defaults::USER_POOL_ID);
+    let mut stack = spawn_stack_with(&[("COGNITO_ISSUER", primary.as_str())], IdpSetup::default()).await;
+    proxy.forward_to(&stack.idp.domain);
+    assert_sign_in_refused(&stack, "an issuer the app was not given").await;
+
+    let issuers = format!("{primary},{}", stack.idp.idp.issuer());
+    stack.restart_app_with(&[("COGNITO_ISSUERS", issuers.as_str())]).await;
+    let browser = browser();
+    let callback = stack.sign_in(&browser, USER, None).await;
+    assert_eq!(callback.status(), 303, "signed in");
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    let token = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
+    let bearer = reqwest::Client::new()
+        .get(stack.app.url("/api/v1/me"))
+        .bearer_auth(token["AccessToken"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer.status(), 200, "a Bearer token of the listed issuer");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_is_refused() {
     let clock = app_clock_now();

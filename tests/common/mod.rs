@@ -282,6 +282,15 @@ impl TestStack {
         self.app = start_app(listener, &borrowed, self.clock.clone()).await;
     }
 
+    /// Stops the app and starts it again with `vars` set (added, or replacing the same names).
+    pub async fn restart_app_with(&mut self, vars: &[(&str, &str)]) {
+        for (name, value) in vars {
+            self.vars.retain(|(existing, _)| existing != name);
+            self.vars.push((name.to_string(), value.to_string()));
+        }
+        self.restart_app().await;
+    }
+
     /// A second instance of the app with the same settings (so the same session store and
     /// provider) on its own port, as behind a load balancer.
     pub async fn spawn_another_app(&self) -> TestApp {
