@@ -144,12 +144,36 @@ async fn the_token_command_prints_an_access_token_the_api_accepts() {
     assert!(output.stdout.is_empty());
 }
 
+/// `--password -` reads the password from standard input, so it stays out of the shell's
+/// history and the process list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_command_reads_the_password_from_stdin() {
+    let stack = spawn_stack(&[]).await;
+    let args = vec!["token", "--username", USER.0, "--password", "-", "--access-token"];
+    let output = token_command_with_stdin(&stack, args, format!("{}\n", USER.1)).await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_string();
+    let (status, _, _, me) = get(&stack.app.url("/api/v1/me"), Some(&format!("Bearer {token}"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["username"], USER.0);
+}
+
 /// Runs `leptos-cognito <args>` against the stack's provider, configured as real Cognito.
 fn token_command(stack: &common::TestStack, args: Vec<&'static str>) -> tokio::task::JoinHandle<std::process::Output> {
+    token_command_with_stdin(stack, args, String::new())
+}
+
+/// [`token_command`] with `stdin` as its standard input.
+fn token_command_with_stdin(
+    stack: &common::TestStack,
+    args: Vec<&'static str>,
+    stdin: String,
+) -> tokio::task::JoinHandle<std::process::Output> {
+    use std::io::Write;
     let (issuer, domain) = (stack.idp.idp.issuer(), stack.idp.domain.clone());
     tokio::task::spawn_blocking(move || {
         let dir = tempfile::tempdir().unwrap();
-        std::process::Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
             .args(args)
             .current_dir(dir.path())
             .env_clear()
@@ -158,8 +182,14 @@ fn token_command(stack: &common::TestStack, args: Vec<&'static str>) -> tokio::t
             .env("COGNITO_DOMAIN", domain)
             .env("COGNITO_CLIENT_ID", defaults::CLIENT_ID)
             .env("COGNITO_CLIENT_SECRET", defaults::CLIENT_SECRET)
-            .output()
-            .unwrap()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Dropped after writing: the command sees the end of its input.
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
     })
 }
 

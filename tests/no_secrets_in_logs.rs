@@ -45,10 +45,11 @@ async fn none_of_the_tokens_the_app_holds_reaches_the_logs() {
 /// secret appears.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_are_one_object_a_line_without_secrets() {
-    let logs = whole_session("json", Provider::Embedded).await;
+    let (logs, dashboard_request_id) = whole_session("json", Provider::Embedded).await;
     let mut requests = 0;
     let mut with_session = 0;
     let mut routes = std::collections::BTreeSet::new();
+    let mut dashboard_logged = false;
     for line in logs.lines().filter(|line| !line.trim().is_empty()) {
         let entry: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON object ({e}): {line}"));
@@ -64,6 +65,8 @@ async fn json_logs_are_one_object_a_line_without_secrets() {
             assert!(entry["fields"]["latency_ms"].is_string() || entry["fields"]["latency_ms"].is_number(), "{line}");
             with_session += usize::from(span["session"].is_string());
             routes.insert(span["route"].as_str().unwrap_or_default().to_string());
+            // The id a person can quote from the response finds the request's line.
+            dashboard_logged |= span["id"] == dashboard_request_id.as_str() && span["route"] == "/dashboard";
         }
     }
     // Each request is logged under its route's template, pages and nested API routes alike.
@@ -72,11 +75,13 @@ async fn json_logs_are_one_object_a_line_without_secrets() {
     }
     assert!(requests >= 5, "a line per request: {logs}");
     assert!(with_session >= 3, "signed-in requests name their session: {logs}");
+    assert!(dashboard_logged, "the X-Request-Id {dashboard_request_id} names the dashboard's log line: {logs}");
 }
 
 /// Runs sign-in, API calls, a refresh and sign-out against the real binary; returns its logs
-/// after checking that no secret reached them or a page.
-async fn whole_session(log_format: &str, provider: Provider) -> String {
+/// (after checking that no secret reached them or a page) and the `X-Request-Id` the dashboard
+/// was answered with.
+async fn whole_session(log_format: &str, provider: Provider) -> (String, String) {
     let _serial = common::serial().await;
     let dir = tempfile::tempdir().unwrap();
     let log_path = dir.path().join("server.log");
@@ -151,7 +156,10 @@ async fn whole_session(log_format: &str, provider: Provider) -> String {
     let signed_in = browser.get(&callback).send().await.unwrap();
     let cookie = session_cookie(&signed_in).expect("the callback sets the session cookie");
     let mut pages = vec![signed_in.text().await.unwrap()];
-    pages.push(browser.get(format!("{app_url}/dashboard")).send().await.unwrap().text().await.unwrap());
+    let dashboard = browser.get(format!("{app_url}/dashboard")).send().await.unwrap();
+    let dashboard_request_id =
+        dashboard.headers().get("x-request-id").expect("X-Request-Id").to_str().unwrap().to_string();
+    pages.push(dashboard.text().await.unwrap());
     // The 404 page, for a missing page and for a missing file.
     for missing in ["/no-such-page", "/no-such-file.png"] {
         let answer = browser.get(format!("{app_url}{missing}")).send().await.unwrap();
@@ -206,5 +214,5 @@ async fn whole_session(log_format: &str, provider: Provider) -> String {
             assert!(!page.contains(secret), "{what} reached a page");
         }
     }
-    logs
+    (logs, dashboard_request_id)
 }

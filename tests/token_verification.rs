@@ -154,6 +154,34 @@ async fn an_expired_token_is_refused() {
     assert!(set_cookies(&response).iter().all(|c| !c.starts_with("lc_session=")));
 }
 
+/// A token issued in the future (`iat`) by more than the 60 s allowed for clock skew is refused,
+/// at sign-in and as a Bearer token; within it, it passes. The app's clock is set behind the
+/// provider's to play the skew.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_from_the_future_is_refused_beyond_the_clock_skew_allowed() {
+    for (app_behind_secs, accepted) in [(30, true), (120, false)] {
+        let clock = app_clock_now();
+        clock.advance(-app_behind_secs);
+        let setup = IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() };
+        let (stack, _proxy) = stack_behind_proxy(&[], setup).await;
+        let why = format!("the app's clock {app_behind_secs} s behind the provider's");
+        if accepted {
+            let callback = stack.sign_in(&browser(), USER, None).await;
+            assert_eq!(callback.status(), 303, "{why}");
+        } else {
+            assert_sign_in_refused(&stack, &why).await;
+        }
+        let token = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
+        let bearer = reqwest::Client::new()
+            .get(stack.app.url("/api/v1/me"))
+            .bearer_auth(token["AccessToken"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bearer.status(), if accepted { 200 } else { 401 }, "Bearer, {why}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_id_token_issued_more_than_a_day_ago_is_refused_at_sign_in() {
     let two_days = std::time::Duration::from_secs(2 * 86_400);
