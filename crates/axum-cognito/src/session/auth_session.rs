@@ -364,6 +364,31 @@ mod tests {
     }
 
     #[test]
+    fn a_record_written_before_sessions_dropped_the_raw_id_token_still_reads() {
+        // Written by hand as those versions stored it (not derived from today's struct): the raw
+        // ID token among the tokens, the claims as an object, and no session key, device or
+        // scopes yet.
+        let earliest = json!({
+            "sub": "s", "username": "u", "email": "a@example.com", "email_verified": true, "name": "Ann",
+            "groups": ["staff"], "auth_time": 5, "id_claims": { "sub": "s", "email": "a@example.com" },
+            "signed_in_at": 7,
+            "tokens": {
+                "access_token": "a", "refresh_token": "r", "id_token": "eyJ.raw.token",
+                "id_token_expires_at": 1, "access_token_expires_at": 2
+            }
+        });
+        let read = stored_session(&earliest).unwrap();
+        assert_eq!((read.sub.as_str(), read.username.as_str(), read.signed_in_at), ("s", "u", 7));
+        assert_eq!(read.tokens.refresh_token.as_ref().map(TokenString::expose), Some("r"));
+        assert_eq!(read.tokens.access_token_expires_at, 2);
+        assert!(!read.session_key.is_empty(), "a session key is made up for it");
+        assert!(read.scopes.is_empty() && read.device.is_empty());
+        // Saved again, it drops the raw ID token.
+        let Value::String(text) = stored_value(&read).unwrap() else { panic!("not text") };
+        assert!(!text.contains("eyJ.raw.token"), "{text}");
+    }
+
+    #[test]
     fn claims_that_are_not_an_object_are_refused() {
         for bad in [json!(5), json!(["a"]), json!("not json"), json!(null)] {
             assert!(serde_json::from_value::<IdClaims>(bad.clone()).is_err(), "{bad}");
