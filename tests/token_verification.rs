@@ -31,6 +31,14 @@ async fn assert_sign_in_refused(stack: &TestStack, why: &str) {
     assert!(location(&dashboard).starts_with("/auth/login"), "{why}: still signed out");
 }
 
+/// The status `/api/v1/me` answers a new access token of the stack's provider with.
+async fn fresh_bearer_token_status(stack: &TestStack) -> u16 {
+    let token = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
+    let url = stack.app.url("/api/v1/me");
+    let response = reqwest::Client::new().get(url).bearer_auth(token["AccessToken"].as_str().unwrap()).send().await;
+    response.unwrap().status().as_u16()
+}
+
 fn replace_id_token(value: String) -> impl Fn(&mut Value) + Send + Sync + 'static {
     move |json: &mut Value| json["id_token"] = Value::String(value.clone())
 }
@@ -123,14 +131,7 @@ async fn every_issuer_cognito_issuers_lists_is_accepted() {
     let callback = stack.sign_in(&browser, USER, None).await;
     assert_eq!(callback.status(), 303, "signed in");
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
-    let token = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
-    let bearer = reqwest::Client::new()
-        .get(stack.app.url("/api/v1/me"))
-        .bearer_auth(token["AccessToken"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bearer.status(), 200, "a Bearer token of the listed issuer");
+    assert_eq!(fresh_bearer_token_status(&stack).await, 200, "a Bearer token of the listed issuer");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -171,14 +172,7 @@ async fn a_token_from_the_future_is_refused_beyond_the_clock_skew_allowed() {
         } else {
             assert_sign_in_refused(&stack, &why).await;
         }
-        let token = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
-        let bearer = reqwest::Client::new()
-            .get(stack.app.url("/api/v1/me"))
-            .bearer_auth(token["AccessToken"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(bearer.status(), if accepted { 200 } else { 401 }, "Bearer, {why}");
+        assert_eq!(fresh_bearer_token_status(&stack).await, if accepted { 200 } else { 401 }, "Bearer, {why}");
     }
 }
 
