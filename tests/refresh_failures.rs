@@ -160,8 +160,9 @@ async fn a_refresh_answered_with_another_sign_ins_tokens_ends_the_session() {
     the_refresh_ends_the_session(&stack, &browser, "another auth_time").await;
 }
 
-/// OpenID Connect Core §3.3.2.11: the refreshed ID token's `at_hash` must be that of the access
-/// token it came with. Here the refresh brings back the sign-in's own ID token (same person,
+/// OpenID Connect Core §3.1.3.8: an ID token's `at_hash`, when it has one, is the hash of the
+/// access token it came with, and the app checks it on refreshed tokens too. Here the refresh
+/// brings back the sign-in's own ID token (same person,
 /// same `auth_time`, still unexpired, validly signed) beside a new access token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refreshed_id_token_of_another_access_token_ends_the_session() {
