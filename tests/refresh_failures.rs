@@ -180,6 +180,33 @@ async fn a_refreshed_id_token_of_another_access_token_ends_the_session() {
     the_refresh_ends_the_session(&stack, &browser, "at_hash").await;
 }
 
+/// With rotation, a refresh replaces the refresh token; signing out afterwards revokes the one
+/// the refresh brought (the newest), not the one of the sign-in, which the provider already
+/// retired.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_revokes_the_newest_refresh_token() {
+    let (stack, proxy) = behind_proxy().await;
+    let refresh_tokens: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let kept = refresh_tokens.clone();
+    proxy.tamper(move |answer| {
+        if let Some(token) = answer["refresh_token"].as_str() {
+            kept.lock().unwrap().push(token.to_string());
+        }
+    });
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!(status_of(&browser, stack.app.url("/api/v1/me")).await.status(), 200, "refreshed");
+    let issued = refresh_tokens.lock().unwrap().clone();
+    assert_eq!(issued.len(), 2, "the sign-in's refresh token and the rotated one");
+    assert_ne!(issued[0], issued[1]);
+
+    let signed_out =
+        browser.post(stack.app.url("/auth/logout")).header("origin", &stack.app.base_url).send().await.unwrap();
+    assert_eq!(signed_out.status(), 303);
+    assert_eq!(proxy.revoked_tokens(), vec![issued[1].clone()], "the newest refresh token is revoked");
+}
+
 /// A token with a made-up `kid` (and no valid signature), as anyone can send.
 fn forged_token(n: usize) -> String {
     let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"RS256","kid":"forged-{n}"}}"#));

@@ -23,6 +23,7 @@ struct ProxyState {
     tamper: Arc<RwLock<Option<Tamper>>>,
     canned: Arc<RwLock<Option<CannedAnswer>>>,
     canned_answers: Arc<std::sync::atomic::AtomicU64>,
+    revoked: Arc<RwLock<Vec<String>>>,
 }
 
 pub struct TokenProxy {
@@ -63,6 +64,11 @@ impl TokenProxy {
         self.state.canned_answers.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// The `token` of every `/oauth2/revoke` request forwarded so far, in order.
+    pub fn revoked_tokens(&self) -> Vec<String> {
+        self.state.revoked.read().expect("lock").clone()
+    }
+
     /// Changes every later `/oauth2/token` answer with `tamper`.
     pub fn tamper(&self, tamper: impl Fn(&mut Value) + Send + Sync + 'static) {
         *self.state.tamper.write().expect("lock") = Some(Arc::new(tamper));
@@ -84,6 +90,10 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
         return response;
     }
     let body = to_bytes(body, 1 << 20).await.unwrap_or_default();
+    if path.starts_with("/oauth2/revoke") {
+        let token = url::form_urlencoded::parse(&body).find(|(name, _)| name == "token").map(|(_, value)| value);
+        state.revoked.write().expect("lock").push(token.unwrap_or_default().into_owned());
+    }
     let mut headers = HeaderMap::new();
     for (name, value) in parts.headers.iter() {
         if name != "host" && name != "content-length" {
