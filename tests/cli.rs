@@ -94,7 +94,9 @@ fn sigterm_lets_requests_finish_and_exits_0() {
     )
     .unwrap();
     std::thread::sleep(Duration::from_millis(200));
-    let terminated = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    // The shell's own `kill`: procps' /bin/kill is not on every fresh Debian.
+    let terminated =
+        Command::new("sh").args(["-c", "kill -TERM \"$0\"", &child.id().to_string()]).status().expect("sh runs");
     assert!(terminated.success());
     std::thread::sleep(Duration::from_millis(200));
     connection.write_all(body.as_bytes()).unwrap();

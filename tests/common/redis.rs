@@ -22,7 +22,11 @@ impl RedisServer {
     }
 
     fn signal(&self, signal: &str) {
-        let status = Command::new("kill").args([signal, &self.0.id().to_string()]).status().expect("kill runs");
+        // The shell's own `kill`: procps' /bin/kill is not on every fresh Debian.
+        let status = Command::new("sh")
+            .args(["-c", "kill \"$0\" \"$1\"", signal, &self.0.id().to_string()])
+            .status()
+            .expect("sh runs");
         assert!(status.success(), "kill {signal} redis-server");
     }
 }
