@@ -9,7 +9,9 @@ use common::{
     IdpSetup, OTHER_CLIENT, TestStack, USER, app_clock_now, browser, initiate_auth, location, proxy::TokenProxy,
     set_cookies, spawn_stack_with,
 };
-use serde_json::Value;
+use std::path::Path;
+
+use serde_json::{Map, Value};
 
 async fn stack_behind_proxy(extra: &[(&str, &str)], setup: IdpSetup) -> (TestStack, TokenProxy) {
     let proxy = TokenProxy::start().await;
@@ -208,4 +210,50 @@ async fn a_token_response_without_expires_in_is_valid() {
     let response = stack.sign_in(&browser, USER, None).await;
     assert_eq!(response.status(), 303, "RFC 6749 §5.1 only recommends expires_in");
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+}
+
+/// `token` with its claims changed by `edit`, signed again with the provider's own ID-token key
+/// (read from its keys file): a token exactly as valid as the provider's, with claims it never
+/// writes.
+fn resigned_id_token(keys_file: &Path, token: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
+    let keys: Value = serde_json::from_str(&std::fs::read_to_string(keys_file).unwrap()).unwrap();
+    let key = keys["keys"].as_array().unwrap().iter().rev().find(|key| key["purpose"] == "id").unwrap();
+    let pkcs8 = key["pkcs8"].as_str().unwrap();
+    let pem = format!("-----BEGIN PRIVATE KEY-----\n{pkcs8}\n-----END PRIVATE KEY-----\n");
+    let payload = URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap();
+    let mut claims: Map<String, Value> = serde_json::from_slice(&payload).unwrap();
+    edit(&mut claims);
+    let header = jsonwebtoken::Header {
+        kid: Some(key["kid"].as_str().unwrap().to_string()),
+        ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256)
+    };
+    jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap()).unwrap()
+}
+
+/// OpenID Connect Core §3.1.3.7 (step 5): an ID token's `azp`, when present, must be the
+/// client's own id. Cognito's ID tokens carry none, so a token naming another party is refused
+/// even with the right audience and a valid signature; one naming this app passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_token_authorized_for_another_party_is_refused() {
+    for (azp, accepted) in [(defaults::CLIENT_ID, true), (OTHER_CLIENT, false)] {
+        let keys = tempfile::tempdir().unwrap();
+        let keys_file = keys.path().join("keys.json");
+        let setup = IdpSetup { keys_file: Some(keys_file.clone()), ..IdpSetup::default() };
+        let (stack, proxy) = stack_behind_proxy(&[], setup).await;
+        proxy.tamper(move |json| {
+            let token = json["id_token"].as_str().unwrap().to_string();
+            let resigned = resigned_id_token(&keys_file, &token, |claims| {
+                claims.insert("azp".into(), Value::String(azp.into()));
+            });
+            json["id_token"] = Value::String(resigned);
+        });
+        if accepted {
+            let browser = browser();
+            let callback = stack.sign_in(&browser, USER, None).await;
+            assert_eq!(callback.status(), 303, "azp naming this app");
+            assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+        } else {
+            assert_sign_in_refused(&stack, "azp naming another client").await;
+        }
+    }
 }

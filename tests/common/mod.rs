@@ -155,6 +155,9 @@ pub struct IdpSetup {
     /// The app's public URL as the provider registers it (callback and sign-out URLs); the
     /// address the app listens on when `None`. For an app behind a TLS-ending proxy.
     pub public_app_url: Option<String>,
+    /// Where the provider keeps its signing keys (created on start); in memory when `None`. A
+    /// test that must sign a token with claims the provider never writes reads them from here.
+    pub keys_file: Option<std::path::PathBuf>,
 }
 
 impl Default for IdpSetup {
@@ -166,6 +169,7 @@ impl Default for IdpSetup {
             refresh_token_ttl: Duration::from_secs(86_400),
             app_clock: None,
             public_app_url: None,
+            keys_file: None,
         }
     }
 }
@@ -201,7 +205,7 @@ pub async fn start_idp(app_base_url: &str, setup: &IdpSetup) -> TestIdp {
         &["Google".to_string()],
     )
     .expect("provider options");
-    options.keys_file = None;
+    options.keys_file = setup.keys_file.clone();
     // A second app client of the same pool, e.g. a machine client: its tokens must not pass
     // as the app's.
     options.clients.push(local_idp::ClientRegistration {
