@@ -54,37 +54,73 @@ fn env_file_is_read_and_the_environment_wins() {
     assert!(stderr.contains("SESSION_STORE"), "{stderr}");
 }
 
-/// SIGTERM (what a balancer's orchestrator sends): the app lets a request in flight finish and
-/// exits with status 0.
+/// The app started with `serve` in `dir` on free ports (its log in `dir/server.log`), and a
+/// connection to it once it listens.
 #[cfg(unix)]
-#[test]
-fn sigterm_lets_requests_finish_and_exits_0() {
-    use std::{io::Read, io::Write, net::TcpStream, time::Duration, time::Instant};
+fn serve_in(dir: &std::path::Path, vars: &[(&str, &str)]) -> (std::process::Child, std::net::TcpStream, u16) {
+    use std::{net::TcpStream, time::Duration, time::Instant};
 
-    let dir = tempfile::tempdir().expect("temp dir");
     let free = |_| std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let (app, idp) = (free(0), free(1));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
+    let child = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
         .arg("serve")
-        .current_dir(dir.path())
+        .current_dir(dir)
         .env_clear()
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{app}"))
         .env("APP_URL", format!("http://127.0.0.1:{app}"))
         .env("LOCAL_IDP_ADDR", format!("127.0.0.1:{idp}"))
-        .env("LOCAL_IDP_KEYS_FILE", dir.path().join("keys.json"))
+        .env("LOCAL_IDP_KEYS_FILE", dir.join("keys.json"))
         .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
+        .envs(vars.iter().copied())
+        // The log, for tests that read it (`server.log` in `dir`).
+        .stdout(std::fs::File::create(dir.join("server.log")).expect("log file"))
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("binary runs");
     let started = Instant::now();
-    let mut connection = loop {
+    let connection = loop {
         match TcpStream::connect(("127.0.0.1", app)) {
             Ok(connection) => break connection,
             Err(_) if started.elapsed() < Duration::from_secs(20) => std::thread::sleep(Duration::from_millis(50)),
             Err(error) => panic!("the app did not start: {error}"),
         }
     };
+    (child, connection, app)
+}
+
+/// Sends SIGTERM with the shell's own `kill` (procps' /bin/kill is not on every fresh Debian).
+#[cfg(unix)]
+fn terminate(child: &std::process::Child) {
+    let terminated =
+        Command::new("sh").args(["-c", "kill -TERM \"$0\"", &child.id().to_string()]).status().expect("sh runs");
+    assert!(terminated.success());
+}
+
+/// The exit status, which must come within `within`.
+#[cfg(unix)]
+fn exit_status(child: &mut std::process::Child, within: std::time::Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("the app did not exit within {within:?} of SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// SIGTERM (what a balancer's orchestrator sends): the app lets a request in flight finish and
+/// exits with status 0.
+#[cfg(unix)]
+#[test]
+fn sigterm_lets_requests_finish_and_exits_0() {
+    use std::{io::Read, io::Write, time::Duration};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut child, mut connection, _) = serve_in(dir.path(), &[]);
     // A request whose body is still on its way when the signal arrives.
     let body = "everywhere=false";
     write!(
@@ -94,24 +130,69 @@ fn sigterm_lets_requests_finish_and_exits_0() {
     )
     .unwrap();
     std::thread::sleep(Duration::from_millis(200));
-    // The shell's own `kill`: procps' /bin/kill is not on every fresh Debian.
-    let terminated =
-        Command::new("sh").args(["-c", "kill -TERM \"$0\"", &child.id().to_string()]).status().expect("sh runs");
-    assert!(terminated.success());
+    terminate(&child);
     std::thread::sleep(Duration::from_millis(200));
     connection.write_all(body.as_bytes()).unwrap();
     let mut answer = String::new();
     connection.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let _ = connection.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 303"), "the request in flight is answered: {answer}");
+    assert_eq!(exit_status(&mut child, Duration::from_secs(15)).code(), Some(0));
+}
 
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the app did not exit after SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+/// Behind a balancer the app always has idle connections: a reverse proxy keeps its upstream
+/// connections alive between requests (nginx's `keepalive`, the README's example), and some
+/// balancers open connections before they have a request to send. Neither holds up shutdown:
+/// the app closes them and exits at once, rather than waiting for the orchestrator's SIGKILL.
+#[cfg(unix)]
+#[test]
+fn sigterm_closes_idle_keep_alive_connections_and_exits_promptly() {
+    use std::{io::Read, io::Write, net::TcpStream, time::Duration, time::Instant};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut child, mut kept_alive, port) = serve_in(dir.path(), &[]);
+    // One request answered on a keep-alive connection, which then stays open and idle.
+    write!(kept_alive, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    kept_alive.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut buffer = [0u8; 4096];
+    let read = kept_alive.read(&mut buffer).unwrap();
+    let answer = String::from_utf8_lossy(&buffer[..read]).to_string();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // And one opened but never used.
+    let mut never_used = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+
+    let signalled = Instant::now();
+    terminate(&child);
+    assert_eq!(exit_status(&mut child, Duration::from_secs(5)).code(), Some(0));
+    for (name, connection) in [("keep-alive", &mut kept_alive), ("unused", &mut never_used)] {
+        connection.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let closed = matches!(connection.read(&mut buffer), Ok(0) | Err(_));
+        assert!(closed, "the {name} connection is closed");
+    }
+    assert!(signalled.elapsed() < Duration::from_secs(5), "took {:?}", signalled.elapsed());
+}
+
+/// A client that stops halfway through a request (a stalled upload, a slow or dead peer) gets
+/// `SHUTDOWN_GRACE_SECS` to finish after SIGTERM; then the app exits anyway, with status 0 and a
+/// warning, instead of hanging until the orchestrator's SIGKILL.
+#[cfg(unix)]
+#[test]
+fn sigterm_waits_for_a_stalled_request_only_the_grace_period() {
+    use std::{io::Write, time::Duration, time::Instant};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut child, mut stalled, _) = serve_in(dir.path(), &[("SHUTDOWN_GRACE_SECS", "2")]);
+    // The request's head, cut off before its end.
+    write!(stalled, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let signalled = Instant::now();
+    terminate(&child);
+    let status = exit_status(&mut child, Duration::from_secs(10));
+    let waited = signalled.elapsed();
     assert_eq!(status.code(), Some(0));
+    assert!(waited >= Duration::from_millis(1900), "left before the grace period: {waited:?}");
+    assert!(waited < Duration::from_secs(6), "waited {waited:?}");
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(log.contains("WARN") && log.contains("SHUTDOWN_GRACE_SECS"), "the log says why: {log}");
 }

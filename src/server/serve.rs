@@ -1,7 +1,7 @@
 //! Binding the listeners and running the app (and the embedded identity provider) until a
 //! shutdown signal.
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::serve::ListenerExt;
@@ -117,6 +117,7 @@ fn set_nodelay(tcp: &mut tokio::net::TcpStream) {
 /// the configuration turns it on.
 pub async fn run(config: AppConfig) -> anyhow::Result<()> {
     let shutdown = ShutdownSignal::install();
+    let grace = config.shutdown_grace;
     let idp_task = match start_local_idp(&config, shutdown.clone()).await? {
         Some(task) => Some(task),
         None => {
@@ -127,18 +128,27 @@ pub async fn run(config: AppConfig) -> anyhow::Result<()> {
     let app_url = config.app_url.clone();
     let server = Server::bind(config).await?;
     tracing::info!(addr = %server.local_addr()?, %app_url, "leptos-cognito is listening");
-    server.run_until(shutdown.wait()).await?;
-    if let Some(task) = idp_task {
-        task.await.context("embedded identity provider task")??;
-    }
-    Ok(())
+    let serving = {
+        let shutdown = shutdown.clone();
+        async move {
+            server.run_until(shutdown.wait()).await?;
+            if let Some(task) = idp_task {
+                task.await.context("embedded identity provider task")??;
+            }
+            Ok(())
+        }
+    };
+    shutdown.bound_drain(grace, serving).await
 }
 
 /// `leptos-cognito local-idp`: the embedded identity provider alone.
 pub async fn run_local_idp_only(config: AppConfig) -> anyhow::Result<()> {
     let shutdown = ShutdownSignal::install();
-    match start_local_idp(&config, shutdown).await? {
-        Some(task) => task.await.context("embedded identity provider task")?,
+    match start_local_idp(&config, shutdown.clone()).await? {
+        Some(task) => {
+            let serving = async move { task.await.context("embedded identity provider task")? };
+            shutdown.bound_drain(config.shutdown_grace, serving).await
+        }
         None => anyhow::bail!("the embedded identity provider is not configured"),
     }
 }
@@ -181,6 +191,31 @@ impl ShutdownSignal {
 
     async fn wait(mut self) {
         let _ = self.0.wait_for(|stopped| *stopped).await;
+    }
+
+    /// Runs `serving` (servers that stop gracefully on this signal) to its end, or until
+    /// `grace` has passed since the signal. Graceful shutdown waits for every open connection,
+    /// and one whose client stalled halfway through a request would hold the process until the
+    /// orchestrator's SIGKILL; after the grace period such connections are dropped instead.
+    async fn bound_drain(
+        self,
+        grace: Duration,
+        serving: impl Future<Output = anyhow::Result<()>>,
+    ) -> anyhow::Result<()> {
+        let deadline = async move {
+            self.wait().await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            served = serving => served,
+            () = deadline => {
+                tracing::warn!(
+                    grace_secs = grace.as_secs(),
+                    "requests still unfinished when the shutdown grace period (SHUTDOWN_GRACE_SECS) ended are dropped"
+                );
+                Ok(())
+            }
+        }
     }
 }
 

@@ -41,6 +41,8 @@ pub struct AppConfig {
     pub metrics_addr: Option<SocketAddr>,
     /// `LOG_FORMAT`.
     pub log_format: LogFormat,
+    /// `SHUTDOWN_GRACE_SECS`: how long requests in flight may take to finish after SIGTERM.
+    pub shutdown_grace: std::time::Duration,
 }
 
 /// How log lines are written.
@@ -90,12 +92,16 @@ impl AppConfig {
             Some(other) => return Err(ConfigError::new("LOG_FORMAT", format!("{other:?} is not text or json"))),
         };
         let sign_in_rate_per_minute = parse_positive("SIGN_IN_RATE_PER_MINUTE", get("SIGN_IN_RATE_PER_MINUTE"), 30)?;
+        // Under the 30 seconds that Kubernetes and Amazon ECS allow by default between SIGTERM
+        // and SIGKILL, so the app still ends on its own terms.
+        let shutdown_grace_secs = parse_positive("SHUTDOWN_GRACE_SECS", get("SHUTDOWN_GRACE_SECS"), 25)?;
 
         Ok(AppConfig {
             metrics_addr,
             log_format,
             trusted_proxies,
             sign_in_rate_per_minute,
+            shutdown_grace: std::time::Duration::from_secs(shutdown_grace_secs.into()),
             site_addr,
             app_url,
             auth,

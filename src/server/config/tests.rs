@@ -125,6 +125,7 @@ fn bad_values_name_their_variable() {
         (&[("METRICS_ADDR", "everywhere")], "METRICS_ADDR"),
         (&[("TRUSTED_PROXIES", "10.0.0.0/8,not-an-ip")], "TRUSTED_PROXIES"),
         (&[("SIGN_IN_RATE_PER_MINUTE", "0")], "SIGN_IN_RATE_PER_MINUTE"),
+        (&[("SHUTDOWN_GRACE_SECS", "soon")], "SHUTDOWN_GRACE_SECS"),
     ];
     for (vars, variable) in cases {
         let error = parse(vars).expect_err(&format!("{vars:?} should fail"));
