@@ -103,3 +103,38 @@ async fn pages_go_out_whole_in_one_chunk() {
     let state = home.find("data-testid=\"sign-in-state\"").expect("the sign-in state is rendered");
     assert!(state < home.find("</main>").unwrap(), "in place, inside <main>");
 }
+
+/// A method a path does not answer gets 405 with the `Allow` header (RFC 9110 §15.5.6) and a
+/// body that says so: JSON under `/api/v1`, like every API error, a short HTML page elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_method_a_path_does_not_answer_gets_405_with_allow_and_an_explanation() {
+    let app = spawn_app(&[]).await;
+    let client = app.client();
+    let cases = [
+        (reqwest::Method::POST, "/api/v1/me", "GET,HEAD", true),
+        (reqwest::Method::DELETE, "/api/v1/ping", "GET,HEAD", true),
+        (reqwest::Method::DELETE, "/auth/sessions/end", "POST", false),
+        (reqwest::Method::PUT, "/auth/logout", "GET,HEAD,POST", false),
+        (reqwest::Method::POST, "/auth/callback", "GET,HEAD", false),
+        (reqwest::Method::DELETE, "/", "GET,HEAD", false),
+        (reqwest::Method::POST, "/healthz", "GET,HEAD", false),
+    ];
+    for (method, path, allowed, api) in cases {
+        let response = client.request(method.clone(), app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 405, "{method} {path}");
+        let mut allow: Vec<&str> = response.headers()["allow"].to_str().unwrap().split(',').collect();
+        allow.sort_unstable();
+        assert_eq!(allow.join(","), allowed, "{method} {path}");
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+        let body = response.text().await.unwrap();
+        if api {
+            assert!(content_type.starts_with("application/json"), "{method} {path}: {content_type}");
+            let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(json["error"], "method_not_allowed", "{method} {path}");
+            assert!(json["error_description"].as_str().unwrap().contains(method.as_str()), "{body}");
+        } else {
+            assert!(content_type.starts_with("text/html"), "{method} {path}: {content_type}");
+            assert!(body.contains("Method not allowed") && body.contains(method.as_str()), "{method} {path}: {body}");
+        }
+    }
+}

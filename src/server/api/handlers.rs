@@ -1,6 +1,7 @@
 use axum::{
     Json,
     extract::State,
+    http::Method,
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
@@ -57,4 +58,8 @@ pub async fn machine_ping(caller: ApiCaller) -> Result<Json<Value>, ApiRejection
 
 pub async fn not_found() -> ApiError {
     ApiError::NotFound
+}
+
+pub async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(method.to_string())
 }

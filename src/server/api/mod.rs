@@ -29,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me", get(handlers::me))
         .route("/api/v1/admin/ping", get(handlers::admin_ping))
         .route("/api/v1/machine/ping", get(handlers::machine_ping))
+        // Last: it applies to the routes above (axum adds the `Allow` header).
+        .method_not_allowed_fallback(handlers::method_not_allowed)
 }
 
 /// Every other path under `/api/v1` (and `/api/v1` itself): a JSON 404, never the HTML page

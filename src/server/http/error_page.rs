@@ -2,7 +2,7 @@
 //! own errors inside the app frame).
 
 use axum::{
-    http::{StatusCode, header},
+    http::{Method, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
@@ -18,4 +18,11 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     );
     (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
         .into_response()
+}
+
+/// 405 for a path that exists but does not answer the request's method; axum adds the `Allow`
+/// header listing the methods it does answer (RFC 9110 §15.5.6).
+pub async fn method_not_allowed(method: Method) -> Response {
+    let message = format!("This address does not answer {method} requests; the Allow header lists those it does.");
+    error_page(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", &message)
 }

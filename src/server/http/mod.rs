@@ -61,6 +61,7 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
         .route("/auth/logout", post(auth_routes::logout))
         .route("/auth/sessions/end", post(auth_routes::end_session))
         .merge(pages)
+        .method_not_allowed_fallback(error_page::method_not_allowed)
         .layer(session_layer(sessions.clone(), &state.auth.config));
     // The API reads the session only for callers without a Bearer token.
     let api = api::router().layer(SkipWhenAuthorized(session_layer(sessions, &state.auth.config)));
@@ -87,6 +88,7 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .method_not_allowed_fallback(error_page::method_not_allowed)
         .fallback_service(logged)
         .layer(middleware::from_fn_with_state(header_policy, response_headers::add_response_headers))
         .with_state(state)

@@ -31,6 +31,9 @@ pub enum ApiError {
     Forbidden(String),
     /// No API route matches the request (404 `not_found`).
     NotFound,
+    /// The route exists but does not answer this method (405 `method_not_allowed`; the router
+    /// adds the `Allow` header).
+    MethodNotAllowed(String),
     /// The session store or identity provider failed; details are logged, not sent.
     Unavailable,
     /// The session's tokens need renewing and the identity provider cannot renew them now.
@@ -72,6 +75,11 @@ impl ApiError {
                 (StatusCode::FORBIDDEN, "forbidden", format!("This route is only for members of the {group} group"))
             }
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "No such API route".into()),
+            ApiError::MethodNotAllowed(method) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("This API route does not answer {method}; the Allow header lists the methods it does"),
+            ),
             ApiError::Unavailable => {
                 (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "Please try again shortly".into())
             }
