@@ -102,3 +102,55 @@ test("the dashboard lists your sessions and signs you out everywhere", async ({ 
   expect((await other.request.get(`${origin}/api/v1/me`)).status()).toBe(401);
   await other.close();
 });
+
+test("one other session is signed out from the list, and this browser stays signed in", async ({ page, browser }) => {
+  await page.goto("/auth/login?return_to=/dashboard");
+  await signInAtProvider(page, USER);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  const origin = new URL(page.url()).origin;
+  // A clean slate: earlier tests may have left this person signed in elsewhere.
+  await page.getByTestId("sign-out-everywhere").click();
+  await expect(page.getByTestId("sign-in-state")).toContainText("You are signed out");
+  await page.goto("/auth/login?return_to=/dashboard");
+  await signInAtProvider(page, USER); // signing out ended the provider's session too
+  await expect(page).toHaveURL(/\/dashboard$/);
+  // The same person in Firefox: its own cookies, and a device name of its own in the list.
+  const firefox = await browser.newContext({
+    userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+  });
+  const firefoxPage = await firefox.newPage();
+  await firefoxPage.goto(`${origin}/auth/login?return_to=/dashboard`);
+  await signInAtProvider(firefoxPage, USER);
+  await expect(firefoxPage).toHaveURL(/\/dashboard$/);
+
+  await page.reload();
+  await waitForHydration(page);
+  const items = page.getByTestId("session-item");
+  await expect(items).toHaveCount(2);
+  const other = items.filter({ hasText: "Firefox" });
+  await expect(other).toHaveCount(1);
+  await expect(other).toHaveAttribute("data-current", "false");
+  await other.getByTestId("end-session").click();
+
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(items).toHaveCount(1);
+  await expect(items.first()).toHaveAttribute("data-current", "true");
+  expect((await firefox.request.get(`${origin}/api/v1/me`)).status()).toBe(401);
+  expect((await page.request.get(`${origin}/api/v1/me`)).status()).toBe(200);
+  await firefox.close();
+});
+
+test("'Sign in as someone else' asks the provider for a password even while it knows the browser", async ({ page }) => {
+  await page.goto("/auth/login?return_to=/dashboard");
+  await signInAtProvider(page, USER);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await waitForHydration(page);
+  await expect(page.getByTestId("claim-email")).toContainText("user@example.com");
+
+  await page.getByTestId("switch-account").click();
+  // prompt=login: the form again, not a silent sign-in as the same person.
+  await signInAtProvider(page, ADMIN);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByTestId("claim-email")).toContainText("admin@example.com");
+  await expect(page.getByTestId("claim-groups")).toContainText("admin");
+});
