@@ -1,12 +1,13 @@
 //! "Your sessions" on the dashboard: each browser the person signed in with, with its own
 //! sign-out; another person's sessions are out of reach. Also: signing in again in the same
-//! browser while the previous sign-in is due for a refresh ends up with the new account.
+//! browser while the previous sign-in is due for a refresh ends up with the new account, and
+//! revokes the refresh token of the sign-in it replaces.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{ADMIN, IdpSetup, USER, spawn_stack, spawn_stack_with};
+use common::{ADMIN, IdpSetup, USER, proxy::TokenProxy, spawn_stack, spawn_stack_with};
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 const SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
@@ -185,5 +186,39 @@ async fn signing_in_again_while_a_refresh_is_due_keeps_the_new_account() {
             .await
             .unwrap();
         assert_eq!(old.status(), 401, "round {round}: the replaced session is gone");
+    }
+}
+
+/// A browser that signs in again (the same person, or "Sign in as someone else") replaces its
+/// session; the replaced one ends as a sign-out would end it: its refresh token is revoked, so
+/// no refresh token outlives the session that held it, and the new session keeps its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_again_revokes_the_replaced_sessions_refresh_token() {
+    let proxy = TokenProxy::start().await;
+    let stack = spawn_stack_with(&[("COGNITO_DOMAIN", proxy.url.as_str())], IdpSetup::default()).await;
+    proxy.forward_to(&stack.idp.domain);
+    let issued: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let kept = issued.clone();
+    proxy.tamper(move |answer| {
+        if let Some(token) = answer["refresh_token"].as_str() {
+            kept.lock().unwrap().push(token.to_string());
+        }
+    });
+    let browser = browser_with(FIREFOX);
+    let me = stack.app.url("/api/v1/me");
+    for (round, user) in [USER, USER, ADMIN].into_iter().enumerate() {
+        // `prompt=login` for another person: the provider would sign this browser in silently
+        // as the one it knows.
+        let login = if user == ADMIN { "/auth/login?prompt=login" } else { "/auth/login" };
+        let authorize = common::follow(&browser, &stack.app.url(login)).await;
+        let callback_url =
+            common::sign_in_at_provider(&browser, &authorize, user, &stack.app.url("/auth/callback")).await;
+        let callback = browser.get(&callback_url).send().await.unwrap();
+        assert_eq!(callback.status(), 303, "sign-in {round}");
+        let answer: serde_json::Value = browser.get(&me).send().await.unwrap().json().await.unwrap();
+        assert_eq!(answer["username"], user.0, "sign-in {round}");
+        let issued = issued.lock().unwrap().clone();
+        assert_eq!(issued.len(), round + 1);
+        assert_eq!(proxy.revoked_tokens(), issued[..round].to_vec(), "after sign-in {round}: every replaced one");
     }
 }

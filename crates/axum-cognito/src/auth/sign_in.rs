@@ -282,14 +282,12 @@ async fn complete_sign_in(
 }
 
 /// A browser that signs in again replaces its previous session (the new one gets a new id):
-/// drop the previous one from its person's list.
+/// the previous one ends as a sign-out would end it (off its person's list, its refresh token
+/// revoked).
 async fn forget_previous_sign_in(core: &AuthCore, session: &Session, now: i64) {
     let max_age = core.config.session.max_age.as_secs() as i64;
     if let Ok(Some(previous)) = auth_session::load(session, now, max_age).await {
-        core.refresh_locks.forget(&previous.session_key).await;
-        if let Err(error) = core.directory.remove(&previous.sub, &previous.session_key).await {
-            tracing::warn!(%error, "could not remove a replaced session from the list");
-        }
+        super::sign_out::end_replaced_session(core, previous).await;
     }
 }
 

@@ -96,6 +96,14 @@ pub async fn end_other_session(core: &AuthCore, sub: &str, session_key: &str) ->
     Ok(true)
 }
 
+/// Ends the session that a new sign-in in the same browser replaces, as a sign-out would end
+/// it, so its refresh token does not outlive it. Its record goes when the new session takes
+/// a new id ([`auth_session::start`]).
+pub(crate) async fn end_replaced_session(core: &AuthCore, previous: AuthSession) {
+    end_session(core, previous, async { Ok(()) }).await;
+    metrics::session_ended("replaced");
+}
+
 /// `reason`: the metrics label of why the session ended.
 async fn end_listed_session(core: &AuthCore, sub: &str, entry: &SessionEntry, reason: &'static str) {
     let stored = match entry.session_id.parse::<Id>() {
