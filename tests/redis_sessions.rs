@@ -1,14 +1,19 @@
-//! `SESSION_STORE=redis://HOST:PORT`: sessions live in Redis, survive an app restart, and are
-//! shared by several instances, which then also share each session's refresh lock.
-//! Starts its own `redis-server` (see `common::redis`).
+//! `SESSION_STORE=redis://…`: sessions live in Redis, survive an app restart, and are shared by
+//! several instances, which then also share each session's refresh lock. A password, a database
+//! number and TLS (`rediss://`) are taken from the URL. Starts its own `redis-server` (see
+//! `common::redis`).
 
 mod common;
 
-use std::time::Duration;
+use std::{
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
 
 use common::{
     IdpSetup, USER, browser,
-    redis::{start_redis, start_redis_on},
+    redis::{free_port, start_redis, start_redis_on, start_redis_with, start_tls_redis},
     spawn_stack, spawn_stack_with,
 };
 
@@ -137,4 +142,118 @@ async fn a_redis_outage_costs_503s_and_sign_in_works_again_after_it() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(dashboard, 200, "signed in again once Redis is back");
+}
+
+/// Managed Redis wants a password, and may give an app a database of its own: a `redis://` URL
+/// carries both (percent-encoded, as Redis's clients write them), and the app's keys land in
+/// that database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_password_and_database_of_a_redis_url_are_used() {
+    let port = free_port();
+    let _redis = start_redis_with(port, &["--port", &port.to_string(), "--requirepass", "s3cret:p@ss"]).await;
+    let store = format!("redis://:s3cret%3Ap%40ss@127.0.0.1:{port}/5");
+    let stack = spawn_stack(&[("SESSION_STORE", &store)]).await;
+    let browser = browser();
+    assert_eq!(stack.sign_in(&browser, USER, None).await.status(), 303);
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    let keys_in = |database: &str| -> u64 {
+        let output = Command::new("redis-cli")
+            .args(["-p", &port.to_string(), "-a", "s3cret:p@ss", "--no-auth-warning", "-n", database, "dbsize"])
+            .output()
+            .expect("redis-cli is installed (with Debian's redis-server)");
+        String::from_utf8_lossy(&output.stdout).trim().parse().expect("a number of keys")
+    };
+    assert!(keys_in("5") > 0, "the session is in database 5");
+    assert_eq!(keys_in("0"), 0, "nothing in database 0");
+}
+
+/// `leptos-cognito serve` in a process of its own (for what is process-wide, such as
+/// `SSL_CERT_FILE`), with the embedded provider, on free ports; returns it and its base URL.
+fn serve_process(dir: &Path, vars: &[(&str, &str)]) -> (Child, String) {
+    let (app, idp) = (free_port(), free_port());
+    let base = format!("http://127.0.0.1:{app}");
+    let child = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
+        .arg("serve")
+        .current_dir(dir)
+        .env_clear()
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{app}"))
+        .env("APP_URL", &base)
+        .env("LOCAL_IDP_ADDR", format!("127.0.0.1:{idp}"))
+        .env("LOCAL_IDP_KEYS_FILE", dir.join("keys.json"))
+        .env("RUST_LOG", "warn")
+        .envs(vars.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the app's binary runs");
+    (child, base)
+}
+
+/// What the process wrote to stderr, once it has exited (within `within`).
+fn exit_message(mut child: Child, within: Duration) -> (std::process::ExitStatus, String) {
+    let deadline = Instant::now() + within;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the app did not exit within {within:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    (output.status, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// `rediss://`: TLS to Redis (ElastiCache Serverless takes nothing else), the server's
+/// certificate checked against the trusted roots. Trusted through `SSL_CERT_FILE`, the app
+/// serves and keeps sessions there; with the system's roots alone it refuses to start, with a
+/// line naming the server and not the password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rediss_urls_use_tls_and_check_the_servers_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_redis, port, ca) = start_tls_redis(dir.path(), &["--requirepass", "s3cret"]).await;
+    let store = format!("rediss://:s3cret@localhost:{port}/2");
+    let ca = ca.to_string_lossy().into_owned();
+
+    let (mut app, base) = serve_process(dir.path(), &[("SESSION_STORE", &store), ("SSL_CERT_FILE", &ca)]);
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        let ready = client.get(format!("{base}/readyz")).send().await.map(|r| r.status().as_u16()).ok();
+        if ready == Some(200) {
+            break;
+        }
+        if let Some(status) = app.try_wait().unwrap() {
+            let (_, stderr) = exit_message(app, Duration::from_secs(1));
+            panic!("the app exited ({status}): {stderr}");
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "not ready: {ready:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let browser = browser();
+    let callback = common::hosted_ui_sign_in(&browser, &base, USER, None).await;
+    assert_eq!(browser.get(&callback).send().await.unwrap().status(), 303);
+    assert_eq!(browser.get(format!("{base}/api/v1/me")).send().await.unwrap().status(), 200);
+    let _ = app.kill();
+    let _ = app.wait();
+
+    let (untrusted, _) = serve_process(dir.path(), &[("SESSION_STORE", &store)]);
+    let (status, stderr) = exit_message(untrusted, Duration::from_secs(20));
+    assert!(!status.success());
+    assert!(stderr.contains(&format!("cannot use rediss://localhost:{port}")), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}
+
+/// A wrong password stops the app at start-up with a line that names the server, never the
+/// password, rather than failing the first sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_redis_password_stops_the_app_at_start_up() {
+    let port = free_port();
+    let _redis = start_redis_with(port, &["--port", &port.to_string(), "--requirepass", "right"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("redis://:wr0ng@127.0.0.1:{port}");
+    let (app, _) = serve_process(dir.path(), &[("SESSION_STORE", &store)]);
+    let (status, stderr) = exit_message(app, Duration::from_secs(20));
+    assert!(!status.success());
+    assert!(stderr.contains(&format!("cannot use redis://127.0.0.1:{port}")), "{stderr}");
+    assert!(!stderr.contains("wr0ng"), "{stderr}");
 }

@@ -9,7 +9,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use common::redis::start_redis;
 use leptos_cognito::server::{
     auth::login_transaction::LoginTransaction,
-    config::SessionStoreSetting,
+    config::{RedisSetting, SessionStoreSetting},
     session::{
         auth_session::AuthSession,
         directory::{Lifetimes, SessionDirectory, SessionEntry},
@@ -228,7 +228,7 @@ async fn sqlite_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_store() {
     let (_redis, port) = start_redis().await;
-    let setting = SessionStoreSetting::Redis { host: "127.0.0.1".into(), port };
+    let setting = SessionStoreSetting::Redis(RedisSetting::new("127.0.0.1", port));
     let store = AppSessionStore::open(&setting).await.expect("opens");
     store_conformance(&store, "redis").await;
     // Two instances: each has its own connection pool to the same Redis.

@@ -88,12 +88,14 @@ ensure_chromium() {
 }
 
 ensure_redis_server() {
-  if command -v redis-server >/dev/null 2>&1; then
-    say "redis-server: present"
+  # openssl: the rediss:// test makes a throwaway CA and server certificate for its TLS Redis.
+  if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 \
+    && command -v openssl >/dev/null 2>&1; then
+    say "redis-server, redis-cli, openssl: present"
     return
   fi
-  say "installing Debian's redis-server (the Redis session store test starts its own on loopback)"
-  apt_install redis-server
+  say "installing Debian's redis-server, redis-tools and openssl (the Redis session store tests start their own on loopback)"
+  apt_install redis-server redis-tools openssl
 }
 
 # cfn-lint (PyPI) checks infra/cognito-pool.yaml; a virtual environment of its own keeps it

@@ -16,7 +16,7 @@ use url::Url;
 /// The auth core's settings, and how it reads them from the environment: `APP_URL`,
 /// `COGNITO_*`, `SESSION_*`, `ADMIN_GROUP`, `API_ALLOWED_CLIENT_IDS`, `TOKEN_REFRESH_SKEW_SECS`.
 pub use axum_cognito::config::{
-    AuthConfig, CognitoSettings, SessionSettings, SessionStoreSetting,
+    AuthConfig, CognitoSettings, RedisSetting, SessionSettings, SessionStoreSetting,
     env::{ConfigError, Lookup},
 };
 pub use local_idp::{LocalIdpMode, LocalIdpSettings};

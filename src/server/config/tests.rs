@@ -115,7 +115,7 @@ fn bad_values_name_their_variable() {
         (&[("LOCAL_IDP", "maybe")], "LOCAL_IDP"),
         (&[("LOCAL_IDP_ADDR", "0.0.0.0:9229")], "LOCAL_IDP_ADDR"),
         (&[("SESSION_STORE", "postgres://x")], "SESSION_STORE"),
-        (&[("SESSION_STORE", "redis://nohost")], "SESSION_STORE"),
+        (&[("SESSION_STORE", "redis://cache:port")], "SESSION_STORE"),
         (&[("SESSION_IDLE_TIMEOUT_SECS", "-5")], "SESSION_IDLE_TIMEOUT_SECS"),
         (&[("SESSION_MAX_AGE_SECS", "0")], "SESSION_MAX_AGE_SECS"),
         (&[("COGNITO_SCOPES", "email profile")], "COGNITO_SCOPES"),

@@ -8,7 +8,7 @@ use std::{path::PathBuf, time::Duration};
 use secrecy::SecretString;
 use url::Url;
 
-use super::{AuthConfig, CognitoSettings, SessionSettings, SessionStoreSetting};
+use super::{AuthConfig, CognitoSettings, RedisSetting, SessionSettings, SessionStoreSetting};
 
 /// A configuration problem, shown as `VARIABLE: what is wrong`.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -288,7 +288,7 @@ pub fn join_app_url(app_url: &Url, relative: &str) -> Url {
     app_url.join(relative).unwrap_or_else(|_| app_url.clone())
 }
 
-/// `memory`, `sqlite://PATH` or `redis://HOST:PORT`.
+/// `memory`, `sqlite://PATH`, or a Redis URL ([`RedisSetting`]).
 pub fn parse_session_store(value: &str) -> Result<SessionStoreSetting, ConfigError> {
     if value == "memory" {
         return Ok(SessionStoreSetting::Memory);
@@ -299,15 +299,56 @@ pub fn parse_session_store(value: &str) -> Result<SessionStoreSetting, ConfigErr
         }
         return Ok(SessionStoreSetting::Sqlite(PathBuf::from(path)));
     }
-    if let Some(authority) = value.strip_prefix("redis://") {
-        let (host, port) = authority
-            .rsplit_once(':')
-            .and_then(|(host, port)| Some((host, port.parse::<u16>().ok()?)))
-            .filter(|(host, _)| !host.is_empty())
-            .ok_or_else(|| ConfigError::new("SESSION_STORE", format!("{value:?} is not redis://HOST:PORT")))?;
-        return Ok(SessionStoreSetting::Redis { host: host.to_string(), port });
+    if value.starts_with("redis://") || value.starts_with("rediss://") {
+        return parse_redis(value).map(SessionStoreSetting::Redis);
     }
-    Err(ConfigError::new("SESSION_STORE", format!("{value:?} is not memory, sqlite://PATH or redis://HOST:PORT")))
+    // A value with credentials in it is not echoed.
+    let shown = if value.contains('@') { "the value".to_string() } else { format!("{value:?}") };
+    Err(ConfigError::new("SESSION_STORE", format!("{shown} is not memory, sqlite://PATH, redis://… or rediss://…")))
+}
+
+/// `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`, `rediss://` for TLS. Errors never repeat the
+/// value, which may hold a password.
+fn parse_redis(value: &str) -> Result<RedisSetting, ConfigError> {
+    let bad = |problem: &str| {
+        ConfigError::new(
+            "SESSION_STORE",
+            format!("{problem}; expected redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], or rediss://… for TLS"),
+        )
+    };
+    let url = Url::parse(value).map_err(|error| bad(&format!("not a Redis URL ({error})")))?;
+    let host = match url.host() {
+        Some(url::Host::Domain(name)) if !name.is_empty() => name.to_string(),
+        Some(url::Host::Ipv4(address)) => address.to_string(),
+        Some(url::Host::Ipv6(address)) => address.to_string(),
+        _ => return Err(bad("no host")),
+    };
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("a query or fragment is not understood"));
+    }
+    let database = match url.path().strip_prefix('/').unwrap_or(url.path()) {
+        "" => 0,
+        number => number.parse::<u8>().map_err(|_| bad("the database must be a number from 0 to 255"))?,
+    };
+    let decoded = |part: &str, what: &str| {
+        percent_encoding::percent_decode_str(part)
+            .decode_utf8()
+            .map(|text| text.into_owned())
+            .map_err(|_| bad(&format!("the {what} is not UTF-8 once percent-decoded")))
+    };
+    let username = match url.username() {
+        "" => None,
+        name => Some(decoded(name, "user name")?),
+    };
+    let password = url.password().map(|password| decoded(password, "password")).transpose()?;
+    Ok(RedisSetting {
+        host,
+        port: url.port().unwrap_or(6379),
+        tls: url.scheme() == "rediss",
+        username,
+        password: password.map(SecretString::from),
+        database,
+    })
 }
 
 /// A positive whole number of seconds, `default` when unset.
@@ -339,6 +380,8 @@ pub fn parse_client_ids(variable: &'static str, value: Option<String>) -> Result
 mod tests {
     use std::collections::HashMap;
 
+    use secrecy::ExposeSecret;
+
     use super::*;
 
     fn parse(vars: &[(&str, &str)]) -> Result<AuthConfig, ConfigError> {
@@ -368,7 +411,7 @@ mod tests {
         let mut vars = POOL.to_vec();
         vars.extend([("SESSION_STORE", "redis://cache:6379"), ("API_ALLOWED_CLIENT_IDS", "machine1, machine2")]);
         let config = parse(&vars).unwrap();
-        assert_eq!(config.session.store, SessionStoreSetting::Redis { host: "cache".into(), port: 6379 });
+        assert_eq!(config.session.store, SessionStoreSetting::Redis(RedisSetting::new("cache", 6379)));
         assert_eq!(config.api_allowed_clients, ["1example23456789", "machine1", "machine2"]);
     }
 
@@ -394,7 +437,54 @@ mod tests {
         vars.push(("SESSION_STORE", "postgres://x"));
         assert_eq!(
             parse(&vars).unwrap_err().to_string(),
-            "SESSION_STORE: \"postgres://x\" is not memory, sqlite://PATH or redis://HOST:PORT"
+            "SESSION_STORE: \"postgres://x\" is not memory, sqlite://PATH, redis://… or rediss://…"
         );
+    }
+
+    #[test]
+    fn redis_urls_as_redis_clients_write_them() {
+        let redis = |value: &str| match parse_session_store(value) {
+            Ok(SessionStoreSetting::Redis(setting)) => setting,
+            other => panic!("{value}: {other:?}"),
+        };
+        assert_eq!(redis("redis://cache"), RedisSetting::new("cache", 6379), "the default port");
+        assert_eq!(redis("redis://10.0.0.7:6380/"), RedisSetting::new("10.0.0.7", 6380));
+        assert_eq!(redis("redis://[::1]:6379"), RedisSetting::new("::1", 6379), "no brackets for the client");
+        let full = redis("rediss://app%2Dsessions:p%40ss%3Aw%2Frd@cache.example.com:6380/3");
+        assert_eq!(
+            full,
+            RedisSetting {
+                host: "cache.example.com".into(),
+                port: 6380,
+                tls: true,
+                username: Some("app-sessions".into()),
+                password: Some(SecretString::from("p@ss:w/rd")),
+                database: 3,
+            }
+        );
+        assert!(!format!("{full:?}").contains("p@ss"), "the password is never printed: {full:?}");
+        let password_only = redis("redis://:s3cret@cache:6379");
+        assert_eq!(password_only.username, None, "Redis's default user");
+        assert_eq!(password_only.password.as_ref().map(|p| p.expose_secret().to_owned()), Some("s3cret".into()));
+    }
+
+    #[test]
+    fn a_bad_redis_url_is_refused_without_repeating_it() {
+        for value in [
+            "redis://",
+            "redis://:s3cret@cache:notaport",
+            "redis://:s3cret@cache:6379/sessions",
+            "redis://:s3cret@cache:6379/256",
+            "rediss://:s3cret@cache:6379?ssl_cert_reqs=none",
+            "redis://:s3cret@cache:6379#x",
+            "redis://:%FF@cache:6379",
+        ] {
+            let error = parse_session_store(value).expect_err(value);
+            assert_eq!(error.variable, "SESSION_STORE");
+            assert!(!error.problem.contains("s3cret") && !error.problem.contains("@cache"), "{value}: {error}");
+            assert!(error.problem.contains("redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]"), "{value}: {error}");
+        }
+        let error = parse_session_store("postgres://user:s3cret@db").unwrap_err();
+        assert!(!error.problem.contains("s3cret"), "{error}");
     }
 }

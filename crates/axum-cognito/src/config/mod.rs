@@ -111,13 +111,49 @@ pub enum SessionStoreSetting {
     /// In the SQLite file at this path: one instance, sessions survive restarts.
     Sqlite(PathBuf),
     /// In Redis, shared by any number of instances.
-    Redis {
-        /// The Redis server's host name or address.
-        host: String,
-        /// The Redis server's port.
-        port: u16,
-    },
+    Redis(RedisSetting),
 }
+
+/// A Redis server as `SESSION_STORE` names it: `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`,
+/// or `rediss://…` for TLS (the URI schemes Redis's clients share, registered with IANA).
+/// Managed Redis usually needs both a password and TLS (Amazon ElastiCache with in-transit
+/// encryption and an AUTH token or ACL user; ElastiCache Serverless always encrypts).
+#[derive(Debug, Clone)]
+pub struct RedisSetting {
+    /// The server's host name or address.
+    pub host: String,
+    /// The server's port (6379 when the URL names none).
+    pub port: u16,
+    /// `rediss://`: TLS, the server's certificate checked against the system's trusted roots
+    /// (`SSL_CERT_FILE` names another bundle).
+    pub tls: bool,
+    /// The ACL user (`redis://USER:PASSWORD@…`); `None` is Redis's `default` user.
+    pub username: Option<String>,
+    /// The password sent with `AUTH`. Never printed.
+    pub password: Option<SecretString>,
+    /// The logical database (`…/DB`); 0 when the URL names none.
+    pub database: u8,
+}
+
+impl RedisSetting {
+    /// A server on `host:port` without TLS, password or database number.
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        RedisSetting { host: host.into(), port, tls: false, username: None, password: None, database: 0 }
+    }
+}
+
+/// Equal when every part is, the password included (compared, never shown).
+impl PartialEq for RedisSetting {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        let password = |setting: &Self| setting.password.as_ref().map(|p| p.expose_secret().to_owned());
+        (&self.host, self.port, self.tls, &self.username, self.database)
+            == (&other.host, other.port, other.tls, &other.username, other.database)
+            && password(self) == password(other)
+    }
+}
+
+impl Eq for RedisSetting {}
 
 /// Where sessions are kept and how long they last.
 #[derive(Debug, Clone)]

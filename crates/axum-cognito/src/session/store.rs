@@ -20,8 +20,13 @@ use async_trait::async_trait;
 #[cfg(feature = "redis")]
 use fred::{
     prelude::{ClientLike, Config, ConnectionConfig, KeysInterface, PerformanceConfig, Pool, ReconnectPolicy},
-    types::{Expiration, SetOptions},
+    types::{
+        Expiration, SetOptions,
+        config::{ServerConfig, TlsConnector},
+    },
 };
+#[cfg(feature = "redis")]
+use secrecy::ExposeSecret;
 #[cfg(feature = "sqlite")]
 use tower_sessions::ExpiredDeletion;
 use tower_sessions::{
@@ -41,6 +46,8 @@ use super::{
     auth_session::SessionStoreError, directory::SessionDirectory, login_transactions::LoginTransactions,
     memory_store::SessionMemoryStore, refresh_lock::RefreshLocks,
 };
+#[cfg(feature = "redis")]
+use crate::config::RedisSetting;
 use crate::{config::SessionStoreSetting, metrics};
 
 /// How long a Redis command (and a new connection) may take before the request gives up.
@@ -100,9 +107,9 @@ impl AppSessionStore {
             #[cfg(not(feature = "sqlite"))]
             SessionStoreSetting::Sqlite(_) => Err(not_built_in("sqlite://", "sqlite")),
             #[cfg(feature = "redis")]
-            SessionStoreSetting::Redis { host, port } => open_redis(host, *port).await,
+            SessionStoreSetting::Redis(setting) => open_redis(setting).await,
             #[cfg(not(feature = "redis"))]
-            SessionStoreSetting::Redis { .. } => Err(not_built_in("redis://", "redis")),
+            SessionStoreSetting::Redis(_) => Err(not_built_in("redis://", "redis")),
         }
     }
 
@@ -226,10 +233,26 @@ fn make_private(path: &Path) -> std::io::Result<()> {
 }
 
 #[cfg(feature = "redis")]
-async fn open_redis(host: &str, port: u16) -> Result<AppSessionStore, StoreOpenError> {
+async fn open_redis(setting: &RedisSetting) -> Result<AppSessionStore, StoreOpenError> {
+    let scheme = if setting.tls { "rediss" } else { "redis" };
+    let (host, port) = (&setting.host, setting.port);
+    // Names the server, never the password.
     let unreachable =
-        |e: &dyn std::fmt::Display| StoreOpenError::new(format!("cannot use redis at {host}:{port}: {e}"));
-    let config = Config::from_url(&format!("redis://{host}:{port}")).map_err(|e| unreachable(&e))?;
+        |e: &dyn std::fmt::Display| StoreOpenError::new(format!("cannot use {scheme}://{host}:{port}: {e}"));
+    let tls = match setting.tls {
+        // The system's trusted roots (rustls-native-certs: `SSL_CERT_FILE` names another
+        // bundle), and the host name checked against the certificate.
+        true => Some(TlsConnector::default_rustls().map_err(|e| unreachable(&e))?.into()),
+        false => None,
+    };
+    let config = Config {
+        server: ServerConfig::new_centralized(host.as_str(), port),
+        username: setting.username.clone(),
+        password: setting.password.as_ref().map(|password| password.expose_secret().to_owned()),
+        database: (setting.database != 0).then_some(setting.database),
+        tls,
+        ..Config::default()
+    };
     // Without a command timeout a Redis that stops answering would hold every request
     // forever; without a reconnect policy a Redis restart would break sessions until the app
     // restarts. With both, an outage costs 503s for its duration, no more.
@@ -362,7 +385,8 @@ mod tests {
     /// later (`scripts/test.sh` runs these tests without default features too).
     #[tokio::test]
     async fn a_store_left_out_of_the_build_is_a_clear_start_up_error() {
-        let redis = AppSessionStore::open(&SessionStoreSetting::Redis { host: "127.0.0.1".into(), port: 1 }).await;
+        let redis =
+            AppSessionStore::open(&SessionStoreSetting::Redis(crate::config::RedisSetting::new("127.0.0.1", 1))).await;
         let sqlite = AppSessionStore::open(&SessionStoreSetting::Sqlite("/nonexistent-dir/\0/x.db".into())).await;
         if !cfg!(feature = "redis") {
             let message = redis.err().map(|e| e.to_string()).unwrap_or_default();
