@@ -56,6 +56,7 @@ impl Server {
             None => None,
         };
         let sessions = AppSessionStore::open(&config.auth.session.store).await?;
+        tracing::info!(store = %config.auth.session.store, "sessions are kept in the session store");
         let state = AppState::with_clock(config, leptos_options, sessions.clone(), clock).await?;
         state.spawn_sweeper();
         // Warm the key cache without delaying start-up or failing when the provider is down.
@@ -99,17 +100,29 @@ async fn serve_metrics(listener: TcpListener) {
     }
 }
 
-/// The listener the app serves on: every accepted connection has `TCP_NODELAY`. Leptos streams
+/// The listener the app serves on. Every accepted connection has `TCP_NODELAY`: Leptos streams
 /// a page in several writes; with Nagle's algorithm on, each write after the first waits for
 /// the client's delayed ACK (about 40 ms on Linux) on a keep-alive connection (RFC 896, and
-/// RFC 1122 §4.2.3.4 on delayed ACKs).
+/// RFC 1122 §4.2.3.4 on delayed ACKs). And TCP keep-alive ([`TCP_KEEPALIVE`]): a client that
+/// vanishes while its connection is idle (a laptop closed, a phone off the network) sends no
+/// FIN, and without probes its socket would stay open for good.
 pub fn app_listener(listener: TcpListener) -> axum::serve::TapIo<TcpListener, fn(&mut tokio::net::TcpStream)> {
-    listener.tap_io(set_nodelay)
+    listener.tap_io(prepare_connection)
 }
 
-fn set_nodelay(tcp: &mut tokio::net::TcpStream) {
+/// Probes after a minute of silence, then every 15 s; four unanswered probes close the
+/// connection, so a dead peer's socket goes within two minutes (RFC 1122 §4.2.3.6 leaves the
+/// interval to the application; Linux's default waits two hours before the first probe).
+pub const TCP_KEEPALIVE: (Duration, Duration, u32) = (Duration::from_secs(60), Duration::from_secs(15), 4);
+
+fn prepare_connection(tcp: &mut tokio::net::TcpStream) {
     if let Err(error) = tcp.set_nodelay(true) {
         tracing::warn!(%error, "could not set TCP_NODELAY on a connection");
+    }
+    let (idle, interval, retries) = TCP_KEEPALIVE;
+    let keepalive = socket2::TcpKeepalive::new().with_time(idle).with_interval(interval).with_retries(retries);
+    if let Err(error) = socket2::SockRef::from(&*tcp).set_tcp_keepalive(&keepalive) {
+        tracing::warn!(%error, "could not turn on TCP keep-alive on a connection");
     }
 }
 
@@ -322,5 +335,20 @@ mod tests {
         let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
         let (accepted, _) = listener.accept().await;
         assert!(accepted.nodelay().unwrap(), "TCP_NODELAY is set on the accepted socket");
+    }
+
+    #[tokio::test]
+    async fn accepted_connections_have_tcp_keepalive() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut listener = app_listener(listener);
+        let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (accepted, _) = listener.accept().await;
+        let socket = socket2::SockRef::from(&accepted);
+        assert!(socket.keepalive().unwrap(), "SO_KEEPALIVE");
+        let (idle, interval, retries) = TCP_KEEPALIVE;
+        assert_eq!(socket.tcp_keepalive_time().unwrap(), idle);
+        assert_eq!(socket.tcp_keepalive_interval().unwrap(), interval);
+        assert_eq!(socket.tcp_keepalive_retries().unwrap(), retries);
     }
 }

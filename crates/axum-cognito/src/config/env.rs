@@ -463,6 +463,8 @@ mod tests {
             }
         );
         assert!(!format!("{full:?}").contains("p@ss"), "the password is never printed: {full:?}");
+        assert_eq!(full.to_string(), "rediss://app-sessions@cache.example.com:6380/3", "nor shown");
+        assert_eq!(redis("redis://[::1]:6379").to_string(), "redis://[::1]:6379");
         let password_only = redis("redis://:s3cret@cache:6379");
         assert_eq!(password_only.username, None, "Redis's default user");
         assert_eq!(password_only.password.as_ref().map(|p| p.expose_secret().to_owned()), Some("s3cret".into()));

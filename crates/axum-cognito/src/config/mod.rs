@@ -2,7 +2,7 @@
 
 pub mod env;
 
-use std::{path::PathBuf, time::Duration};
+use std::{fmt, path::PathBuf, time::Duration};
 
 use secrecy::SecretString;
 use url::Url;
@@ -154,6 +154,36 @@ impl PartialEq for RedisSetting {
 }
 
 impl Eq for RedisSetting {}
+
+/// As `SESSION_STORE` names it, without the password: for start-up lines and errors.
+impl fmt::Display for SessionStoreSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionStoreSetting::Memory => f.write_str("memory"),
+            SessionStoreSetting::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            SessionStoreSetting::Redis(redis) => redis.fmt(f),
+        }
+    }
+}
+
+/// `redis://` or `rediss://`, the user, host, port and database; never the password.
+impl fmt::Display for RedisSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.tls { "rediss://" } else { "redis://" })?;
+        if let Some(user) = &self.username {
+            write!(f, "{user}@")?;
+        }
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)?;
+        } else {
+            write!(f, "{}:{}", self.host, self.port)?;
+        }
+        if self.database != 0 {
+            write!(f, "/{}", self.database)?;
+        }
+        Ok(())
+    }
+}
 
 /// Where sessions are kept and how long they last.
 #[derive(Debug, Clone)]

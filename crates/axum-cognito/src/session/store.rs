@@ -234,11 +234,9 @@ fn make_private(path: &Path) -> std::io::Result<()> {
 
 #[cfg(feature = "redis")]
 async fn open_redis(setting: &RedisSetting) -> Result<AppSessionStore, StoreOpenError> {
-    let scheme = if setting.tls { "rediss" } else { "redis" };
     let (host, port) = (&setting.host, setting.port);
-    // Names the server, never the password.
-    let unreachable =
-        |e: &dyn std::fmt::Display| StoreOpenError::new(format!("cannot use {scheme}://{host}:{port}: {e}"));
+    // Names the server (its `Display`), never the password.
+    let unreachable = |e: &dyn std::fmt::Display| StoreOpenError::new(format!("cannot use {setting}: {e}"));
     let tls = match setting.tls {
         // The system's trusted roots (rustls-native-certs: `SSL_CERT_FILE` names another
         // bundle), and the host name checked against the certificate.
