@@ -168,7 +168,8 @@ async fn the_password_and_database_of_a_redis_url_are_used() {
 }
 
 /// `leptos-cognito serve` in a process of its own (for what is process-wide, such as
-/// `SSL_CERT_FILE`), with the embedded provider, on free ports; returns it and its base URL.
+/// `SSL_CERT_FILE`), with the embedded provider, on free ports, its log in `dir/app.log`;
+/// returns it and its base URL.
 fn serve_process(dir: &Path, vars: &[(&str, &str)]) -> (Child, String) {
     let (app, idp) = (free_port(), free_port());
     let base = format!("http://127.0.0.1:{app}");
@@ -180,9 +181,9 @@ fn serve_process(dir: &Path, vars: &[(&str, &str)]) -> (Child, String) {
         .env("APP_URL", &base)
         .env("LOCAL_IDP_ADDR", format!("127.0.0.1:{idp}"))
         .env("LOCAL_IDP_KEYS_FILE", dir.join("keys.json"))
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "info")
         .envs(vars.iter().copied())
-        .stdout(Stdio::null())
+        .stdout(std::fs::File::create(dir.join("app.log")).expect("log file"))
         .stderr(Stdio::piped())
         .spawn()
         .expect("the app's binary runs");
@@ -235,6 +236,10 @@ async fn rediss_urls_use_tls_and_check_the_servers_certificate() {
     assert_eq!(browser.get(format!("{base}/api/v1/me")).send().await.unwrap().status(), 200);
     let _ = app.kill();
     let _ = app.wait();
+    let log = std::fs::read_to_string(dir.path().join("app.log")).unwrap();
+    let store_line = log.lines().find(|line| line.contains("sessions are kept")).unwrap_or_default();
+    assert!(store_line.contains(&format!("rediss://localhost:{port}/2")), "the store is named: {log}");
+    assert!(!log.contains("s3cret"), "never its password: {log}");
 
     let (untrusted, _) = serve_process(dir.path(), &[("SESSION_STORE", &store)]);
     let (status, stderr) = exit_message(untrusted, Duration::from_secs(20));
