@@ -164,12 +164,17 @@ fn sigterm_closes_idle_keep_alive_connections_and_exits_promptly() {
 
     let signalled = Instant::now();
     terminate(&child);
-    assert_eq!(exit_status(&mut child, Duration::from_secs(5)).code(), Some(0));
+    // The app closes both itself (end of stream, or a reset), while it is still shutting down:
+    // a read that times out means the connection was left open.
     for (name, connection) in [("keep-alive", &mut kept_alive), ("unused", &mut never_used)] {
         connection.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let closed = matches!(connection.read(&mut buffer), Ok(0) | Err(_));
-        assert!(closed, "the {name} connection is closed");
+        match connection.read(&mut buffer) {
+            Ok(0) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => {}
+            other => panic!("the {name} connection is still open: {other:?}"),
+        }
     }
+    assert_eq!(exit_status(&mut child, Duration::from_secs(5)).code(), Some(0));
     assert!(signalled.elapsed() < Duration::from_secs(5), "took {:?}", signalled.elapsed());
 }
 

@@ -18,6 +18,7 @@ pub const DEFAULT_REALM: &str = "leptos-cognito";
 /// "error_description"}`, for credential problems a `WWW-Authenticate: Bearer` challenge (RFC 6750
 /// §3) and, when the provider is unavailable, `Retry-After`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ApiError {
     /// No credential at all (RFC 6750 §3.1: the challenge then carries no error code).
     MissingCredential,

@@ -264,8 +264,15 @@ async fn complete_sign_in(
     let code = params.code.as_deref().filter(|c| !c.is_empty()).ok_or(SignInError::MissingCode)?;
     let mut auth = exchange_and_verify(core, &transaction, code).await?;
     auth.device = device_name(user_agent);
-    forget_previous_sign_in(core, session, now).await;
+    let max_age = core.config.session.max_age.as_secs() as i64;
+    let replaced = auth_session::load(session, now, max_age).await.ok().flatten();
     let session_id = auth_session::start(session, &auth, now).await?;
+    if let Some(replaced) = replaced {
+        // A browser that signs in again replaces its previous session. Its record went with the
+        // old id just now (`start`), so no request can use or refresh it any more; it ends as
+        // a sign-out would end it (off its person's list, its newest refresh token revoked).
+        super::sign_out::end_replaced_session(core, replaced).await;
+    }
     let entry = SessionEntry {
         session_key: auth.session_key.clone(),
         session_id,
@@ -279,16 +286,6 @@ async fn complete_sign_in(
     }
     tracing::info!(sub = %auth.sub, "signed in");
     Ok((transaction.return_to, "success"))
-}
-
-/// A browser that signs in again replaces its previous session (the new one gets a new id):
-/// the previous one ends as a sign-out would end it (off its person's list, its refresh token
-/// revoked).
-async fn forget_previous_sign_in(core: &AuthCore, session: &Session, now: i64) {
-    let max_age = core.config.session.max_age.as_secs() as i64;
-    if let Ok(Some(previous)) = auth_session::load(session, now, max_age).await {
-        super::sign_out::end_replaced_session(core, previous).await;
-    }
 }
 
 /// "Firefox on Linux", from the User-Agent; it is only ever shown to the person themselves.

@@ -96,9 +96,9 @@ pub async fn end_other_session(core: &AuthCore, sub: &str, session_key: &str) ->
     Ok(true)
 }
 
-/// Ends the session that a new sign-in in the same browser replaces, as a sign-out would end
-/// it, so its refresh token does not outlive it. Its record goes when the new session takes
-/// a new id ([`auth_session::start`]).
+/// Ends the session that a new sign-in in the same browser replaced, as a sign-out would end
+/// it, so its refresh token does not outlive it. Call it after [`auth_session::start`], which
+/// deleted its record: deleted before revoked, as every sign-out here orders it.
 pub(crate) async fn end_replaced_session(core: &AuthCore, previous: AuthSession) {
     end_session(core, previous, async { Ok(()) }).await;
     metrics::session_ended("replaced");

@@ -83,7 +83,7 @@ pub fn app_url(get: Lookup<'_>) -> Result<Url, ConfigError> {
 }
 
 impl SessionSettings {
-    /// `SESSION_STORE` (`memory`, `sqlite://PATH`, `redis://HOST:PORT`; default `memory`),
+    /// `SESSION_STORE` (`memory`, `sqlite://PATH`, `redis://…` or `rediss://…`; default `memory`),
     /// `SESSION_IDLE_TIMEOUT_SECS` (default 8 hours), `SESSION_MAX_AGE_SECS` (default 30 days).
     pub fn from_lookup(get: Lookup<'_>) -> Result<Self, ConfigError> {
         Ok(SessionSettings {
@@ -341,6 +341,10 @@ fn parse_redis(value: &str) -> Result<RedisSetting, ConfigError> {
         name => Some(decoded(name, "user name")?),
     };
     let password = url.password().map(|password| decoded(password, "password")).transpose()?;
+    if username.is_some() && password.is_none() {
+        // Redis authenticates only with a password; a user alone would connect as `default`.
+        return Err(bad("an ACL user needs its password (USER:PASSWORD@)"));
+    }
     Ok(RedisSetting {
         host,
         port: url.port().unwrap_or(6379),
@@ -480,6 +484,7 @@ mod tests {
             "rediss://:s3cret@cache:6379?ssl_cert_reqs=none",
             "redis://:s3cret@cache:6379#x",
             "redis://:%FF@cache:6379",
+            "redis://s3cret-user@cache:6379",
         ] {
             let error = parse_session_store(value).expect_err(value);
             assert_eq!(error.variable, "SESSION_STORE");

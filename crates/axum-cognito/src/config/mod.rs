@@ -105,6 +105,7 @@ impl CognitoSettings {
 /// Where sessions are kept, with the login transactions, refresh locks and session lists that live
 /// beside them.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SessionStoreSetting {
     /// In this process: one instance, and a restart signs everyone out.
     Memory,
@@ -117,7 +118,8 @@ pub enum SessionStoreSetting {
 /// A Redis server as `SESSION_STORE` names it: `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`,
 /// or `rediss://…` for TLS (the URI schemes Redis's clients share, registered with IANA).
 /// Managed Redis usually needs both a password and TLS (Amazon ElastiCache with in-transit
-/// encryption and an AUTH token or ACL user; ElastiCache Serverless always encrypts).
+/// encryption and an AUTH token or ACL user). One server or primary endpoint: Redis Cluster
+/// (cluster mode) is not supported.
 #[derive(Debug, Clone)]
 pub struct RedisSetting {
     /// The server's host name or address.
