@@ -7,8 +7,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use cognito_local_idp::defaults;
 
 use common::{
-    ADMIN, IdpSetup, USER, absolute, app_clock_now, browser, follow, initiate_auth, location, query_of, set_cookies,
-    sign_in_at_provider, spawn_stack, spawn_stack_with,
+    ADMIN, IdpSetup, USER, absolute, app_clock_now, browser, follow, initiate_auth, location, proxy::TokenProxy,
+    query_of, set_cookies, sign_in_at_provider, spawn_stack, spawn_stack_with,
 };
 
 /// Any JWT: base64url of `{"` is `eyJ`.
@@ -379,4 +379,33 @@ async fn prompt_none_and_prompt_login() {
     let html = form.text().await.unwrap();
     assert!(html.contains("name=\"password\""), "asks for the password");
     assert!(html.contains("admin@example.com"), "the hint is filled in");
+}
+
+/// The token endpoint failing at the callback (Cognito throttling the account, or down): a 4xx
+/// page that says what happened and that trying again later will work, no session; once the
+/// provider answers again, the same browser signs in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_or_unreachable_token_endpoint_at_sign_in_explains_itself() {
+    let proxy = TokenProxy::start().await;
+    let stack = spawn_stack_with(&[("COGNITO_DOMAIN", proxy.url.as_str())], IdpSetup::default()).await;
+    proxy.forward_to(&stack.idp.domain);
+    let throttled = r#"{"error":"TooManyRequestsException","error_description":"Rate exceeded"}"#;
+    let cases = [
+        (429, "application/json", throttled.to_string(), 429, "busy"),
+        (503, "text/html", "<h1>Service Unavailable</h1>".to_string(), 424, "could not reach"),
+    ];
+    for (status, content_type, body, expected, says) in cases {
+        let browser = browser();
+        proxy.answer_token_requests(Some((status, content_type, body)));
+        let callback = stack.sign_in(&browser, USER, None).await;
+        assert_eq!(callback.status(), expected, "provider {status}");
+        assert!(set_cookies(&callback).iter().all(|c| !c.starts_with("lc_session=")), "provider {status}: no session");
+        let page = callback.text().await.unwrap();
+        assert!(page.contains("data-testid=\"sign-in-error\"") && page.contains(says), "provider {status}: {page}");
+        assert!(page.contains("try again"), "provider {status}: says to try again");
+
+        proxy.answer_token_requests(None);
+        assert_eq!(stack.sign_in(&browser, USER, None).await.status(), 303, "provider {status}, then recovered");
+        assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    }
 }

@@ -110,8 +110,8 @@ impl SignInError {
         }
     }
 
-    /// What the person sees for this error: a 4xx status (424 when the provider is unreachable, 409
-    /// when the session cannot be stored), a title and a message.
+    /// What the person sees for this error: a 4xx status (424 when the provider is unreachable,
+    /// 429 when it is throttling, 409 when the session cannot be stored), a title and a message.
     pub fn to_failure(&self) -> SignInFailure {
         let (status, title, message) = match self {
             SignInError::MissingState | SignInError::UnknownState => (
@@ -131,6 +131,14 @@ impl SignInError {
                 424,
                 "The identity provider is unreachable",
                 "We could not reach the identity provider to finish signing you in. Please try again shortly.".to_string(),
+            ),
+            SignInError::Exchange(TokenEndpointError::Throttled) => (
+                // Cognito's request quota for the account is spent for now (429,
+                // `TooManyRequestsException`); it refills within seconds.
+                429,
+                "The identity provider is busy",
+                "Too many sign-ins are reaching the identity provider right now. Please wait a moment and try again."
+                    .to_string(),
             ),
             SignInError::Exchange(_) => (
                 400,
