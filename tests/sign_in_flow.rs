@@ -409,3 +409,41 @@ async fn a_throttled_or_unreachable_token_endpoint_at_sign_in_explains_itself() 
         assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
     }
 }
+
+/// The pool's signing keys out of reach at sign-in (at Cognito they live on another host than
+/// the token endpoint): the ID token cannot be checked, which says nothing against it, so the
+/// page says to try again (424), not that the answer failed verification; once the keys load,
+/// the same browser signs in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_signing_keys_at_sign_in_ask_to_try_again() {
+    // The keys come through the proxy (the issuer names it); tokens name the provider itself,
+    // which `COGNITO_ISSUERS` accepts.
+    let proxy = TokenProxy::start().await;
+    proxy.keys_unavailable(true);
+    let issuer = format!("{}/{}", proxy.url, defaults::USER_POOL_ID);
+    let stack = spawn_stack_with(&[("COGNITO_ISSUER", issuer.as_str())], IdpSetup::default()).await;
+    proxy.forward_to(&stack.idp.domain);
+    let accepted = format!("{}/{}", stack.idp.domain, defaults::USER_POOL_ID);
+    let mut stack = stack;
+    stack.restart_app_with(&[("COGNITO_ISSUER", issuer.as_str()), ("COGNITO_ISSUERS", accepted.as_str())]).await;
+
+    let browser = browser();
+    let callback = stack.sign_in(&browser, USER, None).await;
+    assert_eq!(callback.status(), 424);
+    assert!(set_cookies(&callback).iter().all(|c| !c.starts_with("lc_session=")), "no session");
+    let page = callback.text().await.unwrap();
+    assert!(page.contains("signing keys") && page.contains("try again"), "{page}");
+
+    proxy.keys_unavailable(false);
+    // The failed fetch backs off for a moment before the keys are asked for again.
+    let mut status = 0;
+    for _ in 0..50 {
+        status = stack.sign_in(&browser, USER, None).await.status().as_u16();
+        if status == 303 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(status, 303, "signs in once the keys load");
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+}

@@ -24,6 +24,7 @@ struct ProxyState {
     canned: Arc<RwLock<Option<CannedAnswer>>>,
     canned_answers: Arc<std::sync::atomic::AtomicU64>,
     revoked: Arc<RwLock<Vec<String>>>,
+    keys_down: Arc<std::sync::atomic::AtomicBool>,
 }
 
 pub struct TokenProxy {
@@ -69,6 +70,12 @@ impl TokenProxy {
         self.state.revoked.read().expect("lock").clone()
     }
 
+    /// While `down`, the key set (`…/.well-known/jwks.json`) answers 503: the pool's keys out of
+    /// reach while its other endpoints answer (they live on another host at Cognito).
+    pub fn keys_unavailable(&self, down: bool) {
+        self.state.keys_down.store(down, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Changes every later `/oauth2/token` answer with `tamper`.
     pub fn tamper(&self, tamper: impl Fn(&mut Value) + Send + Sync + 'static) {
         *self.state.tamper.write().expect("lock") = Some(Arc::new(tamper));
@@ -79,6 +86,9 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
     let target = state.target.read().expect("lock").clone();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/").to_string();
+    if path.ends_with("/.well-known/jwks.json") && state.keys_down.load(std::sync::atomic::Ordering::Relaxed) {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     let canned = state.canned.read().expect("lock").clone();
     if path.starts_with("/oauth2/token")
         && let Some((status, content_type, body)) = canned

@@ -105,13 +105,17 @@ impl SignInError {
                 "provider_unavailable"
             }
             SignInError::Exchange(_) => "exchange_refused",
+            SignInError::IdToken(error) | SignInError::AccessToken(error) if error.is_temporary() => {
+                "provider_unavailable"
+            }
             SignInError::NoIdToken | SignInError::IdToken(_) | SignInError::AccessToken(_) => "token_rejected",
             SignInError::Session(_) => "store_error",
         }
     }
 
-    /// What the person sees for this error: a 4xx status (424 when the provider is unreachable,
-    /// 429 when it is throttling, 409 when the session cannot be stored), a title and a message.
+    /// What the person sees for this error: a 4xx status (424 when the provider or its signing
+    /// keys are unreachable, 429 when it is throttling, 409 when the session cannot be stored), a
+    /// title and a message.
     pub fn to_failure(&self) -> SignInFailure {
         let (status, title, message) = match self {
             SignInError::MissingState | SignInError::UnknownState => (
@@ -144,6 +148,14 @@ impl SignInError {
                 400,
                 "Sign-in could not be completed",
                 "The identity provider did not accept the sign-in. Please sign in again.".to_string(),
+            ),
+            SignInError::IdToken(error) | SignInError::AccessToken(error) if error.is_temporary() => (
+                // The keys could not be loaded (or do not name the token's key yet): nothing is
+                // known against the token, so this is the provider being out of reach.
+                424,
+                "The identity provider's signing keys could not be loaded",
+                "Your sign-in could not be checked because the identity provider's signing keys are out of reach. Please try again shortly."
+                    .to_string(),
             ),
             SignInError::NoIdToken | SignInError::IdToken(_) | SignInError::AccessToken(_) => (
                 401,
