@@ -3,7 +3,9 @@
 mod common;
 
 use cognito_local_idp::defaults;
-use common::{ADMIN, IdpSetup, OTHER_CLIENT, USER, app_clock_now, browser, spawn_stack, spawn_stack_with};
+use common::{
+    ADMIN, IdpSetup, OTHER_CLIENT, USER, app_clock_now, browser, proxy::TokenProxy, spawn_stack, spawn_stack_with,
+};
 use serde_json::{Value, json};
 
 async fn initiate_auth(domain: &str, user: (&str, &str)) -> Value {
@@ -259,4 +261,39 @@ async fn machine_routes_require_their_scope() {
         challenge.contains("error=\"insufficient_scope\"") && challenge.contains("scope=\"api/read\""),
         "{challenge}"
     );
+}
+
+/// Before the pool's signing keys have ever loaded (its key set out of reach since start-up), a
+/// Bearer token cannot be checked either way: 503 `temporarily_unavailable` with `Retry-After`,
+/// not a 401 that would tell a client holding a good token to drop it. Once the keys load, the
+/// same token passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bearer_token_while_the_keys_cannot_load_gets_503_not_401() {
+    // The keys come through the proxy (the issuer names it); tokens name the provider itself,
+    // which `COGNITO_ISSUERS` accepts.
+    let proxy = TokenProxy::start().await;
+    proxy.keys_unavailable(true);
+    let clock = app_clock_now();
+    let issuer = format!("{}/{}", proxy.url, defaults::USER_POOL_ID);
+    let setup = IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() };
+    let mut stack = spawn_stack_with(&[("COGNITO_ISSUER", issuer.as_str())], setup).await;
+    proxy.forward_to(&stack.idp.domain);
+    let accepted = format!("{}/{}", stack.idp.domain, defaults::USER_POOL_ID);
+    stack.restart_app_with(&[("COGNITO_ISSUER", issuer.as_str()), ("COGNITO_ISSUERS", accepted.as_str())]).await;
+    let token = initiate_auth(&stack.idp.domain, USER).await["AccessToken"].as_str().unwrap().to_string();
+    let url = stack.app.url("/api/v1/me");
+    let bearer = format!("Bearer {token}");
+
+    let response = reqwest::Client::new().get(&url).header("authorization", &bearer).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"), "says when to try again");
+    assert!(!response.headers().contains_key("www-authenticate"), "no invalid_token challenge");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+
+    proxy.keys_unavailable(false);
+    clock.advance(11); // past the refetch interval for callers' tokens
+    let (status, _, _, body) = get(&url, Some(&bearer)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["username"], USER.0);
 }

@@ -10,7 +10,12 @@ use axum::{
 use tower_sessions::Session;
 
 use super::error::{ApiError, ApiRejection};
-use crate::{AuthCore, extract::require_signed_in, metrics};
+use crate::{
+    AuthCore,
+    auth::{jwks::REFETCH_INTERVAL_SECS, verify::VerifyError},
+    extract::require_signed_in,
+    metrics,
+};
 
 /// How an [`ApiCaller`] proved who it is; serialized in snake_case (`session`, `bearer`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -113,7 +118,15 @@ async fn from_bearer(header: Option<&str>, state: &AuthCore) -> Result<ApiCaller
     let claims = state.access_tokens.verify(&state.verifier, token, &state.config.api_allowed_clients).await.map_err(
         |error| {
             metrics::bearer_verification("rejected", error.kind());
-            ApiError::InvalidToken(error.to_string())
+            match error {
+                // No key set loaded at all: the token may well be good (RFC 6750 §3.1 keeps
+                // invalid_token for tokens that are not). The key set is asked for again at
+                // most this often for callers' tokens.
+                VerifyError::KeysUnavailable => {
+                    ApiError::SigningKeysUnavailable { retry_after_secs: REFETCH_INTERVAL_SECS.unsigned_abs() }
+                }
+                error => ApiError::InvalidToken(error.to_string()),
+            }
         },
     )?;
     metrics::bearer_verification("ok", "none");

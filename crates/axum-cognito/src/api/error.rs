@@ -42,6 +42,13 @@ pub enum ApiError {
         /// Seconds to wait before trying again, sent as `Retry-After`.
         retry_after_secs: u64,
     },
+    /// The pool's signing keys have not been loaded (its key set cannot be fetched), so a Bearer
+    /// token cannot be checked either way: 503, not a 401 that would tell a client with a good
+    /// token to throw it away.
+    SigningKeysUnavailable {
+        /// Seconds to wait before trying again, sent as `Retry-After`.
+        retry_after_secs: u64,
+    },
 }
 
 /// A session that cannot serve an API call, in the API's terms.
@@ -84,6 +91,12 @@ impl ApiError {
             ApiError::Unavailable => {
                 (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "Please try again shortly".into())
             }
+            ApiError::SigningKeysUnavailable { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "The identity provider's signing keys cannot be loaded right now, so the token cannot be checked; try again shortly"
+                    .into(),
+            ),
             ApiError::ProviderUnavailable { .. } => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "temporarily_unavailable",
@@ -122,7 +135,9 @@ impl ApiError {
         {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
         }
-        if let ApiError::ProviderUnavailable { retry_after_secs } = self {
+        if let ApiError::ProviderUnavailable { retry_after_secs }
+        | ApiError::SigningKeysUnavailable { retry_after_secs } = self
+        {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response
