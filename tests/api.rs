@@ -269,17 +269,11 @@ async fn machine_routes_require_their_scope() {
 /// same token passes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bearer_token_while_the_keys_cannot_load_gets_503_not_401() {
-    // The keys come through the proxy (the issuer names it); tokens name the provider itself,
-    // which `COGNITO_ISSUERS` accepts.
     let proxy = TokenProxy::start().await;
     proxy.keys_unavailable(true);
     let clock = app_clock_now();
-    let issuer = format!("{}/{}", proxy.url, defaults::USER_POOL_ID);
     let setup = IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() };
-    let mut stack = spawn_stack_with(&[("COGNITO_ISSUER", issuer.as_str())], setup).await;
-    proxy.forward_to(&stack.idp.domain);
-    let accepted = format!("{}/{}", stack.idp.domain, defaults::USER_POOL_ID);
-    stack.restart_app_with(&[("COGNITO_ISSUER", issuer.as_str()), ("COGNITO_ISSUERS", accepted.as_str())]).await;
+    let stack = common::spawn_stack_with_keys_through(&proxy, setup).await;
     let token = initiate_auth(&stack.idp.domain, USER).await["AccessToken"].as_str().unwrap().to_string();
     let url = stack.app.url("/api/v1/me");
     let bearer = format!("Bearer {token}");

@@ -416,16 +416,9 @@ async fn a_throttled_or_unreachable_token_endpoint_at_sign_in_explains_itself() 
 /// the same browser signs in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_signing_keys_at_sign_in_ask_to_try_again() {
-    // The keys come through the proxy (the issuer names it); tokens name the provider itself,
-    // which `COGNITO_ISSUERS` accepts.
     let proxy = TokenProxy::start().await;
     proxy.keys_unavailable(true);
-    let issuer = format!("{}/{}", proxy.url, defaults::USER_POOL_ID);
-    let stack = spawn_stack_with(&[("COGNITO_ISSUER", issuer.as_str())], IdpSetup::default()).await;
-    proxy.forward_to(&stack.idp.domain);
-    let accepted = format!("{}/{}", stack.idp.domain, defaults::USER_POOL_ID);
-    let mut stack = stack;
-    stack.restart_app_with(&[("COGNITO_ISSUER", issuer.as_str()), ("COGNITO_ISSUERS", accepted.as_str())]).await;
+    let stack = common::spawn_stack_with_keys_through(&proxy, IdpSetup::default()).await;
 
     let browser = browser();
     let callback = stack.sign_in(&browser, USER, None).await;

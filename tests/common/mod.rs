@@ -243,6 +243,18 @@ pub struct TestStack {
     _serial: MutexGuard<'static, ()>,
 }
 
+/// A stack whose app fetches the pool's signing keys through `proxy` (its issuer names the
+/// proxy) and accepts the tokens the provider signs as itself (`COGNITO_ISSUERS`): how a test
+/// takes the key set out of reach (`proxy.keys_unavailable`) while the other endpoints answer.
+pub async fn spawn_stack_with_keys_through(proxy: &proxy::TokenProxy, setup: IdpSetup) -> TestStack {
+    let issuer = format!("{}/{}", proxy.url, defaults::USER_POOL_ID);
+    let mut stack = spawn_stack_with(&[("COGNITO_ISSUER", issuer.as_str())], setup).await;
+    proxy.forward_to(&stack.idp.domain);
+    let accepted = format!("{}/{}", stack.idp.domain, defaults::USER_POOL_ID);
+    stack.restart_app_with(&[("COGNITO_ISSUER", issuer.as_str()), ("COGNITO_ISSUERS", accepted.as_str())]).await;
+    stack
+}
+
 pub async fn spawn_stack(vars: &[(&str, &str)]) -> TestStack {
     spawn_stack_with(vars, IdpSetup::default()).await
 }
