@@ -1,6 +1,11 @@
 //! The binary's start-up contract: bad configuration exits 2 with one line naming the variable.
 
+mod common;
+
 use std::process::Command;
+
+#[cfg(unix)]
+use common::process::{exit_status, serve_process, terminate};
 
 fn run_with(vars: &[(&str, &str)]) -> std::process::Output {
     // An empty working directory, so no developer's .env file leaks in.
@@ -54,62 +59,22 @@ fn env_file_is_read_and_the_environment_wins() {
     assert!(stderr.contains("SESSION_STORE"), "{stderr}");
 }
 
-/// The app started with `serve` in `dir` on free ports (its log in `dir/server.log`), and a
-/// connection to it once it listens.
+/// The app started with `serve` in `dir` (its log in `dir/app.log`), and a connection to it
+/// once it listens.
 #[cfg(unix)]
 fn serve_in(dir: &std::path::Path, vars: &[(&str, &str)]) -> (std::process::Child, std::net::TcpStream, u16) {
     use std::{net::TcpStream, time::Duration, time::Instant};
 
-    let free = |_| std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let (app, idp) = (free(0), free(1));
-    let child = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
-        .arg("serve")
-        .current_dir(dir)
-        .env_clear()
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{app}"))
-        .env("APP_URL", format!("http://127.0.0.1:{app}"))
-        .env("LOCAL_IDP_ADDR", format!("127.0.0.1:{idp}"))
-        .env("LOCAL_IDP_KEYS_FILE", dir.join("keys.json"))
-        .env("RUST_LOG", "warn")
-        .envs(vars.iter().copied())
-        // The log, for tests that read it (`server.log` in `dir`).
-        .stdout(std::fs::File::create(dir.join("server.log")).expect("log file"))
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("binary runs");
+    let (child, port) = serve_process(dir, vars);
     let started = Instant::now();
     let connection = loop {
-        match TcpStream::connect(("127.0.0.1", app)) {
+        match TcpStream::connect(("127.0.0.1", port)) {
             Ok(connection) => break connection,
             Err(_) if started.elapsed() < Duration::from_secs(20) => std::thread::sleep(Duration::from_millis(50)),
             Err(error) => panic!("the app did not start: {error}"),
         }
     };
-    (child, connection, app)
-}
-
-/// Sends SIGTERM with the shell's own `kill` (procps' /bin/kill is not on every fresh Debian).
-#[cfg(unix)]
-fn terminate(child: &std::process::Child) {
-    let terminated =
-        Command::new("sh").args(["-c", "kill -TERM \"$0\"", &child.id().to_string()]).status().expect("sh runs");
-    assert!(terminated.success());
-}
-
-/// The exit status, which must come within `within`.
-#[cfg(unix)]
-fn exit_status(child: &mut std::process::Child, within: std::time::Duration) -> std::process::ExitStatus {
-    let deadline = std::time::Instant::now() + within;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if std::time::Instant::now() >= deadline {
-            let _ = child.kill();
-            panic!("the app did not exit within {within:?} of SIGTERM");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    (child, connection, port)
 }
 
 /// SIGTERM (what a balancer's orchestrator sends): the app lets a request in flight finish and
@@ -198,6 +163,6 @@ fn sigterm_waits_for_a_stalled_request_only_the_grace_period() {
     assert_eq!(status.code(), Some(0));
     assert!(waited >= Duration::from_millis(1900), "left before the grace period: {waited:?}");
     assert!(waited < Duration::from_secs(6), "waited {waited:?}");
-    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    let log = std::fs::read_to_string(dir.path().join("app.log")).unwrap();
     assert!(log.contains("WARN") && log.contains("SHUTDOWN_GRACE_SECS"), "the log says why: {log}");
 }

@@ -6,13 +6,13 @@
 mod common;
 
 use std::{
-    path::Path,
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     time::{Duration, Instant},
 };
 
 use common::{
     IdpSetup, USER, browser,
+    process::{exit_status, serve_process},
     redis::{free_port, start_redis, start_redis_on, start_redis_with, start_tls_redis},
     spawn_stack, spawn_stack_with,
 };
@@ -167,39 +167,9 @@ async fn the_password_and_database_of_a_redis_url_are_used() {
     assert_eq!(keys_in("0"), 0, "nothing in database 0");
 }
 
-/// `leptos-cognito serve` in a process of its own (for what is process-wide, such as
-/// `SSL_CERT_FILE`), with the embedded provider, on free ports, its log in `dir/app.log`;
-/// returns it and its base URL.
-fn serve_process(dir: &Path, vars: &[(&str, &str)]) -> (Child, String) {
-    let (app, idp) = (free_port(), free_port());
-    let base = format!("http://127.0.0.1:{app}");
-    let child = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
-        .arg("serve")
-        .current_dir(dir)
-        .env_clear()
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{app}"))
-        .env("APP_URL", &base)
-        .env("LOCAL_IDP_ADDR", format!("127.0.0.1:{idp}"))
-        .env("LOCAL_IDP_KEYS_FILE", dir.join("keys.json"))
-        .env("RUST_LOG", "info")
-        .envs(vars.iter().copied())
-        .stdout(std::fs::File::create(dir.join("app.log")).expect("log file"))
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the app's binary runs");
-    (child, base)
-}
-
 /// What the process wrote to stderr, once it has exited (within `within`).
 fn exit_message(mut child: Child, within: Duration) -> (std::process::ExitStatus, String) {
-    let deadline = Instant::now() + within;
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the app did not exit within {within:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    exit_status(&mut child, within);
     let output = child.wait_with_output().unwrap();
     (output.status, String::from_utf8_lossy(&output.stderr).into_owned())
 }
@@ -215,7 +185,8 @@ async fn rediss_urls_use_tls_and_check_the_servers_certificate() {
     let store = format!("rediss://:s3cret@localhost:{port}/2");
     let ca = ca.to_string_lossy().into_owned();
 
-    let (mut app, base) = serve_process(dir.path(), &[("SESSION_STORE", &store), ("SSL_CERT_FILE", &ca)]);
+    let (mut app, app_port) = serve_process(dir.path(), &[("SESSION_STORE", &store), ("SSL_CERT_FILE", &ca)]);
+    let base = format!("http://127.0.0.1:{app_port}");
     let client = reqwest::Client::new();
     let started = Instant::now();
     loop {

@@ -327,23 +327,25 @@ mod tests {
         assert_eq!(options.site_root, from_the_environment, "a variable that is set wins");
     }
 
-    #[tokio::test]
-    async fn accepted_connections_have_tcp_nodelay() {
+    /// A connection accepted by [`app_listener`] (and its client, kept open).
+    async fn accepted_connection() -> (tokio::net::TcpStream, tokio::net::TcpStream) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut listener = app_listener(listener);
-        let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let client = tokio::net::TcpStream::connect(addr).await.unwrap();
         let (accepted, _) = listener.accept().await;
+        (accepted, client)
+    }
+
+    #[tokio::test]
+    async fn accepted_connections_have_tcp_nodelay() {
+        let (accepted, _client) = accepted_connection().await;
         assert!(accepted.nodelay().unwrap(), "TCP_NODELAY is set on the accepted socket");
     }
 
     #[tokio::test]
     async fn accepted_connections_have_tcp_keepalive() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut listener = app_listener(listener);
-        let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let (accepted, _) = listener.accept().await;
+        let (accepted, _client) = accepted_connection().await;
         let socket = socket2::SockRef::from(&accepted);
         assert!(socket.keepalive().unwrap(), "SO_KEEPALIVE");
         let (idle, interval, retries) = TCP_KEEPALIVE;

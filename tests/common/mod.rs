@@ -3,6 +3,8 @@
 #![allow(dead_code)] // each test crate uses a different subset
 
 pub mod cluster;
+#[cfg(unix)]
+pub mod process;
 pub mod proxy;
 pub mod redis;
 
