@@ -13,7 +13,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use cognito_local_idp::defaults;
 use common::{
     ADMIN, IdpSetup, TestStack, USER, browser, initiate_auth, location, proxy::CannedAnswer, proxy::TokenProxy,
-    spawn_stack_with,
+    spawn_stack_with, spawn_stack_with_keys_through, tokens::resigned_id_token,
 };
 use serde_json::Value;
 
@@ -90,6 +90,47 @@ async fn keeps_the_session_through(answer: CannedAnswer) {
     assert_eq!(status_of(&browser, stack.app.url("/dashboard")).await.status(), 200, "{what}");
 }
 
+/// Signing keys that cannot be loaded keep the session like any other provider outage: here
+/// the pool rotates its keys, so the refreshed tokens name a key the app has not seen, and the
+/// key set is out of reach (at Cognito it lives on another host than the token endpoint). The
+/// tokens say nothing against the session; the app cannot check them yet. Refresh tokens
+/// rotate here: each failed attempt's new refresh token must be kept (the provider retired the
+/// one before), also by a request that answers 503, or recovery would be `invalid_grant`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_keys_out_of_reach_at_refresh_keep_the_session() {
+    let proxy = TokenProxy::start().await;
+    let mut stack = spawn_stack_with_keys_through(&proxy, five_second_tokens()).await;
+    stack.restart_app_with(&[("TOKEN_REFRESH_SKEW_SECS", "2")]).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    stack.idp.idp.rotate_keys().unwrap();
+    proxy.keys_unavailable(true);
+
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!(status_of(&browser, stack.app.url("/api/v1/me")).await.status(), 200, "the access token carries it");
+    assert!(stack.idp.idp.stats().refresh_grants >= 1, "a refresh was attempted");
+
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    let api = status_of(&browser, stack.app.url("/api/v1/me")).await;
+    assert_eq!(api.status(), 503);
+    assert!(api.headers().contains_key("retry-after"));
+    assert_eq!(api.json::<Value>().await.unwrap()["error"], "temporarily_unavailable");
+    let page = status_of(&browser, stack.app.url("/dashboard")).await;
+    assert_eq!(page.status(), 503, "not the session-expired page");
+    assert!(page.text().await.unwrap().contains("You are still signed in"));
+
+    proxy.keys_unavailable(false);
+    let started = Instant::now();
+    let recovered = loop {
+        let status = status_of(&browser, stack.app.url("/api/v1/me")).await.status().as_u16();
+        if status != 503 || started.elapsed() > Duration::from_secs(45) {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(recovered, 200, "recovered by itself, same cookie");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_keeps_the_session() {
     let body = r#"{"error":"TooManyRequestsException","error_description":"Rate exceeded"}"#;
@@ -158,6 +199,44 @@ async fn a_refresh_answered_with_another_sign_ins_tokens_ends_the_session() {
     let later = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
     proxy.tamper(tokens_of(&later));
     the_refresh_ends_the_session(&stack, &browser, "another auth_time").await;
+}
+
+/// OpenID Connect Core §12.2: a refreshed ID token comes from the issuer of the sign-in. The
+/// app accepts two issuers here (Cognito emits a pool's under two hosts, `COGNITO_ISSUERS`), and
+/// the refresh brings an ID token of the other one, validly signed by the pool, about the same
+/// person and sign-in: the session ends all the same. Without the tampering, refreshes pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refreshed_id_token_from_the_other_accepted_issuer_ends_the_session() {
+    for tampered in [false, true] {
+        let keys = tempfile::tempdir().unwrap();
+        let keys_file = keys.path().join("keys.json");
+        let setup = IdpSetup { keys_file: Some(keys_file.clone()), ..five_second_tokens() };
+        let proxy = TokenProxy::start().await;
+        let vars = [("COGNITO_DOMAIN", proxy.url.as_str()), ("TOKEN_REFRESH_SKEW_SECS", "2")];
+        let mut stack = spawn_stack_with(&vars, setup).await;
+        proxy.forward_to(&stack.idp.domain);
+        // The provider's own issuer, and the pool's other form.
+        let second = format!("https://issuer-cognito-idp.us-east-1.amazonaws.com/{}", defaults::USER_POOL_ID);
+        let issuers = format!("{},{second}", stack.idp.idp.issuer());
+        stack.restart_app_with(&[("COGNITO_ISSUERS", issuers.as_str())]).await;
+        let browser = browser();
+        stack.sign_in(&browser, USER, None).await;
+        if tampered {
+            proxy.tamper(move |json| {
+                let token = json["id_token"].as_str().unwrap().to_string();
+                let resigned = resigned_id_token(&keys_file, &token, |claims| {
+                    claims.insert("iss".into(), Value::String(second.clone()));
+                });
+                json["id_token"] = Value::String(resigned);
+            });
+            the_refresh_ends_the_session(&stack, &browser, "another iss").await;
+        } else {
+            tokio::time::sleep(Duration::from_millis(3_500)).await;
+            let page = status_of(&browser, stack.app.url("/dashboard")).await;
+            assert_eq!(page.status(), 200, "refreshed from the same issuer");
+            assert_eq!(stack.idp.idp.stats().refresh_grants, 1);
+        }
+    }
 }
 
 /// OpenID Connect Core §3.1.3.8: an ID token's `at_hash`, when it has one, is the hash of the

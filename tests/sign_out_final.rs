@@ -6,7 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{IdpSetup, USER, app_clock_now, browser, redis::start_redis, session_cookie, spawn_stack_with};
+use common::{
+    IdpSetup, USER, app_clock_now, browser, redis::start_redis, session_cookie, spawn_stack, spawn_stack_with,
+};
 use futures::future::join_all;
 
 async fn sign_out_with_thirty_requests_in_flight(store: &str) {
@@ -67,4 +69,19 @@ async fn sqlite_sign_out_is_final() {
 async fn redis_sign_out_is_final() {
     let (_redis, port) = start_redis().await;
     sign_out_with_thirty_requests_in_flight(&format!("redis://127.0.0.1:{port}")).await;
+}
+
+/// `GET /auth/logout` only asks: a link, a prefetch or an image on another site that points at
+/// it signs nobody out. Signing out takes the form's POST.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_logout_asks_and_signs_nobody_out() {
+    let stack = spawn_stack(&[]).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    let page = browser.get(stack.app.url("/auth/logout")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("method=\"post\"") && html.contains("action=\"/auth/logout\""), "{html}");
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200, "still signed in");
+    assert_eq!(stack.idp.idp.stats().revocations, 0, "nothing revoked");
 }

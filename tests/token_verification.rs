@@ -7,11 +7,10 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use cognito_local_idp::defaults;
 use common::{
     IdpSetup, OTHER_CLIENT, TestStack, USER, app_clock_now, browser, initiate_auth, location, proxy::TokenProxy,
-    set_cookies, spawn_stack_with,
+    set_cookies, spawn_stack_with, tokens::resigned_id_token,
 };
-use std::path::Path;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 async fn stack_behind_proxy(extra: &[(&str, &str)], setup: IdpSetup) -> (TestStack, TokenProxy) {
     let proxy = TokenProxy::start().await;
@@ -27,6 +26,8 @@ async fn assert_sign_in_refused(stack: &TestStack, why: &str) {
     let browser = browser();
     let callback = stack.sign_in(&browser, USER, None).await;
     assert_eq!(callback.status(), 401, "{why}");
+    // The refused callback's URL holds the code too: the page must not pass it on.
+    assert_eq!(callback.headers()["referrer-policy"], "no-referrer", "{why}");
     assert!(set_cookies(&callback).iter().all(|c| !c.starts_with("lc_session=")), "{why}: no session");
     assert!(callback.text().await.unwrap().contains("data-testid=\"sign-in-error\""), "{why}");
     let dashboard = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
@@ -210,24 +211,6 @@ async fn a_token_response_without_expires_in_is_valid() {
     let response = stack.sign_in(&browser, USER, None).await;
     assert_eq!(response.status(), 303, "RFC 6749 §5.1 only recommends expires_in");
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
-}
-
-/// `token` with its claims changed by `edit`, signed again with the provider's own ID-token key
-/// (read from its keys file): a token exactly as valid as the provider's, with claims it never
-/// writes.
-fn resigned_id_token(keys_file: &Path, token: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
-    let keys: Value = serde_json::from_str(&std::fs::read_to_string(keys_file).unwrap()).unwrap();
-    let key = keys["keys"].as_array().unwrap().iter().rev().find(|key| key["purpose"] == "id").unwrap();
-    let pkcs8 = key["pkcs8"].as_str().unwrap();
-    let pem = format!("-----BEGIN PRIVATE KEY-----\n{pkcs8}\n-----END PRIVATE KEY-----\n");
-    let payload = URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap();
-    let mut claims: Map<String, Value> = serde_json::from_slice(&payload).unwrap();
-    edit(&mut claims);
-    let header = jsonwebtoken::Header {
-        kid: Some(key["kid"].as_str().unwrap().to_string()),
-        ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256)
-    };
-    jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap()).unwrap()
 }
 
 /// OpenID Connect Core §3.1.3.7 (step 5): an ID token's `azp`, when present, must be the

@@ -217,6 +217,8 @@ async fn signing_in_again_revokes_the_replaced_sessions_refresh_token() {
         assert_eq!(callback.status(), 303, "sign-in {round}");
         let answer: serde_json::Value = browser.get(&me).send().await.unwrap().json().await.unwrap();
         assert_eq!(answer["username"], user.0, "sign-in {round}");
+        let dashboard = browser.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+        assert_eq!(listed_sessions(&dashboard).len(), 1, "sign-in {round}: the replaced session is off the list");
         let issued = issued.lock().unwrap().clone();
         assert_eq!(issued.len(), round + 1);
         assert_eq!(proxy.revoked_tokens(), issued[..round].to_vec(), "after sign-in {round}: every replaced one");

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod process;
 pub mod proxy;
 pub mod redis;
+pub mod tokens;
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 

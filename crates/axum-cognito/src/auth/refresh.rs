@@ -15,7 +15,7 @@ use tower_sessions::Session;
 
 use super::{
     core::AuthCore, jwks::TokenSource, oauth_client::TokenEndpointError, provider_backoff::retry_after_secs,
-    verify::VerifyError,
+    token_string::TokenString, verify::VerifyError,
 };
 use crate::{
     metrics,
@@ -162,13 +162,7 @@ async fn refresh_due(
     }
     let started = std::time::Instant::now();
     let outcome = refresh(core, &auth).await;
-    metrics::refresh_grant(
-        match &outcome {
-            Ok(_) => "ok",
-            Err(Failure::Temporary(outcome, _) | Failure::Ended(outcome, _)) => outcome,
-        },
-        started.elapsed(),
-    );
+    metrics::refresh_grant(outcome.as_ref().map_or_else(Failure::outcome, |_| "ok"), started.elapsed());
     match outcome {
         Ok(refreshed) => {
             core.refresh_backoff.succeeded();
@@ -180,7 +174,13 @@ async fn refresh_due(
             locks.prune();
             Ok(Some(refreshed))
         }
-        Err(Failure::Temporary(_, reason)) => {
+        Err(failure @ (Failure::Temporary(..) | Failure::KeysUnavailable { .. })) => {
+            if let Failure::KeysUnavailable { rotated_refresh_token: Some(rotated), .. } = &failure {
+                auth.tokens.refresh_token = Some(rotated.clone());
+                // Saved now: this request may well answer 503.
+                auth_session::update_now(session, &auth).await?;
+            }
+            let reason = failure.reason();
             drop(turn);
             let wait = core.refresh_backoff.failed();
             tracing::warn!(%reason, retry_in_ms = wait.as_millis() as u64, "token refresh failed; will retry");
@@ -235,6 +235,34 @@ fn newer_than(latest: Option<AuthSession>, current: &AuthSession) -> Option<Auth
 enum Failure {
     Temporary(&'static str, String),
     Ended(&'static str, String),
+    /// The provider answered, but its tokens name signing keys that cannot be loaded yet. With
+    /// rotation the answer also replaced the refresh token, and the provider has retired the
+    /// one the session holds: the new one is kept (it proves nothing about anyone; only the ID
+    /// token does, and the next refresh verifies one), or the next attempt would be answered
+    /// `invalid_grant` and the outage would end the session after all.
+    KeysUnavailable {
+        reason: String,
+        rotated_refresh_token: Option<TokenString>,
+    },
+}
+
+impl Failure {
+    /// The refresh grant's outcome, as its metric labels it.
+    fn outcome(&self) -> &'static str {
+        match self {
+            Failure::Temporary(outcome, _) | Failure::Ended(outcome, _) => outcome,
+            Failure::KeysUnavailable { .. } => "keys_unavailable",
+        }
+    }
+
+    /// Why, for the log.
+    fn reason(&self) -> &str {
+        match self {
+            Failure::Temporary(_, reason) | Failure::Ended(_, reason) | Failure::KeysUnavailable { reason, .. } => {
+                reason
+            }
+        }
+    }
 }
 
 async fn refresh(core: &AuthCore, auth: &AuthSession) -> Result<AuthSession, Failure> {
@@ -264,7 +292,7 @@ async fn refresh(core: &AuthCore, auth: &AuthSession) -> Result<AuthSession, Fai
     let rejected = |what: &str, error: VerifyError| {
         let reason = format!("refreshed {what}: {error}");
         if error.is_temporary() {
-            Failure::Temporary("keys_unavailable", reason)
+            Failure::KeysUnavailable { reason, rotated_refresh_token: response.refresh_token.clone() }
         } else {
             Failure::Ended("rejected_token", reason)
         }
@@ -295,10 +323,18 @@ async fn refresh(core: &AuthCore, auth: &AuthSession) -> Result<AuthSession, Fai
 }
 
 /// OpenID Connect Core §12.2: a refreshed ID token must be about the same person, from the same
-/// issuer (checked by the verifier), for the same client, with the original `auth_time`.
+/// issuer, for the same client (checked by the verifier), with the original `auth_time`.
+///
+/// The verifier accepts every issuer the pool may emit (`COGNITO_ISSUERS`); a session keeps the
+/// one its sign-in had, read from the claims it stored.
 fn check_same_identity(auth: &AuthSession, claims: &super::claims::IdTokenClaims) -> Result<(), VerifyError> {
     if claims.sub != auth.sub {
         return Err(VerifyError::BadClaims("the refreshed ID token is about someone else".into()));
+    }
+    if let Some(serde_json::Value::String(original)) = auth.id_claims.to_map().get("iss")
+        && *original != claims.iss
+    {
+        return Err(VerifyError::BadClaims("the refreshed ID token is from another issuer".into()));
     }
     if let (Some(original), Some(refreshed)) = (auth.auth_time, claims.auth_time)
         && original != refreshed
@@ -311,7 +347,6 @@ fn check_same_identity(auth: &AuthSession, claims: &super::claims::IdTokenClaims
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::token_string::TokenString;
 
     fn tokens(access_exp: i64, id_exp: i64) -> SessionTokens {
         SessionTokens {

@@ -289,6 +289,13 @@ pub async fn update(session: &Session, auth: &AuthSession) -> Result<(), Session
     session.insert_value(AUTH_KEY, stored_value(auth)?).await.map(|_| ()).map_err(|e| SessionStoreError(e.to_string()))
 }
 
+/// Replaces the signed-in state and stores it at once: for a change that must outlive a request
+/// answered with a 5xx, after which the session layer (tower-sessions) saves nothing.
+pub async fn update_now(session: &Session, auth: &AuthSession) -> Result<(), SessionStoreError> {
+    update(session, auth).await?;
+    session.save().await.map_err(|e| SessionStoreError(e.to_string()))
+}
+
 /// Ends the session: its data is cleared and its record deleted from the store.
 pub async fn end(session: &Session) -> Result<(), SessionStoreError> {
     session.flush().await.map_err(|e| SessionStoreError(e.to_string()))

@@ -1,0 +1,25 @@
+//! Tokens the tests make themselves: the embedded provider's tokens with edited claims, signed
+//! again with its own key, so that only the edited claim can make the app refuse them.
+
+use std::path::Path;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde_json::{Map, Value};
+
+/// `token` with its claims changed by `edit`, signed again with the provider's own ID-token key
+/// (read from its keys file, `IdpSetup::keys_file`): a token exactly as valid as the
+/// provider's, with claims it never writes.
+pub fn resigned_id_token(keys_file: &Path, token: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
+    let keys: Value = serde_json::from_str(&std::fs::read_to_string(keys_file).unwrap()).unwrap();
+    let key = keys["keys"].as_array().unwrap().iter().rev().find(|key| key["purpose"] == "id").unwrap();
+    let pkcs8 = key["pkcs8"].as_str().unwrap();
+    let pem = format!("-----BEGIN PRIVATE KEY-----\n{pkcs8}\n-----END PRIVATE KEY-----\n");
+    let payload = URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap();
+    let mut claims: Map<String, Value> = serde_json::from_slice(&payload).unwrap();
+    edit(&mut claims);
+    let header = jsonwebtoken::Header {
+        kid: Some(key["kid"].as_str().unwrap().to_string()),
+        ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256)
+    };
+    jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap()).unwrap()
+}
