@@ -37,7 +37,7 @@ if [ "${BENCH_LOAD_ONLY:-}" != 1 ]; then # BENCH_LOAD_ONLY=1: skip the criterion
 fi
 
 say "release build"
-cargo leptos build --release --precompress >/dev/null 2>&1
+cargo_leptos_release build >/dev/null 2>&1
 say "baseline build (benches/plain_axum.rs)"
 plain_axum="$(cargo bench --features ssr --bench plain_axum --no-run 2>&1 | sed -n 's/.*Executable benches\/plain_axum.rs (\(.*\))$/\1/p')"
 [ -x "$plain_axum" ] || { echo "cannot find the plain_axum benchmark binary" >&2; exit 1; }

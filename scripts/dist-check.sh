@@ -2,12 +2,20 @@
 # The deploy test (part of scripts/test.sh): assembles the release directory from the release
 # build that the end-to-end step made, copies it to a temporary directory, starts it from yet
 # another working directory with no LEPTOS_* variables, and checks in Chromium that the page
-# loads its CSS and hydrates.
+# loads its CSS and hydrates. Also that the WASM in it is the one built for size
+# (cargo_leptos_release in scripts/lib/setup.sh): it aborts on a panic without formatting a
+# message, so std's "panicked at" text is not in it.
 set -euo pipefail
 source "$(dirname "$0")/lib/setup.sh"
 
 work="$(mktemp -d)"
 scripts/dist.sh --no-build "$work/leptos-cognito" >/dev/null
+for wasm in "$work"/leptos-cognito/site/pkg/*.wasm; do
+  if grep -q "panicked at" "$wasm"; then
+    echo "dist-check: $wasm formats panic messages: not built with cargo_leptos_release (scripts/lib/setup.sh)" >&2
+    exit 1
+  fi
+done
 mkdir -p "$work/elsewhere"
 port_app=3600
 port_idp=9529

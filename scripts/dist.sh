@@ -18,8 +18,8 @@ out="${1:-$ROOT/dist/leptos-cognito}"
 
 if [ "$build" = 1 ]; then
   ensure_build_tools
-  say "release build (cargo leptos build --release --precompress)"
-  cargo leptos build --release --precompress
+  say "release build (cargo leptos build --release --precompress, WASM built for size)"
+  cargo_leptos_release build
 fi
 
 binary="$CARGO_TARGET_DIR/release/leptos-cognito"

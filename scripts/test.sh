@@ -51,7 +51,7 @@ export LOCAL_IDP_ACCESS_TOKEN_SECS=8
 export TOKEN_REFRESH_SKEW_SECS=3
 # Keys of the end-to-end provider stay out of the developer's own .local/.
 export LOCAL_IDP_KEYS_FILE="$HOME/.cache/leptos-cognito/e2e-local-idp-keys.json"
-step "release build and end-to-end tests in Chromium" cargo leptos end-to-end --release --precompress
+step "release build and end-to-end tests in Chromium" cargo_leptos_release end-to-end
 step "deploy: the release directory runs from another directory, with its CSS, and hydrates" scripts/dist-check.sh
 
 report="$(scripts/wasm-size.sh)"

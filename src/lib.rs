@@ -22,6 +22,10 @@ pub mod server;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // A panic's message in the browser console. The release bundle aborts at once on a panic,
+    // without formatting a message (`cargo_leptos_release` in scripts/lib/setup.sh): no hook
+    // would ever run, and leaving it out keeps the formatting code out of the bundle.
+    #[cfg(not(panic = "immediate-abort"))]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
     // A marker for end-to-end tests: interactive behaviour can be checked only after this.
