@@ -232,6 +232,29 @@ async fn another_clients_token_and_an_expired_token_are_refused() {
     assert!(body["error_description"].as_str().unwrap().contains("expired"), "{body}");
 }
 
+/// `API_ALLOWED_CLIENT_IDS` names other app clients of the pool whose access tokens the API
+/// accepts as well (the client refused in `another_clients_token_and_an_expired_token_are_refused`);
+/// the answer names the client the token was issued to, and the app's own client still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listed_clients_token_is_accepted() {
+    let stack = spawn_stack(&[("API_ALLOWED_CLIENT_IDS", OTHER_CLIENT)]).await;
+    let other = common::initiate_auth(&stack.idp.domain, OTHER_CLIENT, USER).await;
+    let bearer = format!("Bearer {}", other["AccessToken"].as_str().unwrap());
+    let (status, _, _, me) = get(&stack.app.url("/api/v1/me"), Some(&bearer)).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["client_id"], OTHER_CLIENT);
+    assert_eq!(me["credential"], "bearer");
+    let (status, _, _, ping) = get(&stack.app.url("/api/v1/ping"), Some(&bearer)).await;
+    assert_eq!(status, 200);
+    assert_eq!(ping, json!({"pong": true, "sub": me["sub"]}));
+
+    let mine = initiate_auth(&stack.idp.domain, USER).await;
+    let bearer = format!("Bearer {}", mine["AccessToken"].as_str().unwrap());
+    let (status, _, _, me) = get(&stack.app.url("/api/v1/me"), Some(&bearer)).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["client_id"], defaults::CLIENT_ID);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn machine_routes_require_their_scope() {
     let stack = spawn_stack(&[]).await;

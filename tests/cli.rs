@@ -166,3 +166,63 @@ fn sigterm_waits_for_a_stalled_request_only_the_grace_period() {
     let log = std::fs::read_to_string(dir.path().join("app.log")).unwrap();
     assert!(log.contains("WARN") && log.contains("SHUTDOWN_GRACE_SECS"), "the log says why: {log}");
 }
+
+/// `leptos-cognito local-idp` runs the embedded provider alone, and `leptos-cognito token` signs
+/// in against it: without `--access-token` it prints every token as JSON, with it only the
+/// access token, and `--client-credentials` prints a machine token for the requested scope.
+#[cfg(unix)]
+#[test]
+fn local_idp_alone_and_the_token_command() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = common::redis::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let vars = [("LOCAL_IDP", "on"), ("LOCAL_IDP_ADDR", addr.as_str()), ("APP_URL", "http://127.0.0.1:3999")];
+    let keys = dir.path().join("keys.json");
+    let mut idp = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
+        .arg("local-idp")
+        .current_dir(dir.path())
+        .env_clear()
+        .envs(vars)
+        .env("LOCAL_IDP_KEYS_FILE", &keys)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("binary runs");
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the provider did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let token = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
+            .arg("token")
+            .args(args)
+            .current_dir(dir.path())
+            .env_clear()
+            .envs(vars)
+            .env("LOCAL_IDP_KEYS_FILE", &keys)
+            .output()
+            .expect("binary runs");
+        assert!(output.status.success(), "token {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    let password = ["--username", "user@example.com", "--password", "User-Passw0rd!"];
+    let all: serde_json::Value = serde_json::from_str(&token(&password)).expect("JSON");
+    for name in ["access_token", "id_token", "refresh_token"] {
+        assert!(all[name].as_str().is_some_and(|t| !t.is_empty()), "{name} in {all}");
+    }
+    assert_eq!(all["token_type"], "Bearer");
+    let only = token(&[&password[..], &["--access-token"]].concat());
+    assert_eq!(only.trim().split('.').count(), 3, "one JWT: {only}");
+    assert!(!only.contains('{'));
+    let machine: serde_json::Value =
+        serde_json::from_str(&token(&["--client-credentials", "--scope", "api/read"])).expect("JSON");
+    let access = machine["access_token"].as_str().expect("a machine token");
+    let payload = access.split('.').nth(1).expect("a JWT");
+    use base64::Engine;
+    let claims: serde_json::Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert!(claims["scope"].as_str().is_some_and(|s| s.split(' ').any(|s| s.ends_with("api/read"))), "{claims}");
+    let _ = idp.kill();
+    let _ = idp.wait();
+}

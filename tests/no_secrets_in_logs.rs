@@ -180,13 +180,17 @@ async fn whole_session(log_format: &str, provider: Provider) -> (String, String)
     let logout = browser.post(format!("{app_url}/auth/logout")).header("origin", &app_url).send().await.unwrap();
     assert!(location(&logout).contains("/logout?"));
 
+    for probe in ["/healthz", "/readyz"] {
+        assert_eq!(reqwest::get(format!("{app_url}{probe}")).await.unwrap().status(), 200, "{probe}");
+    }
+
     let _ = server.kill();
     let _ = server.wait();
     let logs = std::fs::read_to_string(&log_path).unwrap();
     assert!(logs.contains("signed in"), "logging works: {logs}");
     assert!(logs.contains("signed out"), "logging works: {logs}");
     assert!(logs.contains("/dashboard"), "requests are logged: {logs}");
-    assert!(!logs.contains("/healthz"), "health probes are not logged: {logs}");
+    assert!(!logs.contains("/healthz") && !logs.contains("/readyz"), "health probes are not logged: {logs}");
     let mut secrets = vec![
         ("a JWT".to_string(), "eyJ".to_string()),
         ("the authorization code".into(), query["code"].clone()),

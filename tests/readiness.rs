@@ -34,6 +34,7 @@ async fn not_ready_without_signing_keys_but_alive() {
     let ready = reqwest::get(app.url("/readyz")).await.unwrap();
     assert_eq!(ready.status(), 503);
     let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "not_ready", "{body}");
     assert_eq!(body["not_ready"][0]["component"], "signing_keys", "{body}");
     assert_eq!(reqwest::get(app.url("/healthz")).await.unwrap().status(), 200, "still alive");
 }

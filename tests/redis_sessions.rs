@@ -233,3 +233,36 @@ async fn a_wrong_redis_password_stops_the_app_at_start_up() {
     assert!(stderr.contains(&format!("cannot use redis://127.0.0.1:{port}")), "{stderr}");
     assert!(!stderr.contains("wr0ng"), "{stderr}");
 }
+
+/// A save that fails after the handler has answered is an explained 503 (an HTML page, or the
+/// API's JSON), not the session layer's empty 500. Here Redis refuses the app's writes (its user
+/// lost the permission) while reads work, and a request is due to save the session (to move its
+/// idle timeout); once writes work again the same cookie does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_session_save_is_an_explained_503() {
+    let (_redis, port) = start_redis().await;
+    let store = format!("redis://127.0.0.1:{port}");
+    // A 6-second idle timeout: a request in use saves the session every 3 s.
+    let stack = spawn_stack(&[("SESSION_STORE", &store), ("SESSION_IDLE_TIMEOUT_SECS", "6")]).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    let acl = |rule: &str| {
+        let output = Command::new("redis-cli")
+            .args(["-p", &port.to_string(), "ACL", "SETUSER", "default", rule])
+            .output()
+            .expect("redis-cli is installed (with Debian's redis-server)");
+        assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "OK", "ACL SETUSER default {rule}");
+    };
+    acl("-@write");
+    tokio::time::sleep(Duration::from_millis(3_200)).await;
+
+    let page = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(page.status(), 503);
+    assert!(page.text().await.unwrap().contains("Sessions cannot be stored right now"));
+    let api = browser.get(stack.app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(api.status(), 503);
+    assert_eq!(api.json::<serde_json::Value>().await.unwrap()["error"], "temporarily_unavailable");
+
+    acl("+@all");
+    assert_eq!(browser.get(stack.app.url("/dashboard")).send().await.unwrap().status(), 200, "the same cookie");
+}

@@ -176,6 +176,34 @@ fn tokens_of(sign_in: &Value) -> impl Fn(&mut Value) + Send + Sync + 'static {
     }
 }
 
+/// While one request of a session refreshes (here the token endpoint takes 6 s), another whose
+/// access token still works waits at most 2 s for it, then goes on with the tokens it has.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_with_a_working_access_token_waits_at_most_two_seconds_for_a_refresh() {
+    let proxy = TokenProxy::start().await;
+    // Due 1 s after issue, valid for 5: the tokens work throughout the wait.
+    let vars = [("COGNITO_DOMAIN", proxy.url.as_str()), ("TOKEN_REFRESH_SKEW_SECS", "4")];
+    let stack = spawn_stack_with(&vars, five_second_tokens()).await;
+    proxy.forward_to(&stack.idp.domain);
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    proxy.delay_token_requests(Duration::from_secs(6));
+
+    let refreshing = {
+        let (browser, url) = (browser.clone(), stack.app.url("/api/v1/me"));
+        tokio::spawn(async move { browser.get(url).send().await.unwrap().status().as_u16() })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    let waiting = status_of(&browser, stack.app.url("/api/v1/me")).await;
+    let waited = started.elapsed();
+    assert_eq!(waiting.status(), 200, "went on with its working tokens");
+    assert!(waited >= Duration::from_millis(1_500) && waited < Duration::from_secs(4), "waited {waited:?}");
+    assert_eq!(refreshing.await.unwrap(), 200, "the refresh itself completes");
+    assert_eq!(stack.idp.idp.stats().refresh_grants, 1, "one refresh");
+}
+
 /// OpenID Connect Core §12.2: a refreshed ID token's `sub` must be the one of the sign-in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refresh_answered_with_someone_elses_tokens_ends_the_session() {

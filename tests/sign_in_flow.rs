@@ -85,6 +85,21 @@ async fn a_protected_page_sends_you_through_sign_in_and_back() {
     assert_eq!(browser.get(stack.app.url("/profile")).send().await.unwrap().status(), 200);
 }
 
+/// `ADMIN_GROUP` names the group the admin views need: set to another group, members of
+/// `admin` are refused at the page and at the API, and get no link to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_group_names_the_group_the_admin_views_need() {
+    let stack = spawn_stack(&[("ADMIN_GROUP", "staff")]).await;
+    let admin = browser();
+    stack.sign_in(&admin, ADMIN, None).await;
+    let page = admin.get(stack.app.url("/admin")).send().await.unwrap();
+    assert_eq!(page.status(), 403, "the admin group is not ADMIN_GROUP here");
+    let api = admin.get(stack.app.url("/api/v1/admin/ping")).send().await.unwrap();
+    assert_eq!(api.status(), 403);
+    let dashboard = admin.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+    assert!(!dashboard.contains("href=\"/admin\""), "no admin link");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_page_is_for_the_admin_group_only() {
     let stack = spawn_stack(&[]).await;
@@ -379,6 +394,22 @@ async fn prompt_none_and_prompt_login() {
     let html = form.text().await.unwrap();
     assert!(html.contains("name=\"password\""), "asks for the password");
     assert!(html.contains("admin@example.com"), "the hint is filled in");
+}
+
+/// `login_required` means "not signed in" only for an attempt that asked for `prompt=none`: for
+/// an ordinary sign-in it is the provider refusing, and the browser gets an error page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_required_for_an_ordinary_sign_in_is_an_error_page() {
+    let stack = spawn_stack(&[]).await;
+    let browser = browser();
+    let authorize = follow(&browser, &stack.app.url("/auth/login?return_to=/profile")).await;
+    let state = query_of(&authorize)["state"].clone();
+    let callback = format!("{}?error=login_required&state={state}", stack.app.url("/auth/callback"));
+    let page = browser.get(&callback).send().await.unwrap();
+    assert!(page.status().is_client_error(), "{}", page.status());
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert!(page.text().await.unwrap().contains("data-testid=\"sign-in-error\""));
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
 }
 
 /// The token endpoint failing at the callback (Cognito throttling the account, or down): a 4xx

@@ -97,7 +97,8 @@ async fn callback_without_a_known_state_is_a_4xx_page() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callback_from_another_browser_is_refused_and_the_state_is_spent() {
     let app = spawn_app(COGNITO).await;
-    let started = app.client().get(app.url("/auth/login")).send().await.unwrap();
+    let browser = app.client();
+    let started = browser.get(app.url("/auth/login")).send().await.unwrap();
     let state = query_of(&location(&started))["state"].clone();
 
     // A different browser (no binding cookie) presents the state: refused.
@@ -105,6 +106,11 @@ async fn callback_from_another_browser_is_refused_and_the_state_is_spent() {
     let response = attacker.get(app.url(&format!("/auth/callback?code=x&state={state}"))).send().await.unwrap();
     assert_eq!(response.status(), 400);
     assert!(response.text().await.unwrap().contains("another browser"));
+
+    // That attempt used the transaction up: the browser that started it cannot finish it now.
+    let own = browser.get(app.url(&format!("/auth/callback?code=x&state={state}"))).send().await.unwrap();
+    assert_eq!(own.status(), 400);
+    assert!(!own.text().await.unwrap().contains("another browser"), "refused as spent, not as foreign");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -25,6 +25,7 @@ struct ProxyState {
     canned_answers: Arc<std::sync::atomic::AtomicU64>,
     revoked: Arc<RwLock<Vec<String>>>,
     keys_down: Arc<std::sync::atomic::AtomicBool>,
+    token_delay_ms: Arc<std::sync::atomic::AtomicU64>,
 }
 
 pub struct TokenProxy {
@@ -76,6 +77,12 @@ impl TokenProxy {
         self.state.keys_down.store(down, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Holds every later `/oauth2/token` request for `delay` before forwarding it: a slow
+    /// provider, or a refresh that takes long.
+    pub fn delay_token_requests(&self, delay: std::time::Duration) {
+        self.state.token_delay_ms.store(delay.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Changes every later `/oauth2/token` answer with `tamper`.
     pub fn tamper(&self, tamper: impl Fn(&mut Value) + Send + Sync + 'static) {
         *self.state.tamper.write().expect("lock") = Some(Arc::new(tamper));
@@ -88,6 +95,10 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
     let path = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/").to_string();
     if path.ends_with("/.well-known/jwks.json") && state.keys_down.load(std::sync::atomic::Ordering::Relaxed) {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let delay_ms = state.token_delay_ms.load(std::sync::atomic::Ordering::Relaxed);
+    if path.starts_with("/oauth2/token") && delay_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
     }
     let canned = state.canned.read().expect("lock").clone();
     if path.starts_with("/oauth2/token")

@@ -234,6 +234,7 @@ fn usable_keys(set: JwkSet) -> HashMap<String, Arc<DecodingKey>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn only_rs256_signing_keys_are_kept() {
@@ -247,5 +248,71 @@ mod tests {
         .unwrap();
         let keys = usable_keys(set);
         assert_eq!(keys.keys().collect::<Vec<_>>(), ["good"]);
+    }
+
+    fn key_set(kids: &[&str], padding: usize) -> String {
+        let keys: Vec<_> = kids
+            .iter()
+            .map(|kid| serde_json::json!({"kid": kid, "kty": "RSA", "alg": "RS256", "use": "sig", "n": "sXch", "e": "AQAB"}))
+            .collect();
+        serde_json::json!({"keys": keys, "padding": "x".repeat(padding)}).to_string()
+    }
+
+    /// A key set server that answers each request with the next of `bodies` (the last one
+    /// again once they run out), after `delay`; returns its URL and a count of requests.
+    async fn serve_key_sets(bodies: Vec<String>, delay: Duration) -> (String, Arc<AtomicU64>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+        let served = Arc::new(AtomicU64::new(0));
+        let count = served.clone();
+        let app = axum::Router::new().route(
+            "/jwks.json",
+            axum::routing::get(move || {
+                let n = count.fetch_add(1, Ordering::SeqCst) as usize;
+                let body = bodies[n.min(bodies.len() - 1)].clone();
+                async move {
+                    tokio::time::sleep(delay).await;
+                    body
+                }
+            }),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, served)
+    }
+
+    /// A key set over the size cap is refused; the keys already known stay in use.
+    #[tokio::test]
+    async fn an_oversized_key_set_is_refused_and_the_known_keys_kept() {
+        let bodies = vec![key_set(&["first"], 0), key_set(&["first", "second"], MAX_JWKS_BYTES)];
+        let (url, _) = serve_key_sets(bodies, Duration::ZERO).await;
+        let clock = crate::clock::ManualClock::starting_at(1_000_000);
+        let cache = JwksCache::new(reqwest::Client::new(), url, Arc::new(clock.clone()));
+        assert!(cache.key_for("first", TokenSource::TokenEndpoint).await.is_ok());
+        clock.advance(REFETCH_INTERVAL_SECS);
+        let second = cache.key_for("second", TokenSource::TokenEndpoint).await;
+        assert!(matches!(second, Err(JwksError::UnknownKid)), "the oversized set was not taken");
+        assert_eq!(cache.fetch_count(), 2);
+        assert!(cache.key_for("first", TokenSource::TokenEndpoint).await.is_ok(), "the known key stays");
+    }
+
+    /// Callers that need the key set at once share one fetch.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_callers_share_one_fetch() {
+        let (url, served) = serve_key_sets(vec![key_set(&["good"], 0)], Duration::from_millis(200)).await;
+        let cache = Arc::new(JwksCache::new(
+            reqwest::Client::new(),
+            url,
+            Arc::new(crate::clock::ManualClock::starting_at(1_000_000)),
+        ));
+        let callers: Vec<_> = (0..20)
+            .map(|_| {
+                let cache = cache.clone();
+                tokio::spawn(async move { cache.key_for("good", TokenSource::Caller).await.is_ok() })
+            })
+            .collect();
+        for caller in callers {
+            assert!(caller.await.unwrap());
+        }
+        assert_eq!(served.load(Ordering::SeqCst), 1);
     }
 }
