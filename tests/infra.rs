@@ -176,6 +176,35 @@ fn a_stack_without_the_pool_outputs_is_refused_with_a_clear_line() {
 }
 
 /// `CognitoUserPoolId` -> `COGNITO_USER_POOL_ID`, the rule `scripts/pool-env.sh` applies.
+/// The pool README.md's "Deploy the pool" describes, as the template's defaults make it: a
+/// 12-character password policy, no self sign-up, deletion protection, token revocation on,
+/// and no `USER_PASSWORD_AUTH` on the app client unless asked for.
+#[test]
+fn the_pool_is_made_as_the_readme_says() {
+    let template = template();
+    let parameters = &template["Parameters"];
+    let pool = &template["Resources"]["UserPool"]["Properties"];
+    assert_eq!(pool["Policies"]["PasswordPolicy"]["MinimumLength"].as_i64(), Some(12));
+    assert_eq!(pool["DeletionProtection"].as_str(), Some("ACTIVE"));
+    assert_eq!(pool["UsernameAttributes"][0].as_str(), Some("email"));
+    assert_eq!(parameters["SelfSignUp"]["Default"].as_str(), Some("false"));
+    assert_eq!(parameters["AllowUserPasswordAuth"]["Default"].as_str(), Some("false"));
+    assert_eq!(parameters["RefreshTokenRetryGracePeriodSeconds"]["Default"].as_i64(), Some(0));
+    let conditions = &template["Conditions"];
+    // The conditions compare the parameters with "true": the defaults above turn both off.
+    for (condition, parameter) in
+        [("SelfSignUpEnabled", "SelfSignUp"), ("UserPasswordAuthAllowed", "AllowUserPasswordAuth")]
+    {
+        let text = format!("{:?}", conditions[condition]);
+        assert!(text.contains(parameter) && text.contains("\"true\""), "{condition}: {text}");
+    }
+    let client = &template["Resources"]["AppClient"]["Properties"];
+    assert_eq!(client["EnableTokenRevocation"].as_bool(), Some(true));
+    assert_eq!(client["AllowedOAuthFlows"][0].as_str(), Some("code"));
+    let scopes: Vec<_> = client["AllowedOAuthScopes"].as_vec().unwrap().iter().filter_map(Yaml::as_str).collect();
+    assert_eq!(scopes, ["openid", "email", "profile"]);
+}
+
 fn upper_snake(key: &str) -> String {
     let mut name = String::new();
     let mut previous_lower = false;

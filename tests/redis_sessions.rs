@@ -219,10 +219,10 @@ async fn rediss_urls_use_tls_and_check_the_servers_certificate() {
     assert!(!stderr.contains("s3cret"), "{stderr}");
 }
 
-/// A wrong password stops the app at start-up with a line that names the server, never the
-/// password, rather than failing the first sign-in.
+/// A wrong password, or a Redis nobody answers at, stops the app at start-up with a line that
+/// names the server, never the password, rather than failing the first sign-in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wrong_redis_password_stops_the_app_at_start_up() {
+async fn a_wrong_redis_password_or_no_redis_stops_the_app_at_start_up() {
     let port = free_port();
     let _redis = start_redis_with(port, &["--port", &port.to_string(), "--requirepass", "right"]).await;
     let dir = tempfile::tempdir().unwrap();
@@ -232,6 +232,14 @@ async fn a_wrong_redis_password_stops_the_app_at_start_up() {
     assert!(!status.success());
     assert!(stderr.contains(&format!("cannot use redis://127.0.0.1:{port}")), "{stderr}");
     assert!(!stderr.contains("wr0ng"), "{stderr}");
+
+    let nobody = free_port();
+    let store = format!("redis://:s3cret@127.0.0.1:{nobody}");
+    let (app, _) = serve_process(dir.path(), &[("SESSION_STORE", &store)]);
+    let (status, stderr) = exit_message(app, Duration::from_secs(30));
+    assert!(!status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("cannot use redis://127.0.0.1:{nobody}")), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
 }
 
 /// A save that fails after the handler has answered is an explained 503 (an HTML page, or the

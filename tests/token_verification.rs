@@ -179,6 +179,33 @@ async fn a_token_from_the_future_is_refused_beyond_the_clock_skew_allowed() {
     }
 }
 
+/// RFC 7519 §4.1.5: a token is not accepted before its `nbf`, with the same 60 s allowed for
+/// clock skew. Cognito's tokens carry none; a validly signed one naming a time ten minutes
+/// ahead is refused at sign-in, one naming half a minute ahead passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_token_not_valid_yet_is_refused() {
+    for (ahead_secs, accepted) in [(30, true), (600, false)] {
+        let keys = tempfile::tempdir().unwrap();
+        let keys_file = keys.path().join("keys.json");
+        let setup = IdpSetup { keys_file: Some(keys_file.clone()), ..IdpSetup::default() };
+        let (stack, proxy) = stack_behind_proxy(&[], setup).await;
+        proxy.tamper(move |json| {
+            let token = json["id_token"].as_str().unwrap().to_string();
+            let resigned = resigned_id_token(&keys_file, &token, |claims| {
+                let iat = claims["iat"].as_i64().unwrap();
+                claims.insert("nbf".into(), Value::from(iat + ahead_secs));
+            });
+            json["id_token"] = Value::String(resigned);
+        });
+        let why = format!("nbf {ahead_secs} s ahead");
+        if accepted {
+            assert_eq!(stack.sign_in(&browser(), USER, None).await.status(), 303, "{why}");
+        } else {
+            assert_sign_in_refused(&stack, &why).await;
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_id_token_issued_more_than_a_day_ago_is_refused_at_sign_in() {
     let two_days = std::time::Duration::from_secs(2 * 86_400);
