@@ -6,7 +6,8 @@ mod common;
 
 use std::{collections::HashMap, time::Duration};
 
-use common::{IdpSetup, USER, browser, spawn_stack_with};
+use cognito_local_idp::defaults;
+use common::{IdpSetup, USER, browser, proxy::TokenProxy, spawn_stack_with};
 
 async fn scrape(addr: &str) -> HashMap<String, f64> {
     let text = reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
@@ -105,6 +106,92 @@ async fn counters_follow_a_scripted_session_and_labels_stay_bounded() {
         probed.keys().all(|series| !series.contains("healthz") && !series.contains("readyz")),
         "health probes are not counted"
     );
+}
+
+/// Whether some series of `name` with every one of `labels` moved (histograms: their `_count`).
+fn moved(before: &HashMap<String, f64>, after: &HashMap<String, f64>, name: &str, labels: &[&str]) -> bool {
+    after.keys().any(|series| {
+        series.starts_with(&format!("{name}{{")) && labels.iter().all(|label| series.contains(label)) && {
+            delta(before, after, series) > 0.0
+        }
+    })
+}
+
+/// The series docs/operations.md puts alerts and panels on move, with the labels it names:
+/// Bearer verifications that pass and the verified-token cache, a sign-in refused for an unknown
+/// state, a refresh throttled by the provider (and the provider call behind it), sign-out
+/// everywhere and the sessions it ends, key-set fetches, and the latency histograms of provider
+/// calls, store operations and requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_series_the_alerts_use_move() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics_addr = format!("127.0.0.1:{port}");
+    let proxy = TokenProxy::start().await;
+    let vars = [
+        ("METRICS_ADDR", metrics_addr.as_str()),
+        ("COGNITO_DOMAIN", proxy.url.as_str()),
+        ("TOKEN_REFRESH_SKEW_SECS", "2"),
+    ];
+    let five_seconds = Duration::from_secs(5);
+    let stack = spawn_stack_with(
+        &vars,
+        IdpSetup { id_token_ttl: five_seconds, access_token_ttl: five_seconds, ..IdpSetup::default() },
+    )
+    .await;
+    proxy.forward_to(&stack.idp.domain);
+    let before = scrape(&metrics_addr).await;
+
+    // One Bearer token twice: verified, then served from the cache.
+    let tokens = common::initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
+    let access = tokens["AccessToken"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        let me = reqwest::Client::new().get(stack.app.url("/api/v1/me")).bearer_auth(&access).send().await.unwrap();
+        assert_eq!(me.status(), 200);
+    }
+    let made_up = browser().get(stack.app.url("/auth/callback?code=x&state=made-up")).send().await.unwrap();
+    assert!(made_up.status().is_client_error());
+
+    // Two browsers of one person; a refresh the provider throttles; then sign out everywhere.
+    let (first, second) = (browser(), browser());
+    stack.sign_in(&first, USER, None).await;
+    stack.sign_in(&second, USER, None).await;
+    let throttled = r#"{"error":"TooManyRequestsException","error_description":"Rate exceeded"}"#;
+    proxy.answer_token_requests(Some((429, "application/json", throttled.into())));
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!(first.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200, "still valid");
+    proxy.answer_token_requests(None);
+    let everywhere = first
+        .post(stack.app.url("/auth/logout"))
+        .header("origin", &stack.app.base_url)
+        .form(&[("everywhere", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(everywhere.status(), 303);
+
+    let after = scrape(&metrics_addr).await;
+    let expected = [
+        (r#"lc_bearer_verifications_total{outcome="ok",reason="none"}"#, 2.0),
+        (r#"lc_verified_token_cache_total{result="miss"}"#, 1.0),
+        (r#"lc_verified_token_cache_total{result="hit"}"#, 1.0),
+        (r#"lc_sign_ins_total{outcome="unknown_state"}"#, 1.0),
+        (r#"lc_refresh_grants_total{outcome="throttled"}"#, 1.0),
+        (r#"lc_provider_requests_total{endpoint="token",status="429"}"#, 1.0),
+        (r#"lc_sign_outs_total{scope="everywhere"}"#, 1.0),
+        (r#"lc_sessions_ended_total{reason="sign_out_everywhere"}"#, 2.0),
+    ];
+    for (series, moved) in expected {
+        assert_eq!(delta(&before, &after, series), moved, "{series}");
+    }
+    assert!(after.get(r#"lc_jwks_fetches_total{outcome="ok"}"#).copied().unwrap_or(0.0) >= 1.0, "key-set fetches");
+    for (name, labels) in [
+        ("lc_provider_request_duration_seconds_count", &[r#"endpoint="token""#][..]),
+        ("lc_provider_request_duration_seconds_count", &[r#"endpoint="revoke""#]),
+        ("lc_session_store_operation_duration_seconds_count", &[r#"operation="load""#]),
+        ("lc_http_request_duration_seconds_count", &[r#"route="/api/v1/me""#]),
+    ] {
+        assert!(moved(&before, &after, name, labels), "{name} {labels:?}");
+    }
 }
 
 /// A signed-in page costs no session write: the session is saved when it changes, and touched
