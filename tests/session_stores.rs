@@ -241,6 +241,26 @@ async fn redis_store() {
         (store.directory(PREFIX).await.expect("directory"), other_instance.directory(PREFIX).await.expect("directory"));
     directory_conformance(&directories.0, &directories.1, "redis").await;
 
+    // A holder that crashes never releases its lock: the key expires by itself within 60 s.
+    // And a holder whose lock expired meanwhile (another took it) frees only its own, never the
+    // new holder's: the release compares the owner before deleting.
+    let redis_cli = |args: &[&str]| {
+        let output = std::process::Command::new("redis-cli")
+            .args(["-p", &port.to_string()])
+            .args(args)
+            .output()
+            .expect("redis-cli is installed (with Debian's redis-server)");
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    };
+    let lock_key = format!("{PREFIX}refresh:session-crash:lock");
+    let crashed = store.refresh_locks(PREFIX).take_turn("session-crash").await.expect("turn");
+    let ttl_ms: i64 = redis_cli(&["PTTL", &lock_key]).parse().expect("a number");
+    assert!((55_000..=60_000).contains(&ttl_ms), "the lock expires within a minute: {ttl_ms} ms");
+    assert_eq!(redis_cli(&["SET", &lock_key, "the-next-holder", "PX", "60000"]), "OK");
+    drop(crashed);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(redis_cli(&["GET", &lock_key]), "the-next-holder", "the stale holder left the new lock alone");
+
     // Another app on the same Redis with its own key prefix sees none of this app's state.
     let neighbour = other_instance.login_transactions("another-app:");
     let tx = LoginTransaction::begin("binding", "/".into(), 1_000);

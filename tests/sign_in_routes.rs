@@ -64,6 +64,10 @@ async fn each_login_gets_its_own_state_and_the_browser_keeps_one_binding() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configured_providers_are_passed_on_and_others_refused() {
     let app = spawn_app(COGNITO).await;
+    // The top bar offers each configured provider, linking to the route that passes it on.
+    let home = app.client().get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let link = home.split("<a ").find(|a| a.contains(r#"href="/auth/login?provider=Google""#)).unwrap_or_default();
+    assert!(link.contains(">Sign in with Google</a>"), "{home}");
     let response = app.client().get(app.url("/auth/login?provider=Google")).send().await.unwrap();
     assert_eq!(query_of(&location(&response))["identity_provider"], "Google");
 
