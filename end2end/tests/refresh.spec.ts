@@ -29,3 +29,30 @@ test("the dashboard stays signed in across token expiries without a reload", asy
   const me = await page.request.get("/api/v1/me");
   expect(me.status()).toBe(200);
 });
+
+// Timers are throttled in background tabs, so the dashboard also asks the server to refresh
+// when the tab regains focus: at once, not when the timer would have fired (the server decides
+// whether the tokens are due).
+test("the dashboard asks for a refresh when the tab regains focus", async ({ page }) => {
+  await page.goto("/auth/login?return_to=/dashboard");
+  await page.getByLabel("Username").fill("user@example.com");
+  await page.getByLabel("Password").fill("User-Passw0rd!");
+  await page.getByRole("button", { name: /sign in/i }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await waitForHydration(page);
+
+  const refreshCalls: number[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/api/refresh_session")) refreshCalls.push(Date.now());
+  });
+  const focusedAt = Date.now();
+  const call = page.waitForRequest((request) => request.url().includes("/api/refresh_session"), { timeout: 2_000 });
+  await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+  const request = await call;
+  expect(request.method()).toBe("POST");
+  expect(refreshCalls.length).toBe(1);
+  expect(refreshCalls[0] - focusedAt).toBeLessThan(1_000);
+  const answer = await request.response();
+  expect(answer?.status()).toBe(200);
+  await expect(page.getByTestId("claim-email")).toContainText("user@example.com");
+});
