@@ -41,6 +41,19 @@ async fn status_of(browser: &reqwest::Client, url: String) -> reqwest::Response 
     browser.get(url).send().await.unwrap()
 }
 
+/// `/api/v1/me`'s status once it is no longer 503 (the provider's back-off over), or 503 after
+/// `within`.
+async fn status_once_not_503(browser: &reqwest::Client, stack: &TestStack, within: Duration) -> u16 {
+    let started = Instant::now();
+    loop {
+        let status = status_of(browser, stack.app.url("/api/v1/me")).await.status().as_u16();
+        if status != 503 || started.elapsed() > within {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn keeps_the_session_through(answer: CannedAnswer) {
     let what = format!("{} {}", answer.0, answer.2);
     let (stack, proxy) = behind_proxy().await;
@@ -78,15 +91,11 @@ async fn keeps_the_session_through(answer: CannedAnswer) {
 
     // The provider recovers: the same cookie works again, without signing in.
     proxy.answer_token_requests(None);
-    let started = Instant::now();
-    let recovered = loop {
-        let status = status_of(&browser, stack.app.url("/api/v1/me")).await.status().as_u16();
-        if status != 503 || started.elapsed() > Duration::from_secs(40) {
-            break status;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    assert_eq!(recovered, 200, "{what}: recovered by itself");
+    assert_eq!(
+        status_once_not_503(&browser, &stack, Duration::from_secs(40)).await,
+        200,
+        "{what}: recovered by itself"
+    );
     assert_eq!(status_of(&browser, stack.app.url("/dashboard")).await.status(), 200, "{what}");
 }
 
@@ -120,14 +129,7 @@ async fn signing_keys_out_of_reach_at_refresh_keep_the_session() {
     assert!(page.text().await.unwrap().contains("You are still signed in"));
 
     proxy.keys_unavailable(false);
-    let started = Instant::now();
-    let recovered = loop {
-        let status = status_of(&browser, stack.app.url("/api/v1/me")).await.status().as_u16();
-        if status != 503 || started.elapsed() > Duration::from_secs(45) {
-            break status;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let recovered = status_once_not_503(&browser, &stack, Duration::from_secs(45)).await;
     assert_eq!(recovered, 200, "recovered by itself, same cookie");
 }
 

@@ -10,7 +10,7 @@ use common::{
     set_cookies, spawn_stack_with, tokens::resigned_id_token,
 };
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 async fn stack_behind_proxy(extra: &[(&str, &str)], setup: IdpSetup) -> (TestStack, TokenProxy) {
     let proxy = TokenProxy::start().await;
@@ -19,6 +19,22 @@ async fn stack_behind_proxy(extra: &[(&str, &str)], setup: IdpSetup) -> (TestSta
     let stack = spawn_stack_with(&vars, setup).await;
     proxy.forward_to(&stack.idp.domain);
     (stack, proxy)
+}
+
+/// A stack whose provider's ID tokens arrive with their claims changed by `edit`, signed again
+/// with the provider's own key (`resigned_id_token`). The directory holds the keys file.
+async fn stack_with_edited_id_tokens(
+    edit: impl Fn(&mut Map<String, Value>) + Send + Sync + 'static,
+) -> (TestStack, TokenProxy, tempfile::TempDir) {
+    let keys = tempfile::tempdir().unwrap();
+    let keys_file = keys.path().join("keys.json");
+    let setup = IdpSetup { keys_file: Some(keys_file.clone()), ..IdpSetup::default() };
+    let (stack, proxy) = stack_behind_proxy(&[], setup).await;
+    proxy.tamper(move |json| {
+        let token = json["id_token"].as_str().unwrap().to_string();
+        json["id_token"] = Value::String(resigned_id_token(&keys_file, &token, &edit));
+    });
+    (stack, proxy, keys)
 }
 
 /// Signs in and asserts the callback refused it: a 4xx page, no session, still signed out.
@@ -185,18 +201,11 @@ async fn a_token_from_the_future_is_refused_beyond_the_clock_skew_allowed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_id_token_not_valid_yet_is_refused() {
     for (ahead_secs, accepted) in [(30, true), (600, false)] {
-        let keys = tempfile::tempdir().unwrap();
-        let keys_file = keys.path().join("keys.json");
-        let setup = IdpSetup { keys_file: Some(keys_file.clone()), ..IdpSetup::default() };
-        let (stack, proxy) = stack_behind_proxy(&[], setup).await;
-        proxy.tamper(move |json| {
-            let token = json["id_token"].as_str().unwrap().to_string();
-            let resigned = resigned_id_token(&keys_file, &token, |claims| {
-                let iat = claims["iat"].as_i64().unwrap();
-                claims.insert("nbf".into(), Value::from(iat + ahead_secs));
-            });
-            json["id_token"] = Value::String(resigned);
-        });
+        let (stack, _proxy, _keys) = stack_with_edited_id_tokens(move |claims| {
+            let iat = claims["iat"].as_i64().unwrap();
+            claims.insert("nbf".into(), Value::from(iat + ahead_secs));
+        })
+        .await;
         let why = format!("nbf {ahead_secs} s ahead");
         if accepted {
             assert_eq!(stack.sign_in(&browser(), USER, None).await.status(), 303, "{why}");
@@ -246,17 +255,10 @@ async fn a_token_response_without_expires_in_is_valid() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_id_token_authorized_for_another_party_is_refused() {
     for (azp, accepted) in [(defaults::CLIENT_ID, true), (OTHER_CLIENT, false)] {
-        let keys = tempfile::tempdir().unwrap();
-        let keys_file = keys.path().join("keys.json");
-        let setup = IdpSetup { keys_file: Some(keys_file.clone()), ..IdpSetup::default() };
-        let (stack, proxy) = stack_behind_proxy(&[], setup).await;
-        proxy.tamper(move |json| {
-            let token = json["id_token"].as_str().unwrap().to_string();
-            let resigned = resigned_id_token(&keys_file, &token, |claims| {
-                claims.insert("azp".into(), Value::String(azp.into()));
-            });
-            json["id_token"] = Value::String(resigned);
-        });
+        let (stack, _proxy, _keys) = stack_with_edited_id_tokens(move |claims| {
+            claims.insert("azp".into(), Value::String(azp.into()));
+        })
+        .await;
         if accepted {
             let browser = browser();
             let callback = stack.sign_in(&browser, USER, None).await;

@@ -1,15 +1,21 @@
+import { Page } from "@playwright/test";
 import { test, expect, waitForHydration } from "./fixtures";
 
-// scripts/test.sh runs the end-to-end server with 8-second tokens refreshed 3 seconds before
-// expiry, so the dashboard has to renew them several times while this test watches.
-test("the dashboard stays signed in across token expiries without a reload", async ({ page }) => {
-  test.setTimeout(60_000);
+/** Signs the demo user in through the hosted UI, landing on the hydrated dashboard. */
+async function signInToDashboard(page: Page): Promise<void> {
   await page.goto("/auth/login?return_to=/dashboard");
   await page.getByLabel("Username").fill("user@example.com");
   await page.getByLabel("Password").fill("User-Passw0rd!");
   await page.getByRole("button", { name: /sign in/i }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
   await waitForHydration(page);
+}
+
+// scripts/test.sh runs the end-to-end server with 8-second tokens refreshed 3 seconds before
+// expiry, so the dashboard has to renew them several times while this test watches.
+test("the dashboard stays signed in across token expiries without a reload", async ({ page }) => {
+  test.setTimeout(60_000);
+  await signInToDashboard(page);
 
   // A marker that a reload would erase.
   await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
@@ -34,12 +40,7 @@ test("the dashboard stays signed in across token expiries without a reload", asy
 // when the tab regains focus: at once, not when the timer would have fired (the server decides
 // whether the tokens are due).
 test("the dashboard asks for a refresh when the tab regains focus", async ({ page }) => {
-  await page.goto("/auth/login?return_to=/dashboard");
-  await page.getByLabel("Username").fill("user@example.com");
-  await page.getByLabel("Password").fill("User-Passw0rd!");
-  await page.getByRole("button", { name: /sign in/i }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-  await waitForHydration(page);
+  await signInToDashboard(page);
 
   const refreshCalls: number[] = [];
   page.on("request", (request) => {
