@@ -86,6 +86,7 @@ fn signed_in_record(i: usize) -> (Record, AuthSession) {
         },
         signed_in_at: 1_795_000_000,
         device: "Firefox on Linux".into(),
+        token_generation: 0,
     };
     let mut data = std::collections::HashMap::new();
     data.insert("auth".to_string(), auth_session::stored_value(&auth).expect("serialisable"));

@@ -115,8 +115,18 @@ async fn signing_keys_out_of_reach_at_refresh_keep_the_session() {
     stack.idp.idp.rotate_keys().unwrap();
     proxy.keys_unavailable(true);
 
+    // Several requests at once: the first refreshes, the others wait for its turn holding the
+    // session as it was, with the refresh token the provider is about to retire.
     tokio::time::sleep(Duration::from_millis(3_500)).await;
-    assert_eq!(status_of(&browser, stack.app.url("/api/v1/me")).await.status(), 200, "the access token carries it");
+    let requests: Vec<_> = (0..6)
+        .map(|_| {
+            let (browser, url) = (browser.clone(), stack.app.url("/api/v1/me"));
+            tokio::spawn(async move { browser.get(url).send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    for request in requests {
+        assert_eq!(request.await.unwrap(), 200, "the access token carries them");
+    }
     assert!(stack.idp.idp.stats().refresh_grants >= 1, "a refresh was attempted");
 
     tokio::time::sleep(Duration::from_millis(2_000)).await;

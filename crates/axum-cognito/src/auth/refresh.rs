@@ -160,6 +160,16 @@ async fn refresh_due(
         }
         auth = newer;
     }
+    // The turn before this one may have failed while this request waited for it: leave the
+    // provider alone as the requests that came after the failure do.
+    if let Some(wait) = core.refresh_backoff.remaining() {
+        drop(turn);
+        return if still_valid {
+            Ok(Some(auth))
+        } else {
+            Err(RefreshError::ProviderUnavailable { retry_after_secs: retry_after_secs(wait) })
+        };
+    }
     let started = std::time::Instant::now();
     let outcome = refresh(core, &auth).await;
     metrics::refresh_grant(outcome.as_ref().map_or_else(Failure::outcome, |_| "ok"), started.elapsed());
@@ -176,12 +186,17 @@ async fn refresh_due(
         }
         Err(failure @ (Failure::Temporary(..) | Failure::KeysUnavailable { .. })) => {
             if let Failure::KeysUnavailable { rotated_refresh_token: Some(rotated), .. } = &failure {
-                auth.tokens.refresh_token = Some(rotated.clone());
-                // Saved now: this request may well answer 503.
+                auth = auth.with_rotated_refresh_token(rotated.clone());
+                // Saved now (this request may well answer 503), and published: requests of the
+                // session that loaded it before hold the retired refresh token.
                 auth_session::update_now(session, &auth).await?;
+                if let Err(error) = turn.publish(&auth, published_lifetime(core, &auth, now)).await {
+                    tracing::warn!(%error, "could not publish a rotated refresh token");
+                }
+            } else {
+                drop(turn);
             }
             let reason = failure.reason();
-            drop(turn);
             let wait = core.refresh_backoff.failed();
             tracing::warn!(%reason, retry_in_ms = wait.as_millis() as u64, "token refresh failed; will retry");
             // Requests go on while the access token is still valid.

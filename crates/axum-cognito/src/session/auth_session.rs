@@ -55,6 +55,11 @@ pub struct AuthSession {
     /// What the person signed in with ("Firefox on Linux"), for their list of sessions.
     #[serde(default)]
     pub device: String,
+    /// How many times the provider has replaced this sign-in's tokens: each refresh, and each
+    /// refresh token rotated by a refresh whose other tokens could not be verified yet. Orders
+    /// copies of the session ([`AuthSession::is_newer_than`]).
+    #[serde(default)]
+    pub token_generation: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -166,6 +171,7 @@ impl AuthSession {
             tokens,
             signed_in_at: now,
             device: String::new(),
+            token_generation: 0,
         }
     }
 
@@ -176,13 +182,25 @@ impl AuthSession {
         next.session_key = self.session_key.clone();
         next.device = self.device.clone();
         next.auth_time = self.auth_time.or(next.auth_time);
+        next.token_generation = self.token_generation + 1;
         next
     }
 
-    /// Whether this is a later refresh of the same sign-in than `other` (refreshes only ever
-    /// move the access token's expiry forward).
+    /// The same sign-in holding `refresh_token`, which the provider issued in place of the one
+    /// this session held (rotation) in an answer whose other tokens cannot be used yet.
+    pub fn with_rotated_refresh_token(&self, refresh_token: TokenString) -> Self {
+        let mut next = self.clone();
+        next.tokens.refresh_token = Some(refresh_token);
+        next.token_generation = self.token_generation + 1;
+        next
+    }
+
+    /// Whether this is a later state of the same sign-in than `other`: the provider replaced its
+    /// tokens more often (sessions stored before the count was kept read 0 for it), or as often
+    /// with a later access token (refreshes only ever move its expiry forward).
     pub fn is_newer_than(&self, other: &AuthSession) -> bool {
-        self.tokens.access_token_expires_at > other.tokens.access_token_expires_at
+        (self.token_generation, self.tokens.access_token_expires_at)
+            > (other.token_generation, other.tokens.access_token_expires_at)
     }
 
     /// Whether the person is in the Cognito group `group`.
@@ -334,6 +352,19 @@ mod tests {
         .unwrap();
         auth.id_claims = IdClaims::from_map(&claims());
         auth
+    }
+
+    #[test]
+    fn copies_of_a_session_are_ordered_by_what_the_provider_replaced() {
+        let signed_in = session();
+        let rotated = signed_in.with_rotated_refresh_token(TokenString::new("r2"));
+        assert!(rotated.is_newer_than(&signed_in), "a rotated refresh token, same access token");
+        assert!(!signed_in.is_newer_than(&rotated));
+        assert!(!rotated.is_newer_than(&rotated.clone()));
+        let mut later = signed_in.clone();
+        later.tokens.access_token_expires_at += 3600;
+        assert!(later.is_newer_than(&signed_in), "records without the count: the later access token");
+        assert!(rotated.is_newer_than(&later), "the count first");
     }
 
     #[test]
