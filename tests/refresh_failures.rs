@@ -200,7 +200,7 @@ async fn a_request_with_a_working_access_token_waits_at_most_two_seconds_for_a_r
     let browser = browser();
     stack.sign_in(&browser, USER, None).await;
     tokio::time::sleep(Duration::from_millis(1_200)).await;
-    proxy.delay_token_requests(Duration::from_secs(6));
+    proxy.delay_token_answers(Duration::from_secs(6));
 
     let refreshing = {
         let (browser, url) = (browser.clone(), stack.app.url("/api/v1/me"));
@@ -214,6 +214,32 @@ async fn a_request_with_a_working_access_token_waits_at_most_two_seconds_for_a_r
     assert!(waited >= Duration::from_millis(1_500) && waited < Duration::from_secs(4), "waited {waited:?}");
     assert_eq!(refreshing.await.unwrap(), 200, "the refresh itself completes");
     assert_eq!(stack.idp.idp.stats().refresh_grants, 1, "one refresh");
+}
+
+/// A request whose client goes away while its refresh is on the way (a closed tab, a page that
+/// navigated on) does not lose the refresh: with rotation the provider has retired the old
+/// refresh token by then, and only the answer's new one works. Here the answer takes 2 s and the
+/// client gives up after 0.3 s; the refresh completes without it, and the session goes on with
+/// its tokens (without the refresh task, the next refresh presents the retired token and the
+/// provider answers `invalid_grant`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_completes_when_its_request_is_cancelled() {
+    let (stack, proxy) = behind_proxy().await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    proxy.delay_token_answers(Duration::from_secs(2));
+    let impatient = browser.get(stack.app.url("/api/v1/me")).timeout(Duration::from_millis(300)).send().await;
+    assert!(impatient.is_err(), "the client gave up before the answer");
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    proxy.delay_token_answers(Duration::ZERO);
+    assert_eq!(status_of(&browser, stack.app.url("/api/v1/me")).await.status(), 200, "the same session");
+    assert!(stack.idp.idp.stats().refresh_grants >= 1, "the cancelled request's refresh happened");
+    // And the session goes on refreshing with the rotated tokens.
+    for round in 1..=2 {
+        tokio::time::sleep(Duration::from_millis(3_500)).await;
+        assert_eq!(status_of(&browser, stack.app.url("/api/v1/me")).await.status(), 200, "round {round}");
+    }
 }
 
 /// OpenID Connect Core §12.2: a refreshed ID token's `sub` must be the one of the sign-in.

@@ -77,9 +77,10 @@ impl TokenProxy {
         self.state.keys_down.store(down, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Holds every later `/oauth2/token` request for `delay` before forwarding it: a slow
-    /// provider, or a refresh that takes long.
-    pub fn delay_token_requests(&self, delay: std::time::Duration) {
+    /// Holds every later `/oauth2/token` answer for `delay` after the provider gave it: a slow
+    /// provider, or an answer still on its way when the provider has already acted on the
+    /// request (rotated a refresh token, say).
+    pub fn delay_token_answers(&self, delay: std::time::Duration) {
         self.state.token_delay_ms.store(delay.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
     }
 
@@ -95,10 +96,6 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
     let path = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/").to_string();
     if path.ends_with("/.well-known/jwks.json") && state.keys_down.load(std::sync::atomic::Ordering::Relaxed) {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    }
-    let delay_ms = state.token_delay_ms.load(std::sync::atomic::Ordering::Relaxed);
-    if path.starts_with("/oauth2/token") && delay_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
     }
     let canned = state.canned.read().expect("lock").clone();
     if path.starts_with("/oauth2/token")
@@ -130,6 +127,10 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
     let status = answer.status();
     let headers = answer.headers().clone();
     let mut bytes = answer.bytes().await.unwrap_or_default().to_vec();
+    let delay_ms = state.token_delay_ms.load(std::sync::atomic::Ordering::Relaxed);
+    if path.starts_with("/oauth2/token") && delay_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+    }
     let tamper = state.tamper.read().expect("lock").clone();
     if path.starts_with("/oauth2/token")
         && status.is_success()

@@ -9,19 +9,25 @@
 //! session, including ones that loaded the session before the refresh, continues with the new
 //! tokens.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use tower_sessions::Session;
+use tracing::Instrument;
 
 use super::{
-    core::AuthCore, jwks::TokenSource, oauth_client::TokenEndpointError, provider_backoff::retry_after_secs,
-    token_string::TokenString, verify::VerifyError,
+    core::AuthCore,
+    jwks::TokenSource,
+    oauth_client::{CognitoOAuthClient, TokenEndpointError},
+    provider_backoff::{ProviderBackoff, retry_after_secs},
+    token_string::TokenString,
+    verify::{TokenVerifier, VerifyError},
 };
 use crate::{
     metrics,
     session::{
         auth_session::{self, AuthSession, SessionStoreError, SessionTokens},
-        refresh_lock::LONGEST_WAIT,
+        directory::SessionDirectory,
+        refresh_lock::{LONGEST_WAIT, RefreshLocks, RefreshTurn},
     },
 };
 
@@ -170,68 +176,120 @@ async fn refresh_due(
             Err(RefreshError::ProviderUnavailable { retry_after_secs: retry_after_secs(wait) })
         };
     }
-    let started = std::time::Instant::now();
-    let outcome = refresh(core, &auth).await;
-    metrics::refresh_grant(outcome.as_ref().map_or_else(Failure::outcome, |_| "ok"), started.elapsed());
-    match outcome {
-        Ok(refreshed) => {
-            core.refresh_backoff.succeeded();
-            auth_session::update(session, &refreshed).await?;
-            if let Err(error) = turn.publish(&refreshed, published_lifetime(core, &refreshed, now)).await {
-                // This request has the new tokens; others of the session will refresh again.
-                tracing::warn!(%error, "could not publish a refreshed session");
-            }
-            locks.prune();
-            Ok(Some(refreshed))
-        }
-        Err(failure @ (Failure::Temporary(..) | Failure::KeysUnavailable { .. })) => {
-            if let Failure::KeysUnavailable { rotated_refresh_token: Some(rotated), .. } = &failure {
-                auth = auth.with_rotated_refresh_token(rotated.clone());
-                // Saved now (this request may well answer 503), and published: requests of the
-                // session that loaded it before hold the retired refresh token.
-                auth_session::update_now(session, &auth).await?;
-                if let Err(error) = turn.publish(&auth, published_lifetime(core, &auth, now)).await {
-                    tracing::warn!(%error, "could not publish a rotated refresh token");
-                }
-            } else {
-                drop(turn);
-            }
-            let reason = failure.reason();
-            let wait = core.refresh_backoff.failed();
-            tracing::warn!(%reason, retry_in_ms = wait.as_millis() as u64, "token refresh failed; will retry");
-            // Requests go on while the access token is still valid.
-            if still_valid {
-                Ok(Some(auth))
-            } else {
-                Err(RefreshError::ProviderUnavailable { retry_after_secs: retry_after_secs(wait) })
-            }
-        }
-        Err(Failure::Ended(outcome, reason)) => {
-            tracing::info!(%reason, sub = %auth.sub, "session ended at refresh");
-            metrics::session_ended(outcome);
-            drop(turn);
-            locks.forget(&auth.session_key).await;
-            if let Err(error) = core.directory.remove(&auth.sub, &auth.session_key).await {
-                tracing::warn!(%error, "could not remove an ended session from the list");
-            }
-            auth_session::end(session).await?;
-            Err(RefreshError::SessionExpired)
-        }
+    // From here the provider may replace the session's tokens, and with rotation it retires the
+    // refresh token it is given: the grant and the storing of its outcome run as a task of their
+    // own, which a request cancelled meanwhile (its client went away, a page navigated on)
+    // cannot stop half-way and so lose the new refresh token.
+    let grant = Grant { core: GrantCore::of(core), session: session.clone(), turn, auth, now, still_valid };
+    // In the request's span: its log lines keep the request id and the session's short id.
+    match tokio::spawn(grant.run().instrument(tracing::Span::current())).await {
+        Ok(outcome) => outcome,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // Only a runtime shutting down cancels the task.
+        Err(_) => Err(RefreshError::ProviderUnavailable { retry_after_secs: 1 }),
     }
 }
 
-/// A published refresh matters to requests that loaded the session before it and may save
-/// their copy back; such copies are corrected by the next request, which comes within the idle
-/// timeout or never (the session then expires). So it is kept that long, and never past the
-/// session's maximum age.
-fn published_lifetime(core: &AuthCore, refreshed: &AuthSession, now: i64) -> Duration {
-    let session = &core.config.session;
-    keep_published_for(
-        session.max_age.as_secs() as i64,
-        session.idle_timeout.as_secs() as i64,
-        refreshed.signed_in_at,
-        now,
-    )
+/// What a refresh grant needs from the [`AuthCore`], owned, for [`Grant`]'s task.
+struct GrantCore {
+    oauth: Arc<CognitoOAuthClient>,
+    verifier: Arc<TokenVerifier>,
+    client_id: String,
+    backoff: Arc<ProviderBackoff>,
+    locks: Arc<RefreshLocks>,
+    directory: SessionDirectory,
+    max_age_secs: i64,
+    idle_timeout_secs: i64,
+}
+
+impl GrantCore {
+    fn of(core: &AuthCore) -> Self {
+        GrantCore {
+            oauth: core.oauth.clone(),
+            verifier: core.verifier.clone(),
+            client_id: core.config.cognito.client_id.clone(),
+            backoff: core.refresh_backoff.clone(),
+            locks: core.refresh_locks.clone(),
+            directory: core.directory.clone(),
+            max_age_secs: core.config.session.max_age.as_secs() as i64,
+            idle_timeout_secs: core.config.session.idle_timeout.as_secs() as i64,
+        }
+    }
+
+    /// A published refresh matters to requests that loaded the session before it and may save
+    /// their copy back; such copies are corrected by the next request, which comes within the
+    /// idle timeout or never (the session then expires). So it is kept that long, and never past
+    /// the session's maximum age.
+    fn published_lifetime(&self, refreshed: &AuthSession, now: i64) -> Duration {
+        keep_published_for(self.max_age_secs, self.idle_timeout_secs, refreshed.signed_in_at, now)
+    }
+}
+
+/// One refresh grant for a session whose turn this request holds, and the storing of its
+/// outcome: published for the session's other requests, saved in the session, the back-off
+/// moved, or the session ended.
+struct Grant {
+    core: GrantCore,
+    session: Session,
+    turn: RefreshTurn,
+    auth: AuthSession,
+    now: i64,
+    still_valid: bool,
+}
+
+impl Grant {
+    async fn run(self) -> Result<Option<AuthSession>, RefreshError> {
+        let Grant { core, session, turn, mut auth, now, still_valid } = self;
+        let started = std::time::Instant::now();
+        let outcome = refresh(&core, &auth).await;
+        metrics::refresh_grant(outcome.as_ref().map_or_else(Failure::outcome, |_| "ok"), started.elapsed());
+        match outcome {
+            Ok(refreshed) => {
+                core.backoff.succeeded();
+                if let Err(error) = turn.publish(&refreshed, core.published_lifetime(&refreshed, now)).await {
+                    // This request has the new tokens; others of the session will refresh again.
+                    tracing::warn!(%error, "could not publish a refreshed session");
+                }
+                auth_session::update(&session, &refreshed).await?;
+                core.locks.prune();
+                Ok(Some(refreshed))
+            }
+            Err(failure @ (Failure::Temporary(..) | Failure::KeysUnavailable { .. })) => {
+                // Before the turn ends: a request waiting for it checks the back-off first.
+                let wait = core.backoff.failed();
+                let reason = failure.reason().to_owned();
+                if let Failure::KeysUnavailable { rotated_refresh_token: Some(rotated), .. } = failure {
+                    auth = auth.with_rotated_refresh_token(rotated);
+                    // Published (requests of the session that loaded it before hold the retired
+                    // refresh token), then saved now, as this request may well answer 503.
+                    if let Err(error) = turn.publish(&auth, core.published_lifetime(&auth, now)).await {
+                        tracing::warn!(%error, "could not publish a rotated refresh token");
+                    }
+                    auth_session::update_now(&session, &auth).await?;
+                } else {
+                    drop(turn);
+                }
+                tracing::warn!(%reason, retry_in_ms = wait.as_millis() as u64, "token refresh failed; will retry");
+                // Requests go on while the access token is still valid.
+                if still_valid {
+                    Ok(Some(auth))
+                } else {
+                    Err(RefreshError::ProviderUnavailable { retry_after_secs: retry_after_secs(wait) })
+                }
+            }
+            Err(Failure::Ended(outcome, reason)) => {
+                tracing::info!(%reason, sub = %auth.sub, "session ended at refresh");
+                metrics::session_ended(outcome);
+                drop(turn);
+                core.locks.forget(&auth.session_key).await;
+                if let Err(error) = core.directory.remove(&auth.sub, &auth.session_key).await {
+                    tracing::warn!(%error, "could not remove an ended session from the list");
+                }
+                auth_session::end(&session).await?;
+                Err(RefreshError::SessionExpired)
+            }
+        }
+    }
 }
 
 fn keep_published_for(max_age: i64, idle: i64, signed_in_at: i64, now: i64) -> Duration {
@@ -280,7 +338,7 @@ impl Failure {
     }
 }
 
-async fn refresh(core: &AuthCore, auth: &AuthSession) -> Result<AuthSession, Failure> {
+async fn refresh(core: &GrantCore, auth: &AuthSession) -> Result<AuthSession, Failure> {
     let Some(refresh_token) = &auth.tokens.refresh_token else {
         return Err(Failure::Ended("invalid_grant", "no refresh token".into()));
     };
@@ -322,7 +380,7 @@ async fn refresh(core: &AuthCore, auth: &AuthSession) -> Result<AuthSession, Fai
         .verifier
         .verify_access_token(
             response.access_token.expose(),
-            std::slice::from_ref(&core.config.cognito.client_id),
+            std::slice::from_ref(&core.client_id),
             TokenSource::TokenEndpoint,
         )
         .await

@@ -195,12 +195,13 @@ impl AuthSession {
         next
     }
 
-    /// Whether this is a later state of the same sign-in than `other`: the provider replaced its
-    /// tokens more often (sessions stored before the count was kept read 0 for it), or as often
-    /// with a later access token (refreshes only ever move its expiry forward).
+    /// Whether this is a later state of the same sign-in than `other`: a later access token
+    /// (refreshes only ever move its expiry forward), or the same one with a refresh token the
+    /// provider replaced since. The expiry decides first, so copies written by versions that
+    /// keep no count (it reads 0) still order as they did, during a rolling upgrade too.
     pub fn is_newer_than(&self, other: &AuthSession) -> bool {
-        (self.token_generation, self.tokens.access_token_expires_at)
-            > (other.token_generation, other.tokens.access_token_expires_at)
+        (self.tokens.access_token_expires_at, self.token_generation)
+            > (other.tokens.access_token_expires_at, other.token_generation)
     }
 
     /// Whether the person is in the Cognito group `group`.
@@ -364,7 +365,7 @@ mod tests {
         let mut later = signed_in.clone();
         later.tokens.access_token_expires_at += 3600;
         assert!(later.is_newer_than(&signed_in), "records without the count: the later access token");
-        assert!(rotated.is_newer_than(&later), "the count first");
+        assert!(later.is_newer_than(&rotated), "the expiry first, as versions without the count order");
     }
 
     #[test]
