@@ -30,6 +30,12 @@ if [ ! -x /usr/bin/time ]; then
   apt_install time
 fi
 
+# The release build (cargo_leptos_release) runs with RUSTC_BOOTSTRAP=1, and some build scripts
+# (proc-macro2's) rebuild when it changes; the benchmarks below build into the same release
+# directory, so they get it too, or each run of this script and of the test command would
+# rebuild the other's release dependencies.
+export RUSTC_BOOTSTRAP=1
+
 if [ "${BENCH_LOAD_ONLY:-}" != 1 ]; then # BENCH_LOAD_ONLY=1: skip the criterion part
   say "criterion: token verification"
   cargo bench --features ssr --bench token_verification -- --warm-up-time 1 --measurement-time 5 2>&1 \
