@@ -136,11 +136,7 @@ async fn refresh_due(
     // After a failure that may pass, the provider is left alone for a while; meanwhile
     // requests go on with a still-valid access token.
     if let Some(wait) = core.refresh_backoff.remaining() {
-        return if still_valid {
-            Ok(Some(auth))
-        } else {
-            Err(RefreshError::ProviderUnavailable { retry_after_secs: retry_after_secs(wait) })
-        };
+        return go_on_or_unavailable(auth, still_valid, wait);
     }
 
     let wait_limit = if still_valid { WAIT_WHILE_VALID } else { LONGEST_WAIT };
@@ -170,11 +166,7 @@ async fn refresh_due(
     // provider alone as the requests that came after the failure do.
     if let Some(wait) = core.refresh_backoff.remaining() {
         drop(turn);
-        return if still_valid {
-            Ok(Some(auth))
-        } else {
-            Err(RefreshError::ProviderUnavailable { retry_after_secs: retry_after_secs(wait) })
-        };
+        return go_on_or_unavailable(auth, still_valid, wait);
     }
     // From here the provider may replace the session's tokens, and with rotation it retires the
     // refresh token it is given: the grant and the storing of its outcome run as a task of their
@@ -187,6 +179,20 @@ async fn refresh_due(
         Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
         // Only a runtime shutting down cancels the task.
         Err(_) => Err(RefreshError::ProviderUnavailable { retry_after_secs: 1 }),
+    }
+}
+
+/// While the provider is left alone for `wait`: a request whose access token still works goes on
+/// with `auth`; one without usable tokens is told when to retry.
+fn go_on_or_unavailable(
+    auth: AuthSession,
+    still_valid: bool,
+    wait: Duration,
+) -> Result<Option<AuthSession>, RefreshError> {
+    if still_valid {
+        Ok(Some(auth))
+    } else {
+        Err(RefreshError::ProviderUnavailable { retry_after_secs: retry_after_secs(wait) })
     }
 }
 
@@ -270,12 +276,7 @@ impl Grant {
                     drop(turn);
                 }
                 tracing::warn!(%reason, retry_in_ms = wait.as_millis() as u64, "token refresh failed; will retry");
-                // Requests go on while the access token is still valid.
-                if still_valid {
-                    Ok(Some(auth))
-                } else {
-                    Err(RefreshError::ProviderUnavailable { retry_after_secs: retry_after_secs(wait) })
-                }
+                go_on_or_unavailable(auth, still_valid, wait)
             }
             Err(Failure::Ended(outcome, reason)) => {
                 tracing::info!(%reason, sub = %auth.sub, "session ended at refresh");
