@@ -42,10 +42,21 @@ impl BundleFiles {
         let file = |suffix: String, extension: &str| format!("/{pkg_dir}/{output_name}{suffix}.{extension}");
         let script = file(hash_of("js").unwrap_or_default(), "js");
         let wasm = file(wasm_suffix, "wasm");
-        // wasm-bindgen's generated module exports `init` as its default export, and the app's
-        // `hydrate` entry point; `{:?}` quotes the paths as JavaScript string literals.
+        // wasm-bindgen's generated module exports `init` as its default export, the app's
+        // `hydrate` entry point, and one function per island (Leptos's `#[island]`), named in
+        // each island element's `data-component`. Leptos's own island loader (in
+        // `HydrationScripts`) does the same walk, but that component reads the hash file on every
+        // render; and it waits for the browser to be idle, where this hydrates at once. The app's
+        // islands are never nested, so a flat walk finds them all. The `data-hydrated` marker
+        // tells end-to-end tests that the islands are interactive. `{:?}` quotes the paths as
+        // JavaScript string literals.
         let loader = format!(
-            "import init, {{ hydrate }} from {script:?};\ninit({{ module_or_path: {wasm:?} }}).then(() => hydrate());"
+            "import init, * as bundle from {script:?};\n\
+             init({{ module_or_path: {wasm:?} }}).then(() => {{\n\
+             bundle.hydrate();\n\
+             for (const island of document.querySelectorAll(\"leptos-island\")) bundle[island.dataset.component]?.(island);\n\
+             document.body.dataset.hydrated = \"true\";\n\
+             }});"
         );
         BundleFiles {
             stylesheet: file(hash_of("css").unwrap_or_default(), "css").into(),
@@ -81,6 +92,12 @@ impl BundleFiles {
 /// script that loads the WASM and hydrates the page.
 #[component]
 pub fn BundleTags(files: BundleFiles) -> impl IntoView {
+    // Islands mode: the rest of the page renders without hydration markers and without the
+    // data that hydration would need; each island turns hydration back on for itself. Leptos's
+    // `HydrationScripts islands=true` does the same; the shell renders this before `<body>`.
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
     let BundleFiles { stylesheet, script, wasm, loader } = files;
     view! {
         // The id lets cargo-leptos's watch mode swap the stylesheet in place.
@@ -104,8 +121,12 @@ mod tests {
         assert_eq!(&*files.wasm, "/pkg/leptos-cognito.goh_qBPnfMrNlHI63qYhzA.wasm");
         assert_eq!(
             &*files.loader,
-            "import init, { hydrate } from \"/pkg/leptos-cognito.BnNyTrCnBzjlfIZw_219cA.js\";\n\
-             init({ module_or_path: \"/pkg/leptos-cognito.goh_qBPnfMrNlHI63qYhzA.wasm\" }).then(() => hydrate());"
+            "import init, * as bundle from \"/pkg/leptos-cognito.BnNyTrCnBzjlfIZw_219cA.js\";\n\
+             init({ module_or_path: \"/pkg/leptos-cognito.goh_qBPnfMrNlHI63qYhzA.wasm\" }).then(() => {\n\
+             bundle.hydrate();\n\
+             for (const island of document.querySelectorAll(\"leptos-island\")) bundle[island.dataset.component]?.(island);\n\
+             document.body.dataset.hydrated = \"true\";\n\
+             });"
         );
     }
 

@@ -4,6 +4,10 @@
 //! every token and secret) and once with `hydrate` (the WASM front end, which only ever sees
 //! what server functions choose to return).
 
+// The dashboard's view type, with its island inside, is deeper than rustc's default limit allows
+// when computing its layout in release builds (where Leptos does not erase component types).
+#![recursion_limit = "256"]
+
 pub mod app;
 /// The bundle's `<link>` and `<script>` tags for the server-rendered shell.
 #[cfg(feature = "ssr")]
@@ -18,7 +22,10 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Entry point called by the JavaScript glue that cargo-leptos generates.
+/// Entry point called by the loader script (see `bundle`) once the WASM is instantiated, before
+/// it hydrates each island. The app is built with Leptos's `islands` feature: only the
+/// components marked `#[island]` are in the bundle and hydrate; the rest of each page is the
+/// server's HTML, left as it is.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
@@ -27,9 +34,5 @@ pub fn hydrate() {
     // would ever run, and leaving it out keeps the formatting code out of the bundle.
     #[cfg(not(panic = "immediate-abort"))]
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // A marker for end-to-end tests: interactive behaviour can be checked only after this.
-    if let Some(body) = leptos::prelude::document().body() {
-        let _ = body.set_attribute("data-hydrated", "true");
-    }
+    leptos::mount::hydrate_islands();
 }

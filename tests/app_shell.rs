@@ -16,6 +16,11 @@ async fn home_page_is_server_rendered_with_the_frame() {
     assert!(html.contains("data-theme=\"light\""), "server renders the default theme");
     assert!(html.contains(r#"<a href="/" aria-current="page">Home</a>"#), "the open page is marked: {html}");
     assert!(!html.contains(r#"href="/admin""#), "no admin link for a visitor");
+    // Islands: the theme switch is the only part of the page that hydrates, and the page carries
+    // no data for hydrating the rest.
+    assert_eq!(html.matches("<leptos-island ").count(), 1, "{html}");
+    assert!(html.contains(r#"<leptos-island data-component="ThemeToggle_"#), "{html}");
+    assert!(html.contains("__RESOLVED_RESOURCES=[];"), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

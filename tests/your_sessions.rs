@@ -7,7 +7,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ADMIN, IdpSetup, USER, proxy::TokenProxy, spawn_stack, spawn_stack_with};
+use common::{
+    ADMIN, IdpSetup, USER, hosted_ui_sign_in, process::serve_process, proxy::TokenProxy, spawn_stack, spawn_stack_with,
+};
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 const SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
@@ -35,29 +37,43 @@ fn listed_sessions(html: &str) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// How many resources the server resolved while rendering `html` (one per server-function call
-/// made during the render, each sent to the browser for hydration).
-fn resolved_resources(html: &str) -> usize {
-    html.matches("__RESOLVED_RESOURCES[").count()
-}
-
-/// A resource created inside a `<Transition>`'s children is created again each time Leptos walks
+/// A resource created inside a `<Suspense>`'s children is created again each time Leptos walks
 /// them during server rendering, calling its server function again and again (Leptos's advice:
-/// create resources above the `<Suspense>`, read them inside; leptos-rs/leptos#4866).
+/// create resources above the `<Suspense>`, read them inside; leptos-rs/leptos#4866). Each data
+/// function logs one debug line a call, so the real binary's log counts the calls of a page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_dashboard_loads_each_of_its_data_once() {
-    let stack = spawn_stack(&[]).await;
-    let laptop = browser_with(FIREFOX);
-    stack.sign_in(&laptop, USER, None).await;
-    let html = laptop.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(listed_sessions(&html).len(), 1, "{html}");
-    assert_eq!(resolved_resources(&html), 2, "the sign-in state and the list of sessions, once each: {html}");
+async fn each_page_loads_each_of_its_data_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let vars = [("RUST_LOG", "info,leptos_cognito=debug,axum_cognito_leptos=debug"), ("LOG_FORMAT", "json")];
+    let (mut app, port) = serve_process(dir.path(), &vars);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "the app did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let calls = |message: &str| {
+        let log = std::fs::read_to_string(dir.path().join("app.log")).unwrap();
+        log.lines().filter(|line| line.contains(&format!("\"message\":\"{message}\""))).count()
+    };
 
     let admin = browser_with(FIREFOX);
-    stack.sign_in(&admin, ADMIN, None).await;
-    let html = admin.get(stack.app.url("/admin")).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("data-testid=\"admin-overview\""), "{html}");
-    assert_eq!(resolved_resources(&html), 2, "the sign-in state and the overview, once each: {html}");
+    let callback = hosted_ui_sign_in(&admin, &base, ADMIN, None).await;
+    admin.get(&callback).send().await.unwrap();
+    for (path, message) in [
+        ("/dashboard", "listed the person's sessions"),
+        ("/admin", "read the admin overview"),
+        ("/profile", "read the ID token's claims"),
+    ] {
+        let before = calls(message);
+        let html = admin.get(format!("{base}{path}")).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("class=\"card\""), "{path}: {html}");
+        // The log is written as each call happens, before the page's last byte goes out.
+        assert_eq!(calls(message) - before, 1, "{path} calls its data function once");
+    }
+    let _ = app.kill();
+    let _ = app.wait();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

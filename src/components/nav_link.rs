@@ -3,8 +3,8 @@
 //!
 //! Leptos's `<A>` does this too, and first resolves its `href` against the current route (for
 //! relative links), which parses a URL on every server render: the navigation's paths are
-//! absolute, so comparing them with the location is all it takes. A plain `<a>` still navigates
-//! on the client: the router handles clicks on every link in the document.
+//! absolute, so comparing them with the location is all it takes. The app is built with Leptos's
+//! islands, so the router runs on the server alone and every link is a full page load.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;

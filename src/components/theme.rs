@@ -40,21 +40,30 @@ impl Theme {
     }
 }
 
-/// The current theme, provided as context to everything below [`ThemeProvider`].
-#[derive(Clone, Copy)]
-pub struct ThemeContext(pub RwSignal<Theme>);
-
-/// The theme's root element, and the theme as context for everything inside it. The children
-/// keep their type (`TypedChildren`): they are the whole page, and a type-erased view would be
-/// written into a buffer of its own by Leptos's server render, then copied.
+/// The theme's root element, around the whole page. The server cannot know the stored choice:
+/// it renders the light theme, and [`ThemeToggle`] applies the stored one in the browser.
+/// The children keep their type (`TypedChildren`): they are the whole page, and a type-erased
+/// view would be written into a buffer of its own by Leptos's server render, then copied.
 #[component]
 pub fn ThemeProvider<V>(children: TypedChildren<V>) -> impl IntoView
 where
     V: IntoView + 'static,
 {
     let children = children.into_inner();
+    view! {
+        <div class="app" data-theme=Theme::Light.as_str()>
+            {children()}
+        </div>
+    }
+}
+
+/// The theme switch: an island, so it is the only part of the page's frame that hydrates. The
+/// theme's root element is server-rendered around the whole page, outside the island, so the
+/// island sets its `data-theme` attribute itself (an island cannot own the page around it
+/// without hydrating all of it).
+#[island]
+pub fn ThemeToggle() -> impl IntoView {
     let theme = RwSignal::new(Theme::Light);
-    provide_context(ThemeContext(theme));
 
     // Effects run only in the browser, after hydration: safe to touch localStorage here.
     Effect::new(move |_| {
@@ -64,17 +73,14 @@ where
             theme.set(stored);
         }
     });
+    Effect::new(move |_| {
+        let current = theme.get();
+        // The first element with the attribute is ThemeProvider's: it is around everything else.
+        if let Ok(Some(root)) = document().query_selector("[data-theme]") {
+            let _ = root.set_attribute("data-theme", current.as_str());
+        }
+    });
 
-    view! {
-        <div class="app" data-theme=move || theme.get().as_str()>
-            {children()}
-        </div>
-    }
-}
-
-#[component]
-pub fn ThemeToggle() -> impl IntoView {
-    let ThemeContext(theme) = expect_context::<ThemeContext>();
     let toggle = move |_| {
         let next = theme.get_untracked().toggled();
         theme.set(next);

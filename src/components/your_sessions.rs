@@ -36,6 +36,8 @@ pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AuthError> {
         tracing::error!(error = %e, "could not list sessions");
         AuthError::Unavailable("the list of sessions".into()).respond()
     })?;
+    // One a page: what shows that the page created its resource once (see `load_my_sessions`).
+    tracing::debug!(sessions = entries.len(), "listed the person's sessions");
     Ok(entries
         .into_iter()
         .map(|entry| SessionSummary {

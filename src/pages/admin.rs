@@ -24,6 +24,8 @@ pub async fn get_admin_overview() -> Result<AdminOverview, AuthError> {
     use axum_cognito_leptos::server::require_group;
     let state = app_state()?;
     require_group(&state, &state.config.auth.admin_group).await?;
+    // One a page: what shows that the page created its resource once (see `AdminPage`).
+    tracing::debug!("read the admin overview");
     let cognito = &state.config.auth.cognito;
     Ok(AdminOverview {
         admin_group: state.config.auth.admin_group.clone(),

@@ -1,6 +1,7 @@
 //! `/dashboard`: who you are, from the verified ID token, and when your tokens expire. The page
 //! keeps the session fresh while it is open: a timer (and regaining focus) asks the server to
-//! refresh shortly before expiry, and the claims on screen update without a reload.
+//! refresh shortly before expiry, and the claims on screen update without a reload. That part
+//! is an island (`LiveIdentity`); the rest of the page is the server's HTML.
 
 use axum_cognito_leptos::{RequireUser, SignedIn, keep_alive};
 use leptos::either::{Either, EitherOf3};
@@ -27,6 +28,24 @@ pub fn DashboardPage() -> impl IntoView {
 
 #[component]
 fn Dashboard(signed_in: SignedIn, sessions: SessionsResource) -> impl IntoView {
+    view! {
+        <LiveIdentity signed_in />
+        <p>
+            <a href="/profile">"See every claim of your ID token"</a>
+            " · "
+            // `prompt=login`: the hosted UI asks for a password even with its own session.
+            <a rel="external" href=format!("{}&prompt=login", crate::links::login_url("/dashboard")) data-testid="switch-account">
+                "Sign in as someone else"
+            </a>
+        </p>
+        <YourSessions sessions />
+    }
+}
+
+/// The greeting and the "Who you are" card, kept current by the keep-alive: an island, so it
+/// hydrates with `signed_in` (sent with the page as the island's props) and no other context.
+#[island]
+fn LiveIdentity(signed_in: SignedIn) -> impl IntoView {
     let user = keep_alive(signed_in, || {
         let _ = window().location().assign(&crate::links::session_expired_url("/dashboard"));
     });
@@ -72,14 +91,5 @@ fn Dashboard(signed_in: SignedIn, sessions: SessionsResource) -> impl IntoView {
             </dl>
             <p class="muted">"Tokens are refreshed on the server shortly before they expire."</p>
         </section>
-        <p>
-            <a href="/profile">"See every claim of your ID token"</a>
-            " · "
-            // `prompt=login`: the hosted UI asks for a password even with its own session.
-            <a rel="external" href=format!("{}&prompt=login", crate::links::login_url("/dashboard")) data-testid="switch-account">
-                "Sign in as someone else"
-            </a>
-        </p>
-        <YourSessions sessions />
     }
 }

@@ -18,6 +18,9 @@ const RETRY_SECS: i64 = 10;
 /// the person, updated after each refresh. `on_ended` runs when the server reports the session
 /// over (signed out elsewhere, refresh token revoked): send the browser somewhere, typically a
 /// "session expired" page.
+///
+/// It needs the browser: in an app built with Leptos's `islands` feature, call it in an
+/// `#[island]` that takes the [`SignedIn`] as a prop (it is serializable).
 pub fn keep_alive(signed_in: SignedIn, on_ended: impl Fn() + Send + Sync + 'static) -> RwSignal<SignedInUser> {
     let user = RwSignal::new(signed_in.user);
     let next_refresh_in = RwSignal::new(signed_in.refresh_in_secs);

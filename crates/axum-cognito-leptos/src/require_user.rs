@@ -3,6 +3,7 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     identity::{SessionInfo, SignedInUser},
@@ -11,7 +12,8 @@ use crate::{
 };
 
 /// Shown when a protected page is reached without a session (by client-side navigation: an
-/// app's server can redirect full page loads itself). Sends the browser to sign-in.
+/// app's server can redirect full page loads itself, and an app built with Leptos's islands has
+/// no client-side navigation). Sends the browser to sign-in.
 #[component]
 pub fn SignInRequired(
     /// The page's own path, to come back to after signing in.
@@ -33,8 +35,9 @@ pub fn SignInRequired(
 }
 
 /// Who a protected view is for: the signed-in person and when the server will next want to
-/// refresh their tokens.
-#[derive(Clone, Debug, PartialEq)]
+/// refresh their tokens. Serializable, so it can be an island's prop in an app built with
+/// Leptos's `islands` feature (the island that calls [`keep_alive`](crate::keep_alive()) there).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SignedIn {
     /// The signed-in person.
     pub user: SignedInUser,

@@ -6,6 +6,11 @@
 //! wait for and no `<Suspense>` around what shows it. Sign-in and sign-out are full page loads
 //! (redirects through the identity provider), so one reading per load is always current; the
 //! [`keep_alive`](crate::keep_alive()) updates the person on screen between loads.
+//!
+//! In an app built with Leptos's `islands` feature, components outside islands render on the
+//! server alone and nothing of this is sent; an island that needs the person takes it as a prop
+//! ([`SignedIn`](crate::SignedIn) is serializable), since an island sees no context from the
+//! page around it in the browser.
 
 use leptos::prelude::*;
 
@@ -73,7 +78,10 @@ pub fn use_session() -> SignInState {
 pub async fn get_id_token_claims() -> Result<IdTokenClaims, AuthError> {
     use crate::server::{auth_core, require_user};
     let core = auth_core()?;
-    Ok(require_user(&core).await?.displayed_claims())
+    let claims = require_user(&core).await?.displayed_claims();
+    // One a page: what shows that the page created its resource once (see below).
+    tracing::debug!(claims = claims.len(), "read the ID token's claims");
+    Ok(claims)
 }
 
 /// The resource [`load_id_token_claims`] returns.
