@@ -45,6 +45,8 @@ async fn sign_in_lands_on_the_dashboard_with_the_claims_and_no_tokens() {
     let island = html.split(r#"<leptos-island data-component="LiveIdentity_"#).nth(1).expect("the dashboard's island");
     let props = island.split("data-props=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default();
     assert!(props.contains("admin@example.com"), "the island's props: {island}");
+    // Nothing else is sent for hydration: the session list is the server's HTML alone.
+    assert!(html.contains("__RESOLVED_RESOURCES=[];"), "{html}");
     // The main navigation marks the open page, and only it; an admin sees the admin link.
     assert!(html.contains(r#"<a href="/dashboard" aria-current="page">Dashboard</a>"#), "{html}");
     assert!(html.contains(r#"<a href="/profile">Profile</a>"#) && html.contains(r#"<a href="/admin">Admin</a>"#));
