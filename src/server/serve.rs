@@ -23,7 +23,18 @@ pub struct Server {
     router: axum::Router,
     /// `METRICS_ADDR`, bound: Prometheus metrics on a listener of their own.
     metrics: Option<TcpListener>,
+    /// See [`HEADER_READ_TIMEOUT`].
+    header_read_timeout: Duration,
 }
+
+/// How long a client has to send a request's headers, counted from the moment its connection is
+/// ready for a request: a client that trickles a request in byte by byte (slowloris) is cut off
+/// after it, and so is a keep-alive connection left idle that long (hyper runs one timer for
+/// both). Longer than the 60-second idle timeouts of AWS load balancers and of nginx's upstream
+/// keep-alive, so that it is the proxy that closes a pooled connection, never the app while the
+/// proxy sends a request on it (Elastic Load Balancing's user guide asks targets for an idle
+/// timeout longer than the balancer's, for this reason).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(75);
 
 impl Server {
     pub async fn bind(config: AppConfig) -> anyhow::Result<Server> {
@@ -62,7 +73,18 @@ impl Server {
         // Warm the key cache without delaying start-up or failing when the provider is down.
         let verifier = state.verifier.clone();
         tokio::spawn(async move { verifier.jwks().preload().await });
-        Ok(Server { listener, router: http::router(state, sessions), metrics })
+        Ok(Server {
+            listener,
+            router: http::router(state, sessions),
+            metrics,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+        })
+    }
+
+    /// Replaces [`HEADER_READ_TIMEOUT`] (tests use a short one).
+    pub fn with_header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
     }
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
@@ -70,17 +92,58 @@ impl Server {
     }
 
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let listener = app_listener(self.listener);
-        // The peer address names the client for per-client limits (see `http::client_limit`).
-        let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let metrics = self.metrics.map(|listener| tokio::spawn(serve_metrics(listener)));
-        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+        serve_app(app_listener(self.listener), self.router, self.header_read_timeout, shutdown).await;
         if let Some(metrics) = metrics {
             metrics.abort();
         }
-        served?;
         Ok(())
     }
+}
+
+/// Serves `router` on every connection `listener` accepts until `shutdown`, then stops
+/// accepting, closes idle connections and waits for the requests in flight.
+///
+/// What `axum::serve` does, with hyper's HTTP/1 connection builder in our hands so that
+/// [`HEADER_READ_TIMEOUT`] can be set (it needs a timer, which `axum::serve` does not give
+/// hyper, so there a stalled client holds its connection for good).
+async fn serve_app(
+    mut listener: impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = SocketAddr>,
+    router: axum::Router,
+    header_read_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    use axum::extract::ConnectInfo;
+    use hyper_util::{rt::TokioIo, rt::TokioTimer, server::graceful::GracefulShutdown};
+    use tower::ServiceExt;
+
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+    let connections = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        // `accept` retries by itself on errors (a connection reset before it was accepted,
+        // too many open files), as `axum::serve`'s loop does.
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        // The peer address names the client for per-client limits (see `http::client_limit`).
+        let service = hyper::service::service_fn(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            router.clone().oneshot(request)
+        });
+        let connection = connections.watch(http.serve_connection(TokioIo::new(tcp), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                // A header read timeout, a client that went away mid-request, a malformed request.
+                tracing::debug!(%peer, %error, "connection closed with an error");
+            }
+        });
+    }
+    drop(listener);
+    connections.shutdown().await;
 }
 
 /// `GET /metrics` in Prometheus's text format, and nothing else.
@@ -341,6 +404,81 @@ mod tests {
     async fn accepted_connections_have_tcp_nodelay() {
         let (accepted, _client) = accepted_connection().await;
         assert!(accepted.nodelay().unwrap(), "TCP_NODELAY is set on the accepted socket");
+    }
+
+    /// A small router served by [`serve_app`] with `header_read_timeout`, and its address.
+    async fn serve_test_router(header_read_timeout: Duration) -> SocketAddr {
+        use axum::extract::ConnectInfo;
+        let router = axum::Router::new().route(
+            "/peer",
+            axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.to_string() }),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve_app(app_listener(listener), router, header_read_timeout, std::future::pending()));
+        addr
+    }
+
+    /// Reads until the server closes the connection (or `limit` passes) and returns what came.
+    async fn read_until_closed(client: &mut tokio::net::TcpStream, limit: Duration) -> Result<String, &'static str> {
+        use tokio::io::AsyncReadExt;
+        let mut received = Vec::new();
+        match tokio::time::timeout(limit, client.read_to_end(&mut received)).await {
+            Ok(Ok(_)) => Ok(String::from_utf8_lossy(&received).into_owned()),
+            // A reset is a close too.
+            Ok(Err(_)) => Ok(String::from_utf8_lossy(&received).into_owned()),
+            Err(_) => Err("the server kept the connection open"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_client_that_stalls_halfway_through_its_headers_is_cut_off() {
+        use tokio::io::AsyncWriteExt;
+        let addr = serve_test_router(Duration::from_secs(1)).await;
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let started = std::time::Instant::now();
+        client.write_all(b"GET /peer HTTP/1.1\r\nHost: localhost\r\nX-Slow: ").await.unwrap();
+        let answer = read_until_closed(&mut client, Duration::from_secs(10)).await.unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(900), "not before the timeout: {:?}", started.elapsed());
+        assert!(!answer.contains("200 OK"), "the stalled request was not served: {answer}");
+    }
+
+    #[tokio::test]
+    async fn an_idle_keep_alive_connection_is_closed_after_the_timeout() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = serve_test_router(Duration::from_secs(1)).await;
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        client.write_all(b"GET /peer HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
+        let mut first = [0u8; 1024];
+        let read = client.read(&mut first).await.unwrap();
+        assert!(String::from_utf8_lossy(&first[..read]).starts_with("HTTP/1.1 200 OK"));
+        // Kept alive after the answer, then closed once idle for the timeout.
+        let rest = read_until_closed(&mut client, Duration::from_secs(10)).await.unwrap();
+        assert!(!rest.contains("HTTP/1.1"), "no second answer: {rest}");
+    }
+
+    #[tokio::test]
+    async fn a_request_whose_headers_arrive_slowly_but_in_time_is_served() {
+        use tokio::io::AsyncWriteExt;
+        let addr = serve_test_router(Duration::from_secs(5)).await;
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        client.set_nodelay(true).unwrap();
+        for byte in b"GET /peer HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" {
+            client.write_all(&[*byte]).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let answer = read_until_closed(&mut client, Duration::from_secs(10)).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        // And the handler saw the client's address (per-client limits depend on it).
+        let own_addr = client.local_addr().unwrap().to_string();
+        assert!(answer.ends_with(&own_addr), "peer address {own_addr} in {answer}");
+    }
+
+    #[test]
+    fn the_header_read_timeout_outlasts_the_idle_timeout_of_proxies() {
+        // 60 s: the default idle timeout of AWS's Application Load Balancer and nginx's
+        // upstream `keepalive_timeout`; see `HEADER_READ_TIMEOUT`.
+        assert!(HEADER_READ_TIMEOUT > Duration::from_secs(60));
     }
 
     #[tokio::test]
