@@ -6,7 +6,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ADMIN, IdpSetup, USER, browser, cluster::spawn_cluster, hosted_ui_sign_in, location, session_cookie};
+use common::{
+    ADMIN, IdpSetup, USER, browser, cluster::spawn_cluster, hosted_ui_sign_in, location, proxy::TokenProxy,
+    session_cookie,
+};
 use futures::future::join_all;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -112,5 +115,64 @@ async fn a_session_cookie_kept_busy_across_instances_does_not_survive_sign_out()
             .await
             .unwrap();
         assert_eq!(me.status(), 401, "the old cookie is worthless on every instance");
+    }
+}
+
+/// A refresh whose request is cancelled on one instance (a closed tab, a page that navigated on)
+/// still completes there, and the other instances use its result rather than refreshing again:
+/// with rotation the provider has retired the old refresh token as soon as it answered, so a
+/// second grant with it would end the session (`invalid_grant`). Here the provider's answer
+/// takes 1.5 s, the client on instance 0 gives up after 0.3 s, and instances 1 and 2 are asked
+/// while the refresh is still on its way; then the session goes on refreshing, once per expiry,
+/// whichever instance a request lands on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refresh_cancelled_on_one_instance_is_finished_and_shared_with_the_others() {
+    let setup = IdpSetup {
+        id_token_ttl: Duration::from_secs(6),
+        access_token_ttl: Duration::from_secs(6),
+        refresh_token_rotation: true,
+        ..IdpSetup::default()
+    };
+    let proxy = TokenProxy::start().await;
+    // Due 3 s after issue, valid for 6: the tokens still work while the refresh is on its way,
+    // and the refreshed ones are not yet due again when it arrives.
+    let cluster =
+        spawn_cluster(3, &[("COGNITO_DOMAIN", proxy.url.as_str()), ("TOKEN_REFRESH_SKEW_SECS", "3")], setup).await;
+    proxy.forward_to(&cluster.idp.domain);
+    let browser = browser();
+    let callback = hosted_ui_sign_in(&browser, &cluster.base_url, USER, None).await;
+    assert_eq!(browser.get(&callback).send().await.unwrap().status(), 303);
+    let grants = cluster.idp.idp.stats().refresh_grants;
+
+    tokio::time::sleep(Duration::from_millis(3_200)).await;
+    proxy.delay_token_answers(Duration::from_millis(1_500));
+    let impatient =
+        browser.get(cluster.instances[0].url("/api/v1/me")).timeout(Duration::from_millis(300)).send().await;
+    assert!(impatient.is_err(), "the client gave up before the answer");
+    for (index, instance) in cluster.instances.iter().enumerate().skip(1) {
+        let me = browser.get(instance.url("/api/v1/me")).send().await.unwrap();
+        assert_eq!(me.status(), 200, "instance {index}, while the refresh is on its way");
+    }
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    proxy.delay_token_answers(Duration::ZERO);
+    assert_eq!(
+        cluster.idp.idp.stats().refresh_grants - grants,
+        1,
+        "one grant: instance 0's, finished without its client"
+    );
+
+    for round in 1..=2u64 {
+        tokio::time::sleep(Duration::from_millis(3_300)).await;
+        let before = cluster.idp.idp.stats().refresh_grants;
+        let requests = cluster.instances.iter().flat_map(|instance| {
+            ["/api/v1/me", "/dashboard"].map(|path| {
+                let (browser, url) = (browser.clone(), instance.url(path));
+                async move { (browser.get(&url).send().await.unwrap().status().as_u16(), url) }
+            })
+        });
+        for (status, url) in join_all(requests).await {
+            assert_eq!(status, 200, "round {round}: {url}");
+        }
+        assert_eq!(cluster.idp.idp.stats().refresh_grants - before, 1, "round {round}: one refresh grant");
     }
 }
