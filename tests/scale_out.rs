@@ -7,7 +7,10 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    ADMIN, IdpSetup, USER, browser, cluster::spawn_cluster, hosted_ui_sign_in, location, proxy::TokenProxy,
+    ADMIN, IdpSetup, USER, browser,
+    cluster::{spawn_cluster, spawn_cluster_with_keys_through},
+    hosted_ui_sign_in, location,
+    proxy::TokenProxy,
     session_cookie,
 };
 use futures::future::join_all;
@@ -174,5 +177,65 @@ async fn a_refresh_cancelled_on_one_instance_is_finished_and_shared_with_the_oth
             assert_eq!(status, 200, "round {round}: {url}");
         }
         assert_eq!(cluster.idp.idp.stats().refresh_grants - before, 1, "round {round}: one refresh grant");
+    }
+}
+
+/// Signing keys out of reach at refresh keep the session on every instance: the pool rotates
+/// its keys, so refreshed tokens name a key no instance has seen, and the key set cannot be
+/// fetched. Every instance answers with the access token while it works, then 503 (not
+/// "session expired"), and all recover by themselves when the keys are back. With rotation,
+/// each failed attempt's new refresh token must reach the shared session, whichever instance
+/// made it, or the next instance's attempt would be `invalid_grant`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn signing_keys_out_of_reach_at_refresh_keep_the_session_on_every_instance() {
+    let setup = IdpSetup {
+        id_token_ttl: Duration::from_secs(5),
+        access_token_ttl: Duration::from_secs(5),
+        refresh_token_rotation: true,
+        ..IdpSetup::default()
+    };
+    let keys = TokenProxy::start().await;
+    let cluster = spawn_cluster_with_keys_through(3, &[("TOKEN_REFRESH_SKEW_SECS", "2")], setup, &keys).await;
+    let browser = browser();
+    let callback = hosted_ui_sign_in(&browser, &cluster.base_url, USER, None).await;
+    assert_eq!(browser.get(&callback).send().await.unwrap().status(), 303);
+    cluster.idp.idp.rotate_keys().unwrap();
+    keys.keys_unavailable(true);
+
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    let requests = (0..6).map(|_| {
+        let (browser, url) = (browser.clone(), cluster.url("/api/v1/me"));
+        async move { browser.get(url).send().await.unwrap().status().as_u16() }
+    });
+    for status in join_all(requests).await {
+        assert_eq!(status, 200, "the access token carries them");
+    }
+    assert!(cluster.idp.idp.stats().refresh_grants >= 1, "a refresh was attempted");
+
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    for _ in 0..3 {
+        let api = browser.get(cluster.url("/api/v1/me")).send().await.unwrap();
+        assert_eq!(api.status(), 503);
+        assert!(api.headers().contains_key("retry-after"));
+        let page = browser.get(cluster.url("/dashboard")).send().await.unwrap();
+        assert_eq!(page.status(), 503, "not the session-expired page");
+        assert!(page.text().await.unwrap().contains("You are still signed in"));
+    }
+
+    keys.keys_unavailable(false);
+    let started = std::time::Instant::now();
+    let mut in_a_row = 0;
+    // Recovered on every instance: three answers in a row, one from each.
+    while in_a_row < 3 {
+        assert!(started.elapsed() < Duration::from_secs(60), "recovered within a minute");
+        let status = browser.get(cluster.url("/api/v1/me")).send().await.unwrap().status();
+        assert!(status == 200 || status == 503, "only 503 until recovered, then 200: {status}");
+        in_a_row = if status == 200 { in_a_row + 1 } else { 0 };
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // And the session refreshes on as usual, whichever instance a request lands on.
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    for _ in 0..6 {
+        assert_eq!(browser.get(cluster.url("/api/v1/me")).send().await.unwrap().status(), 200);
     }
 }

@@ -15,7 +15,9 @@ use axum::{
 };
 use tokio::{net::TcpListener, sync::oneshot};
 
-use super::{IdpSetup, TestApp, TestIdp, redis::RedisServer, redis::start_redis, start_app, start_idp};
+use super::{
+    IdpSetup, TestApp, TestIdp, proxy::TokenProxy, redis::RedisServer, redis::start_redis, start_app, start_idp,
+};
 
 #[derive(Clone)]
 struct Balancer {
@@ -50,6 +52,26 @@ impl Cluster {
 
 /// `count` instances sharing one fresh Redis and one embedded provider, behind the proxy.
 pub async fn spawn_cluster(count: usize, vars: &[(&str, &str)], setup: IdpSetup) -> Cluster {
+    start_cluster(count, vars, setup, None).await
+}
+
+/// Like [`spawn_cluster`], with every instance fetching the pool's signing keys through
+/// `keys_proxy` (see `spawn_stack_with_keys_through`), which the test can take out of reach.
+pub async fn spawn_cluster_with_keys_through(
+    count: usize,
+    vars: &[(&str, &str)],
+    setup: IdpSetup,
+    keys_proxy: &TokenProxy,
+) -> Cluster {
+    start_cluster(count, vars, setup, Some(keys_proxy)).await
+}
+
+async fn start_cluster(
+    count: usize,
+    vars: &[(&str, &str)],
+    setup: IdpSetup,
+    keys_proxy: Option<&TokenProxy>,
+) -> Cluster {
     let serial = super::serial().await;
     let (redis, port) = start_redis().await;
     let proxy_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
@@ -65,6 +87,12 @@ pub async fn spawn_cluster(count: usize, vars: &[(&str, &str)], setup: IdpSetup)
         ("COGNITO_CLIENT_ID".into(), cognito_local_idp::defaults::CLIENT_ID.into()),
         ("COGNITO_CLIENT_SECRET".into(), cognito_local_idp::defaults::CLIENT_SECRET.into()),
     ];
+    if let Some(keys_proxy) = keys_proxy {
+        keys_proxy.forward_to(&idp.domain);
+        let pool = cognito_local_idp::defaults::USER_POOL_ID;
+        all.push(("COGNITO_ISSUER".into(), format!("{}/{pool}", keys_proxy.url)));
+        all.push(("COGNITO_ISSUERS".into(), idp.idp.issuer()));
+    }
     all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let borrowed: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let clock: leptos_cognito::server::clock::SharedClock = Arc::new(leptos_cognito::server::clock::SystemClock);
