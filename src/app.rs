@@ -58,7 +58,7 @@ pub fn App() -> impl IntoView {
                 <main id="main" class="main">
                     // Async: every resource of these pages is a lookup in the session store, so streaming
                     // would only split the page into more writes (a system call and a TCP segment
-                    // each; see "Benchmarks" in README.md).
+                    // each; see docs/benchmarks.md).
                     <Routes fallback=NotFoundPage>
                         <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                         <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />

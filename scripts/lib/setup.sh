@@ -135,7 +135,7 @@ ensure_build_tools() {
 # the standard library is compiled with the bundle (cargo's -Zbuild-std), so LTO and
 # opt-level "z" reach it too, and a panic in the browser aborts at once (-Cpanic=immediate-abort)
 # instead of linking the code that formats panic messages, which nobody reads in a release
-# build. 726 -> 658 KiB raw, 221 -> 205 KiB brotli (README.md, Benchmarks). Both are unstable
+# build. 726 -> 658 KiB raw, 221 -> 205 KiB brotli (docs/benchmarks.md). Both are unstable
 # options of this stable toolchain; RUSTC_BOOTSTRAP=1 unlocks them, as the Rust for Linux and
 # Firefox builds do for theirs. The server is built exactly as before (its crates check for
 # RUSTC_BOOTSTRAP but enable only what compiles). A plain `cargo leptos build --release` still

@@ -16,7 +16,7 @@
 //! leaves a small size class (jemalloc(3), "Size classes"); only an exact resize within one
 //! class (`reserve_exact`, `shrink_to_fit`), which jemalloc would answer with the same block, now
 //! moves too, and the renderer does not make those. Large blocks keep jemalloc's `realloc`,
-//! which can extend them in place instead of copying. Figures in the README's benchmark section.
+//! which can extend them in place instead of copying. Figures in docs/benchmarks.md.
 
 use std::alloc::{GlobalAlloc, Layout};
 

@@ -82,7 +82,7 @@ pub struct SessionTokens {
 /// Only a page that lists every claim reads them, while every request of a signed-in session
 /// decodes the session: as text they are one string to decode, copy and free, where a JSON tree
 /// of a Cognito ID token's twenty-odd claims was some sixty allocations and map insertions each
-/// time (see "Benchmarks" in README.md). In a session's JSON text ([`stored_value`]) they are
+/// time (see docs/benchmarks.md). In a session's JSON text ([`stored_value`]) they are
 /// written as the object itself, not as a string: a string of JSON would escape every quote,
 /// and reading it back would unescape them one by one. Sessions stored by earlier versions,
 /// with the claims as a string or as an object, still read.
@@ -236,7 +236,7 @@ fn display_value(value: &Value) -> String {
 /// Every request of a signed-in session reads it, and tower-sessions hands a record's values
 /// over as JSON trees, decoded from the store and then copied once more: as an object that was
 /// a map of some twenty entries built, copied, turned into the struct and freed on each request
-/// (see "Benchmarks" in README.md); as text it is one string copied and one pass to decode.
+/// (see docs/benchmarks.md); as text it is one string copied and one pass to decode.
 /// Records written by earlier versions, with an object, still read ([`stored_session`]).
 pub fn stored_value(auth: &AuthSession) -> Result<Value, SessionStoreError> {
     serde_json::to_string(auth)

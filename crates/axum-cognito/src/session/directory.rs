@@ -54,7 +54,7 @@ impl Lifetimes {
 #[derive(Clone)]
 pub enum SessionDirectory {
     /// Each person's sessions by `sub`, in a list: a person has a handful, so a scan is
-    /// cheaper than a map per person, and a tenth of the memory (see "Benchmarks" in README.md).
+    /// cheaper than a map per person, and a tenth of the memory (see docs/benchmarks.md).
     InProcess(Arc<Mutex<HashMap<String, Vec<SessionEntry>>>>),
     /// A table of the session database, `lc_user_sessions`.
     #[cfg(feature = "sqlite")]

@@ -6,7 +6,7 @@
 //! expired sessions are swept, not kept until the process restarts. And one of its own:
 //! records are kept encoded (MessagePack, as the Redis store keeps them), about half the
 //! memory of the decoded JSON tree, since a signed-in session is mostly token strings (see
-//! "Benchmarks" in README.md). A load decodes one record, which costs about what cloning the
+//! docs/benchmarks.md). A load decodes one record, which costs about what cloning the
 //! tree did.
 
 use std::{collections::HashMap, sync::Arc, sync::Mutex};
