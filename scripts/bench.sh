@@ -12,8 +12,9 @@
 #  (e) the release WASM bundle, raw and brotli;
 #  (f) memory: the resident set with 10,000 and 100,000 signed-in sessions in the memory store
 #      (benches/session_memory.rs).
-# A plain axum server answering /healthz (benches/plain_axum.rs) takes its turn in (b) on the
-# same core: the ceiling this machine allows, to read the app's figures against.
+# A plain axum server (benches/plain_axum.rs) takes its turn in (b) on the same core: /healthz,
+# and a Bearer /api/v1/me done the plain way (jsonwebtoken, and a map of verified tokens by
+# their SHA-256): the ceilings this machine allows, to read the app's figures against.
 # Prints requests per second, p50 and p99, and each route's throughput relative to the bare one
 # (medians of alternating runs, see below).
 set -euo pipefail
@@ -59,13 +60,18 @@ load_core=1
 [ "$(nproc)" -ge 2 ] || load_core=0
 taskset -c "$server_core" "$server" serve &
 server_pid=$!
-BASELINE_ADDR=127.0.0.1:3510 taskset -c "$server_core" "$plain_axum" &
+BASELINE_ADDR=127.0.0.1:3510 BASELINE_ISSUER="http://$LOCAL_IDP_ADDR/us-east-1_LocalPool" \
+  BASELINE_CLIENT_ID=leptoscognitolocalclient01 taskset -c "$server_core" "$plain_axum" &
 extra_pids="$!"
 trap 'kill $server_pid $extra_pids 2>/dev/null || true; rm -rf "$work"' EXIT
 work="$(mktemp -d)"
 for _ in $(seq 1 100); do curl -fs "$APP_URL/healthz" >/dev/null && break; sleep 0.1; done
 
 token="$("$server" token --username user@example.com --password User-Passw0rd! --access-token)"
+# Both must accept it, or wrk would count refusals.
+for url in "$APP_URL/api/v1/me" "http://127.0.0.1:3510/api/v1/me"; do
+  curl -fs -o /dev/null -H "Authorization: Bearer $token" "$url" || { echo "$url refuses the benchmark's token" >&2; exit 1; }
+done
 
 # A browser sign-in with curl: app -> hosted UI form -> callback.
 session="$(sign_in_with_curl "$APP_URL" "$LOCAL_IDP_ADDR" "$work/cookies")"
@@ -98,13 +104,14 @@ for _ in 1 2 3; do
   run plain_axum "http://127.0.0.1:3510/healthz"
   run bare "$APP_URL/healthz"
   run bearer_me "$APP_URL/api/v1/me" -H "Authorization: Bearer $token"
+  run plain_bearer "http://127.0.0.1:3510/api/v1/me" -H "Authorization: Bearer $token"
   run cookie_me "$APP_URL/api/v1/me" -H "Cookie: lc_session=$session"
   run page_home "$APP_URL/"
   run page_dashboard "$APP_URL/dashboard" -H "Cookie: lc_session=$session"
 done >"$rounds"
 median() { grep "^$1 " "$rounds" | sort -k2,2n | awk '{ rows[NR] = $0 } END { print rows[int((NR + 1) / 2)] }'; }
 results="$work/results"
-for name in plain_axum bare bearer_me cookie_me page_home page_dashboard; do median "$name"; done >"$results"
+for name in plain_axum bare bearer_me plain_bearer cookie_me page_home page_dashboard; do median "$name"; done >"$results"
 say "every run (req/s p50 p99, wrk's sleeps per request)"
 cat "$rounds"
 bare="$(awk '$1 == "bare" { print $2 }' "$results")"
@@ -117,6 +124,8 @@ awk -v bare="$bare" -v plain="$plain" '{ printf "%-18s %12.0f %10s %10s %8.2f %1
 # is the CPU a request costs, the kernel's TCP work included.
 awk -v bare="$bare" -v plain="$plain" 'BEGIN { printf "CPU per /healthz request: app %.1f us, plain axum %.1f us\n", 1e6 / bare, 1e6 / plain }'
 awk -v home="$home" '$1 == "page_dashboard" { printf "/dashboard vs /: %.2f\n", $2 / home }' "$results"
+awk '$1 == "bearer_me" { app = $2 } $1 == "plain_bearer" { plain = $2 }
+  END { printf "Bearer /api/v1/me vs plain axum with jsonwebtoken and a cache: %.2f\n", app / plain }' "$results"
 
 say "one keep-alive connection, page after page (5 s each; p50 and p99 latency)"
 for page in home dashboard; do

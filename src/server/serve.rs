@@ -20,7 +20,7 @@ use cognito_local_idp::{LocalIdp, LocalIdpOptions};
 /// A bound, not yet running server. Tests bind to port 0 and read [`Server::local_addr`].
 pub struct Server {
     listener: TcpListener,
-    router: axum::Router,
+    app: http::AppService,
     /// `METRICS_ADDR`, bound: Prometheus metrics on a listener of their own.
     metrics: Option<TcpListener>,
     /// See [`HEADER_READ_TIMEOUT`].
@@ -73,12 +73,7 @@ impl Server {
         // Warm the key cache without delaying start-up or failing when the provider is down.
         let verifier = state.verifier.clone();
         tokio::spawn(async move { verifier.jwks().preload().await });
-        Ok(Server {
-            listener,
-            router: http::router(state, sessions),
-            metrics,
-            header_read_timeout: HEADER_READ_TIMEOUT,
-        })
+        Ok(Server { listener, app: http::router(state, sessions), metrics, header_read_timeout: HEADER_READ_TIMEOUT })
     }
 
     /// Replaces [`HEADER_READ_TIMEOUT`] (tests use a short one).
@@ -93,7 +88,7 @@ impl Server {
 
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let metrics = self.metrics.map(|listener| tokio::spawn(serve_metrics(listener)));
-        serve_app(app_listener(self.listener), self.router, self.header_read_timeout, shutdown).await;
+        serve_app(app_listener(self.listener), self.app, self.header_read_timeout, shutdown).await;
         if let Some(metrics) = metrics {
             metrics.abort();
         }
@@ -101,18 +96,27 @@ impl Server {
     }
 }
 
-/// Serves `router` on every connection `listener` accepts until `shutdown`, then stops
-/// accepting, closes idle connections and waits for the requests in flight.
+/// Serves `app` on every connection `listener` accepts until `shutdown`, then stops accepting,
+/// closes idle connections and waits for the requests in flight.
 ///
 /// What `axum::serve` does, with hyper's HTTP/1 connection builder in our hands so that
 /// [`HEADER_READ_TIMEOUT`] can be set (it needs a timer, which `axum::serve` does not give
 /// hyper, so there a stalled client holds its connection for good).
-async fn serve_app(
+async fn serve_app<S>(
     mut listener: impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = SocketAddr>,
-    router: axum::Router,
+    app: S,
     header_read_timeout: Duration,
     shutdown: impl Future<Output = ()>,
-) {
+) where
+    S: tower::Service<
+            axum::http::Request<hyper::body::Incoming>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+{
     use axum::extract::ConnectInfo;
     use hyper_util::{rt::TokioIo, rt::TokioTimer, server::graceful::GracefulShutdown};
     use tower::ServiceExt;
@@ -131,11 +135,11 @@ async fn serve_app(
             accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
         };
-        let router = router.clone();
+        let app = app.clone();
         // The peer address names the client for per-client limits (see `http::client_limit`).
         let service = hyper::service::service_fn(move |mut request: axum::http::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
-            router.clone().oneshot(request)
+            app.clone().oneshot(request)
         });
         let connection = connections.watch(http.serve_connection(TokioIo::new(tcp), service));
         tokio::spawn(async move {

@@ -5,6 +5,18 @@ use serde_json::{Value, json};
 
 use crate::server::state::AppState;
 
+/// The liveness check's path.
+pub const LIVENESS_PATH: &str = "/healthz";
+/// The readiness check's path.
+pub const READINESS_PATH: &str = "/readyz";
+
+/// Whether `path` is one of the health checks, which are neither logged nor counted: a balancer
+/// probes every few seconds, and each probe would be a log line and a request sample that say
+/// nothing (their answers are what the balancer acts on).
+pub fn is_health_check(path: &str) -> bool {
+    path == LIVENESS_PATH || path == READINESS_PATH
+}
+
 /// Liveness: answers as long as the process serves requests.
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))

@@ -1,5 +1,6 @@
 //! The HTTP surface: which router serves which path, and the layers around all of them.
 
+mod app_service;
 mod auth_routes;
 pub mod client_limit;
 mod error_page;
@@ -15,9 +16,11 @@ use axum::{
     middleware,
     routing::{get, post},
 };
+
+pub use app_service::AppService;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
-use tower::{ServiceBuilder, util::MapRequestLayer};
+use tower::util::MapRequestLayer;
 
 use crate::app::{App, shell};
 use crate::bundle::BundleFiles;
@@ -32,10 +35,10 @@ use crate::server::{
 
 /// Builds the whole app: plain axum routes first (they can set headers and redirects freely),
 /// then the Leptos pages and server functions, then static files with the Leptos 404 page as
-/// fallback; around those the page guard and sessions; around the router, once, the session
-/// store's outage answer and the request log. The health checks sit outside the session layer
-/// and the log. Around everything: the response headers.
-pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
+/// fallback; around those the page guard and sessions. The health checks sit outside the
+/// session layer. Around the router, once ([`AppService`]): the request log, the session
+/// store's outage answer and the response headers.
+pub fn router(state: AppState, sessions: AppSessionStore) -> AppService {
     let leptos_routes = generate_route_list(App);
     let context_state = state.clone();
     let bundle = BundleFiles::from_options(&state.leptos_options);
@@ -65,31 +68,17 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> Router {
         .layer(session_layer(sessions.clone(), &state.auth.config));
     // The API reads the session only for callers without a Bearer token.
     let api = api::router().layer(SkipWhenAuthorized(session_layer(sessions, &state.auth.config)));
+    // Health checks never touch a session (`AppService` leaves them out of the log).
+    let health_checks = Router::new()
+        .route(health::LIVENESS_PATH, get(health::healthz))
+        .route(health::READINESS_PATH, get(health::readyz))
+        .method_not_allowed_fallback(error_page::method_not_allowed);
     let routes = Router::new()
         .merge(api)
         .merge(with_sessions)
         .layer(MapRequestLayer::new(request_log::record_route as fn(Request) -> Request))
         .merge(api::unrouted())
+        .merge(health_checks)
         .with_state(state.clone());
-
-    // Layers that need no route wrap the router once. `Router::layer` would wrap each route,
-    // and every `from_fn` layer clones the whole stack below it on each request: measured with
-    // callgrind (scripts/count-instructions.sh), a tenth of a Bearer API call's instructions.
-    let logged = ServiceBuilder::new()
-        .layer(middleware::from_fn(request_log::log_request))
-        .layer(middleware::from_fn(session_store_outage::explain_session_store_outage))
-        .service(routes);
-
-    // Health checks never touch a session, and are neither logged nor counted: a balancer
-    // probes every few seconds, and each probe would be a log line and a request sample that
-    // say nothing (their answers are what the balancer acts on). The response headers wrap
-    // these three routes; the third (everything else) is the logged router, cheap to clone.
-    let header_policy = response_headers::HeaderPolicy::for_config(&state.config);
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .method_not_allowed_fallback(error_page::method_not_allowed)
-        .fallback_service(logged)
-        .layer(middleware::from_fn_with_state(header_policy, response_headers::add_response_headers))
-        .with_state(state)
+    AppService::new(routes, response_headers::HeaderPolicy::for_config(&state.config))
 }

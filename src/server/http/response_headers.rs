@@ -10,9 +10,7 @@
 //! - `Strict-Transport-Security` when `APP_URL` is https.
 
 use axum::{
-    extract::{Request, State},
     http::{HeaderMap, HeaderName, HeaderValue, header},
-    middleware::Next,
     response::Response,
 };
 
@@ -31,8 +29,7 @@ static REFERRER_POLICY: HeaderValue = HeaderValue::from_static("strict-origin-wh
 static HSTS: HeaderValue = HeaderValue::from_static("max-age=31536000");
 const HASHED_ASSETS: &str = "/pkg/";
 
-/// What differs between deployments, decided once at start-up (the middleware's state is
-/// cloned for every request, so it holds only this, not the whole `AppState`).
+/// What differs between deployments, decided once at start-up.
 #[derive(Clone, Copy)]
 pub struct HeaderPolicy {
     strict_transport_security: bool,
@@ -44,20 +41,29 @@ impl HeaderPolicy {
     }
 }
 
-pub async fn add_response_headers(State(policy): State<HeaderPolicy>, request: Request, next: Next) -> Response {
-    let hashed_asset = request.uri().path().starts_with(HASHED_ASSETS);
-    let mut response = next.run(request).await;
-    let cache_control = if hashed_asset && response.status().is_success() { &IMMUTABLE } else { &NO_STORE };
-    let headers = response.headers_mut();
-    set_if_absent(headers, header::CACHE_CONTROL, cache_control);
-    set_if_absent(headers, header::X_CONTENT_TYPE_OPTIONS, &NOSNIFF);
-    set_if_absent(headers, header::X_FRAME_OPTIONS, &DENY);
-    set_if_absent(headers, header::CONTENT_SECURITY_POLICY, &CONTENT_SECURITY_POLICY);
-    set_if_absent(headers, header::REFERRER_POLICY, &REFERRER_POLICY);
-    if policy.strict_transport_security {
-        set_if_absent(headers, header::STRICT_TRANSPORT_SECURITY, &HSTS);
+impl HeaderPolicy {
+    /// Adds the headers of the module notes to `response` where its handler set none;
+    /// `hashed_asset` tells whether the request was for a file under `/pkg/` (see
+    /// [`is_hashed_asset`]).
+    pub fn apply(self, hashed_asset: bool, response: &mut Response) {
+        let cache_control = if hashed_asset && response.status().is_success() { &IMMUTABLE } else { &NO_STORE };
+        let headers = response.headers_mut();
+        // Room for all of them at once, rather than the map growing twice on the way.
+        headers.reserve(6);
+        set_if_absent(headers, header::CACHE_CONTROL, cache_control);
+        set_if_absent(headers, header::X_CONTENT_TYPE_OPTIONS, &NOSNIFF);
+        set_if_absent(headers, header::X_FRAME_OPTIONS, &DENY);
+        set_if_absent(headers, header::CONTENT_SECURITY_POLICY, &CONTENT_SECURITY_POLICY);
+        set_if_absent(headers, header::REFERRER_POLICY, &REFERRER_POLICY);
+        if self.strict_transport_security {
+            set_if_absent(headers, header::STRICT_TRANSPORT_SECURITY, &HSTS);
+        }
     }
-    response
+}
+
+/// Whether `path` names a file of the bundle, whose name carries its content hash.
+pub fn is_hashed_asset(path: &str) -> bool {
+    path.starts_with(HASHED_ASSETS)
 }
 
 fn set_if_absent(headers: &mut HeaderMap, name: HeaderName, value: &'static HeaderValue) {

@@ -7,18 +7,16 @@
 
 use axum::{
     body::HttpBody,
-    extract::Request,
     http::StatusCode,
-    middleware::Next,
     response::{IntoResponse, Response},
 };
 
 use super::error_page::error_page;
 use crate::server::api::error::ApiError;
 
-pub async fn explain_session_store_outage(request: Request, next: Next) -> Response {
-    let is_api = request.uri().path().starts_with("/api/");
-    let response = next.run(request).await;
+/// `response` as it is, or, when it is the session layer's bare 500, the explained 503: the
+/// API's JSON error when the request was for the API (`is_api`), otherwise an HTML page.
+pub fn explain(is_api: bool, response: Response) -> Response {
     let bare_server_error =
         response.status() == StatusCode::INTERNAL_SERVER_ERROR && response.body().size_hint().exact() == Some(0);
     if !bare_server_error {
@@ -34,4 +32,9 @@ pub async fn explain_session_store_outage(request: Request, next: Next) -> Respo
             "Sessions cannot be stored right now. Please try again shortly.",
         )
     }
+}
+
+/// Whether a request for `path` gets the API's JSON errors rather than HTML pages.
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
 }
