@@ -223,3 +223,107 @@ async fn signed_in_pages_write_the_session_at_most_once_a_minute() {
     }
     assert_eq!(delta(&before, &scrape(&metrics_addr).await, saves), 1.0, "one touch a minute later");
 }
+
+/// Sessions that end without a sign-out are counted by why they ended: one that idled out when
+/// its entry in the person's session list is pruned (nothing else sees it end), one that
+/// reached its maximum age by the request that found it so; neither twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_that_idle_out_or_reach_their_maximum_age_are_counted_once() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics_addr = format!("127.0.0.1:{port}");
+    let clock = common::app_clock_now();
+    let stack = spawn_stack_with(
+        &[("METRICS_ADDR", &metrics_addr), ("SESSION_IDLE_TIMEOUT_SECS", "600"), ("SESSION_MAX_AGE_SECS", "1000")],
+        IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() },
+    )
+    .await;
+    let idle = r#"lc_sessions_ended_total{reason="idle"}"#;
+    let max_age = r#"lc_sessions_ended_total{reason="max_age"}"#;
+    let before = scrape(&metrics_addr).await;
+
+    // The first browser goes quiet for longer than the idle timeout; the person's next look at
+    // their sessions prunes its entry.
+    let (first, second, third) = (browser(), browser(), browser());
+    stack.sign_in(&first, USER, None).await;
+    clock.advance(700);
+    stack.sign_in(&second, USER, None).await;
+    assert_eq!(second.get(stack.app.url("/dashboard")).send().await.unwrap().status(), 200);
+    let now = scrape(&metrics_addr).await;
+    assert_eq!(delta(&before, &now, idle), 1.0, "the first session idled out");
+    assert_eq!(delta(&before, &now, max_age), 0.0);
+
+    // The second stays in use until its maximum age.
+    clock.advance(500);
+    assert_eq!(second.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    clock.advance(501);
+    assert_eq!(second.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401, "past its maximum age");
+    let now = scrape(&metrics_addr).await;
+    assert_eq!(delta(&before, &now, max_age), 1.0, "the second reached its maximum age");
+
+    // Its entry, pruned later, is not counted again, as an idle session or otherwise.
+    stack.sign_in(&third, USER, None).await;
+    assert_eq!(third.get(stack.app.url("/dashboard")).send().await.unwrap().status(), 200);
+    let after = scrape(&metrics_addr).await;
+    assert_eq!(delta(&before, &after, idle), 1.0, "still one idle session");
+    assert_eq!(delta(&before, &after, max_age), 1.0, "still one at its maximum age");
+}
+
+/// Failures are counted by what went wrong: a code the provider refuses at sign-in, a refresh
+/// the provider cannot answer (the session goes on), and one it refuses (the session ends).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_sign_ins_and_refreshes_are_counted_by_outcome() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics_addr = format!("127.0.0.1:{port}");
+    let proxy = TokenProxy::start().await;
+    let vars = [
+        ("METRICS_ADDR", metrics_addr.as_str()),
+        ("COGNITO_DOMAIN", proxy.url.as_str()),
+        ("TOKEN_REFRESH_SKEW_SECS", "2"),
+    ];
+    let five_seconds = Duration::from_secs(5);
+    let stack = spawn_stack_with(
+        &vars,
+        IdpSetup { id_token_ttl: five_seconds, access_token_ttl: five_seconds, ..IdpSetup::default() },
+    )
+    .await;
+    proxy.forward_to(&stack.idp.domain);
+    let invalid_grant = || Some((400, "application/json", r#"{"error":"invalid_grant"}"#.to_string()));
+    let before = scrape(&metrics_addr).await;
+
+    let refused = browser();
+    let callback = stack.callback_url(&refused, USER, None).await;
+    proxy.answer_token_requests(invalid_grant());
+    let answer = refused.get(callback).send().await.unwrap();
+    assert!(answer.status().is_client_error(), "the code was refused: {}", answer.status());
+    proxy.answer_token_requests(None);
+
+    let person = browser();
+    stack.sign_in(&person, USER, None).await;
+    proxy.answer_token_requests(Some((500, "text/plain", "internal error".to_string())));
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!(person.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200, "the token still works");
+    proxy.answer_token_requests(invalid_grant());
+    let mut status = 200;
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        status = person.get(stack.app.url("/api/v1/me")).send().await.unwrap().status().as_u16();
+        if status != 200 {
+            break;
+        }
+    }
+    assert_eq!(status, 401, "once the back-off is over, the refused refresh ends the session");
+
+    let after = scrape(&metrics_addr).await;
+    let expected = [
+        (r#"lc_sign_ins_total{outcome="exchange_refused"}"#, 1.0),
+        (r#"lc_sign_ins_total{outcome="success"}"#, 1.0),
+        (r#"lc_refresh_grants_total{outcome="provider_unavailable"}"#, 1.0),
+        (r#"lc_refresh_grants_total{outcome="invalid_grant"}"#, 1.0),
+        (r#"lc_sessions_ended_total{reason="invalid_grant"}"#, 1.0),
+        (r#"lc_provider_requests_total{endpoint="token",status="500"}"#, 1.0),
+        (r#"lc_provider_requests_total{endpoint="token",status="400"}"#, 2.0),
+    ];
+    for (series, moved) in expected {
+        assert_eq!(delta(&before, &after, series), moved, "{series}");
+    }
+}

@@ -65,7 +65,7 @@ pub fn sign_out(scope: &'static str) {
     counter!("lc_sign_outs_total", "scope" => scope).increment(1);
 }
 
-/// `reason`: invalid_grant, rejected_token, max_age, sign_out, sign_out_everywhere, ended_by_owner,
+/// `reason`: invalid_grant, rejected_token, idle, max_age, sign_out, sign_out_everywhere, ended_by_owner,
 /// replaced (a new sign-in in the same browser).
 pub fn session_ended(reason: &'static str) {
     counter!("lc_sessions_ended_total", "reason" => reason).increment(1);

@@ -143,3 +143,36 @@ fn provider_http_client() -> Result<reqwest::Client, StartError> {
         .build()
         .map_err(StartError::HttpClient)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{config::CognitoSettings, session::directory::SessionEntry};
+
+    /// The lists of sessions are swept once a minute with nobody asking (a session that idles
+    /// out leaves its entry behind, and only a sweep or a listing removes it).
+    #[tokio::test(start_paused = true)]
+    async fn a_started_core_sweeps_the_session_lists_once_a_minute() {
+        let app = "http://localhost:3000/".parse().expect("a URL");
+        let cognito = CognitoSettings::user_pool(
+            "eu-west-1",
+            "eu-west-1_AbC123",
+            "https://auth.example.com".parse().expect("a URL"),
+            "client123",
+            &app,
+        );
+        let core = AuthCore::start(AuthConfig::new(cognito)).await.expect("starts on the memory store");
+        let idled_out = SessionEntry {
+            session_key: "k".into(),
+            session_id: "id".into(),
+            device: "Firefox on Linux".into(),
+            signed_in_at: 0,
+            last_active: 0,
+        };
+        core.directory.register("alice", &idled_out, Duration::from_secs(60)).await.expect("register");
+        tokio::time::sleep(Duration::from_secs(59)).await;
+        assert!(core.directory.get("alice", "k").await.expect("get").is_some(), "not before the minute is up");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(core.directory.get("alice", "k").await.expect("get").is_none(), "swept within the minute");
+    }
+}

@@ -106,19 +106,22 @@ pub(crate) async fn end_replaced_session(core: &AuthCore, previous: AuthSession)
 
 /// `reason`: the metrics label of why the session ended.
 async fn end_listed_session(core: &AuthCore, sub: &str, entry: &SessionEntry, reason: &'static str) {
-    let stored = match entry.session_id.parse::<Id>() {
-        Ok(id) => match core.sessions.load(&id).await {
-            Ok(record) => record.and_then(|record| auth_session::from_record(&record)).map(|auth| (id, auth)),
-            Err(error) => {
-                tracing::warn!(%error, "could not read a session to end it");
-                None
-            }
-        },
-        Err(_) => None,
+    let Ok(id) = entry.session_id.parse::<Id>() else {
+        // Not a session id this app writes: only the entry is there to remove.
+        remove_gone_session(core, sub, entry).await;
+        return;
     };
-    match stored {
+    let record = match core.sessions.load(&id).await {
+        Ok(record) => record,
+        Err(error) => {
+            // The entry stays: it is how a later sign-out finds this session.
+            tracing::warn!(%error, "could not read a session to end it");
+            return;
+        }
+    };
+    match record.and_then(|record| auth_session::from_record(&record)) {
         // Only a session of this person: the list entry names it, the record must agree.
-        Some((id, auth)) if auth.sub == sub => {
+        Some(auth) if auth.sub == sub => {
             let sessions = core.sessions.clone();
             end_session(core, auth, async move {
                 sessions.delete(&id).await.map_err(|e| SessionStoreError::new(e.to_string()))
@@ -127,11 +130,13 @@ async fn end_listed_session(core: &AuthCore, sub: &str, entry: &SessionEntry, re
             metrics::session_ended(reason);
         }
         // Gone already (idled out, or ended elsewhere): only the entry is left.
-        _ => {
-            if let Err(error) = core.directory.remove(sub, &entry.session_key).await {
-                tracing::warn!(%error, "could not remove an ended session from the list");
-            }
-        }
+        _ => remove_gone_session(core, sub, entry).await,
+    }
+}
+
+async fn remove_gone_session(core: &AuthCore, sub: &str, entry: &SessionEntry) {
+    if let Err(error) = core.directory.prune(sub, entry, core.session_lifetimes()).await {
+        tracing::warn!(%error, "could not remove an ended session from the list");
     }
 }
 

@@ -7,7 +7,9 @@
 //! token); it never holds a token.
 //!
 //! Sessions that end by idling out leave their entry behind; entries older than the idle
-//! timeout or the maximum age are not listed and are pruned when seen.
+//! timeout or the maximum age are not listed and are pruned when seen. Whoever prunes the
+//! entry of a session that idled out counts it (`lc_sessions_ended_total{reason="idle"}`):
+//! nothing else sees such a session end, since its record simply expires in the store.
 
 use std::{collections::HashMap, sync::Arc, sync::Mutex, time::Duration};
 
@@ -47,6 +49,20 @@ pub struct Lifetimes {
 impl Lifetimes {
     fn is_live(&self, entry: &SessionEntry, now: i64) -> bool {
         now - entry.last_active <= self.idle_secs && now - entry.signed_in_at <= self.max_age_secs
+    }
+
+    /// Whether a dead entry's session idled out, rather than reaching its maximum age while in
+    /// use: which of the two limits it passed first.
+    fn idled_out(&self, entry: &SessionEntry) -> bool {
+        entry.last_active.saturating_add(self.idle_secs) < entry.signed_in_at.saturating_add(self.max_age_secs)
+    }
+}
+
+/// Counts the end of a session whose entry was just pruned, if it idled out. A session that
+/// reached its maximum age was counted by the request that found it so (`auth_session::load`).
+fn count_pruned(lifetimes: Lifetimes, entry: &SessionEntry) {
+    if lifetimes.idled_out(entry) {
+        crate::metrics::session_ended("idle");
     }
 }
 
@@ -188,7 +204,7 @@ impl SessionDirectory {
         let (mut live, dead): (Vec<_>, Vec<_>) =
             Box::pin(self.all(sub)).await?.into_iter().partition(|entry| lifetimes.is_live(entry, now));
         for entry in dead {
-            Box::pin(self.remove(sub, &entry.session_key)).await?;
+            Box::pin(self.prune(sub, &entry, lifetimes)).await?;
         }
         live.sort_by(|a, b| (a.signed_in_at, &a.session_key).cmp(&(b.signed_in_at, &b.session_key)));
         Ok(live)
@@ -243,33 +259,44 @@ impl SessionDirectory {
         }
     }
 
-    /// Removes the person's entry for `session_key`, if there is one.
-    pub async fn remove(&self, sub: &str, session_key: &str) -> Result<(), SessionStoreError> {
+    /// Removes the entry of a session that ended without a sign-out (its record is gone or it
+    /// is past its lifetimes), counting it if it idled out.
+    pub async fn prune(&self, sub: &str, entry: &SessionEntry, lifetimes: Lifetimes) -> Result<(), SessionStoreError> {
+        if self.remove(sub, &entry.session_key).await? {
+            count_pruned(lifetimes, entry);
+        }
+        Ok(())
+    }
+
+    /// Removes the person's entry for `session_key`, if there is one; whether there was (of
+    /// several instances pruning the same entry, exactly one learns that it removed it).
+    pub async fn remove(&self, sub: &str, session_key: &str) -> Result<bool, SessionStoreError> {
         match self {
             SessionDirectory::InProcess(people) => {
                 let mut people = lock(people);
-                if let Some(sessions) = people.get_mut(sub) {
-                    sessions.retain(|stored| stored.session_key != session_key);
-                    if sessions.is_empty() {
-                        people.remove(sub);
-                    }
+                let Some(sessions) = people.get_mut(sub) else { return Ok(false) };
+                let before = sessions.len();
+                sessions.retain(|stored| stored.session_key != session_key);
+                let removed = sessions.len() < before;
+                if sessions.is_empty() {
+                    people.remove(sub);
                 }
-                Ok(())
+                Ok(removed)
             }
             #[cfg(feature = "sqlite")]
             SessionDirectory::Sqlite(pool) => {
-                sqlx::query("delete from lc_user_sessions where sub = ? and session_key = ?")
+                let deleted = sqlx::query("delete from lc_user_sessions where sub = ? and session_key = ?")
                     .bind(sub)
                     .bind(session_key)
                     .execute(pool)
                     .await
                     .map_err(store_error)?;
-                Ok(())
+                Ok(deleted.rows_affected() > 0)
             }
             #[cfg(feature = "redis")]
             SessionDirectory::Redis { pool, prefix } => {
-                pool.hdel::<i64, _, _>(person_key(prefix, sub), session_key).await.map_err(store_error)?;
-                Ok(())
+                let deleted: i64 = pool.hdel(person_key(prefix, sub), session_key).await.map_err(store_error)?;
+                Ok(deleted > 0)
             }
         }
     }
@@ -281,7 +308,13 @@ impl SessionDirectory {
             SessionDirectory::InProcess(people) => {
                 let mut people = lock(people);
                 for sessions in people.values_mut() {
-                    sessions.retain(|entry| lifetimes.is_live(entry, now));
+                    sessions.retain(|entry| {
+                        let live = lifetimes.is_live(entry, now);
+                        if !live {
+                            count_pruned(lifetimes, entry);
+                        }
+                        live
+                    });
                 }
                 people.retain(|_, sessions| !sessions.is_empty());
                 Ok(())
@@ -294,9 +327,15 @@ impl SessionDirectory {
                         .await
                         .map_err(store_error)?;
                 for (sub, key, json) in rows {
-                    let live = serde_json::from_str::<SessionEntry>(&json).is_ok_and(|e| lifetimes.is_live(&e, now));
-                    if !live {
-                        self.remove(&sub, &key).await?;
+                    let entry = serde_json::from_str::<SessionEntry>(&json).ok();
+                    if entry.as_ref().is_some_and(|e| lifetimes.is_live(e, now)) {
+                        continue;
+                    }
+                    match entry {
+                        Some(entry) => self.prune(&sub, &entry, lifetimes).await?,
+                        None => {
+                            self.remove(&sub, &key).await?;
+                        }
                     }
                 }
                 Ok(())
@@ -353,6 +392,40 @@ mod tests {
         assert_eq!(listed, vec![entry("a", 0, 950)], "b idled out");
         assert!(directory.get("alice", "b").await.unwrap().is_none(), "and was pruned");
         assert_eq!(directory.list("bob", lifetimes, 1_000).await.unwrap().len(), 1, "bob is untouched");
+    }
+
+    #[test]
+    fn a_dead_entry_idled_out_when_its_idle_limit_came_first() {
+        let lifetimes = Lifetimes { idle_secs: 100, max_age_secs: 1_000 };
+        assert!(lifetimes.idled_out(&entry("a", 0, 500)), "unused from 500, idle at 600, max age at 1,000");
+        assert!(!lifetimes.idled_out(&entry("b", 0, 950)), "in use until 950: max age at 1,000 came first");
+        assert!(!lifetimes.idled_out(&entry("c", 0, 900)), "idle at exactly 1,000 too: max age, as load counts it");
+        let forever = Lifetimes { idle_secs: i64::MAX, max_age_secs: i64::MAX };
+        assert!(!forever.idled_out(&entry("d", 0, 10)), "no overflow");
+    }
+
+    #[tokio::test]
+    async fn a_sweep_drops_the_entries_past_either_limit_and_keeps_the_rest() {
+        let directory = SessionDirectory::in_process();
+        let lifetimes = Lifetimes { idle_secs: 100, max_age_secs: 1_000 };
+        let keep = Duration::from_secs(1_000);
+        directory.register("alice", &entry("live", 500, 950), keep).await.unwrap();
+        directory.register("alice", &entry("idle", 500, 850), keep).await.unwrap();
+        directory.register("bob", &entry("old", 0, 990), keep).await.unwrap();
+        directory.sweep(lifetimes, 1_001).await.unwrap();
+        assert_eq!(directory.all("alice").await.unwrap(), vec![entry("live", 500, 950)]);
+        assert!(directory.all("bob").await.unwrap().is_empty(), "past its maximum age");
+    }
+
+    #[tokio::test]
+    async fn only_one_removal_of_an_entry_learns_that_it_removed_it() {
+        let directory = SessionDirectory::in_process();
+        directory.register("alice", &entry("a", 0, 0), Duration::from_secs(60)).await.unwrap();
+        directory.register("alice", &entry("b", 0, 0), Duration::from_secs(60)).await.unwrap();
+        assert!(directory.remove("alice", "a").await.unwrap());
+        assert!(!directory.remove("alice", "a").await.unwrap(), "already gone");
+        assert!(!directory.remove("bob", "a").await.unwrap(), "nobody's");
+        assert!(directory.get("alice", "b").await.unwrap().is_some(), "the other entry stays");
     }
 
     #[tokio::test]
