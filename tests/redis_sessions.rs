@@ -13,7 +13,7 @@ use std::{
 use common::{
     IdpSetup, USER, browser,
     process::{exit_status, serve_process},
-    redis::{free_port, start_redis, start_redis_on, start_redis_with, start_tls_redis},
+    redis::{free_port, redis_cli, start_redis, start_redis_on, start_redis_with, start_tls_redis},
     spawn_stack, spawn_stack_with,
 };
 
@@ -73,6 +73,10 @@ async fn two_instances_refresh_a_shared_session_once() {
             let me = browser.get(format!("{base}/api/v1/me")).send().await.unwrap();
             assert_eq!(me.status(), 401, "rotation {rotation}: {base}");
         }
+        // Nothing of the session is left in Redis: its record, its published refresh result
+        // (refresh tokens inside), its lock, its entry in the person's session list.
+        let left = redis_cli(port, &["--scan"]);
+        assert_eq!(left, "", "rotation {rotation}: keys left after sign-out");
     }
 }
 

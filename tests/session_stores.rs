@@ -6,7 +6,7 @@ mod common;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use common::redis::start_redis;
+use common::redis::{redis_cli, start_redis};
 use leptos_cognito::server::{
     auth::login_transaction::LoginTransaction,
     config::{RedisSetting, SessionStoreSetting},
@@ -244,14 +244,7 @@ async fn redis_store() {
     // A holder that crashes never releases its lock: the key expires by itself within 60 s.
     // And a holder whose lock expired meanwhile (another took it) frees only its own, never the
     // new holder's: the release compares the owner before deleting.
-    let redis_cli = |args: &[&str]| {
-        let output = std::process::Command::new("redis-cli")
-            .args(["-p", &port.to_string()])
-            .args(args)
-            .output()
-            .expect("redis-cli is installed (with Debian's redis-server)");
-        String::from_utf8_lossy(&output.stdout).trim().to_string()
-    };
+    let redis_cli = |args: &[&str]| redis_cli(port, args);
     let lock_key = format!("{PREFIX}refresh:session-crash:lock");
     let crashed = store.refresh_locks(PREFIX).take_turn("session-crash").await.expect("turn");
     let ttl_ms: i64 = redis_cli(&["PTTL", &lock_key]).parse().expect("a number");
@@ -277,4 +270,21 @@ async fn redis_store() {
     directories.0.register("someone", &person, Duration::from_secs(60)).await.expect("register");
     let neighbour = other_instance.directory("another-app:").await.expect("directory");
     assert!(neighbour.all("someone").await.expect("all").is_empty(), "session lists are apart too");
+
+    // What holds a sign-in in flight, a person's session list and a published refresh result
+    // (refresh tokens inside) expire in Redis itself, whether or not any instance sweeps.
+    let pttl = |key: &str| -> i64 { redis_cli(&["PTTL", key]).parse().expect("a number") };
+    let abandoned = LoginTransaction::begin("binding", "/".into(), 1_000);
+    store.login_transactions(PREFIX).put(&abandoned).await.expect("put");
+    let ttl_ms = pttl(&format!("{PREFIX}login:{}", abandoned.state));
+    assert!((595_000..=600_000).contains(&ttl_ms), "an abandoned sign-in expires in 10 minutes: {ttl_ms} ms");
+    let ttl_ms = pttl(&format!("{PREFIX}user:someone:sessions"));
+    assert!((55_000..=60_000).contains(&ttl_ms), "a session list expires with its newest session: {ttl_ms} ms");
+    let turn = store.refresh_locks(PREFIX).take_turn("session-kept").await.expect("turn");
+    turn.publish(&signed_in("kept", 3_000), Duration::from_secs(90)).await.expect("publish");
+    let latest_key = format!("{PREFIX}refresh:session-kept:latest");
+    let ttl_ms = pttl(&latest_key);
+    assert!((85_000..=90_000).contains(&ttl_ms), "a published result expires when asked: {ttl_ms} ms");
+    store.refresh_locks(PREFIX).forget("session-kept").await;
+    assert_eq!(redis_cli(&["EXISTS", &latest_key]), "0", "and an ended session's is deleted at once");
 }

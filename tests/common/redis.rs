@@ -67,6 +67,16 @@ pub async fn start_redis_with(port: u16, args: &[&str]) -> RedisServer {
     panic!("redis-server did not start on port {port}");
 }
 
+/// Runs `redis-cli` against the server on `port`; its output, trimmed.
+pub fn redis_cli(port: u16, args: &[&str]) -> String {
+    let output = Command::new("redis-cli")
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .output()
+        .expect("redis-cli is installed (with Debian's redis-server)");
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
 /// A free loopback port.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
