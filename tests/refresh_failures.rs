@@ -352,6 +352,43 @@ async fn sign_out_revokes_the_newest_refresh_token() {
     assert_eq!(proxy.revoked_tokens(), vec![issued[1].clone()], "the newest refresh token is revoked");
 }
 
+/// A sign-out while a refresh is on its way waits for it, and revokes the refresh token that
+/// refresh brings: revoking the sign-in's (which the provider retires as it rotates) would
+/// leave the new one valid after the session ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_during_a_refresh_revokes_the_token_that_refresh_brings() {
+    let (stack, proxy) = behind_proxy().await;
+    let refresh_tokens: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let kept = refresh_tokens.clone();
+    proxy.tamper(move |answer| {
+        if let Some(token) = answer["refresh_token"].as_str() {
+            kept.lock().unwrap().push(token.to_string());
+        }
+    });
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+
+    proxy.delay_token_answers(Duration::from_millis(1_500));
+    let grants = stack.idp.idp.stats().refresh_grants;
+    let refreshing = {
+        let (browser, url) = (browser.clone(), stack.app.url("/api/v1/me"));
+        tokio::spawn(async move { browser.get(url).send().await.unwrap().status().as_u16() })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(stack.idp.idp.stats().refresh_grants, grants + 1, "the provider rotated; its answer is on its way");
+    let signed_out =
+        browser.post(stack.app.url("/auth/logout")).header("origin", &stack.app.base_url).send().await.unwrap();
+    assert_eq!(signed_out.status(), 303);
+    let in_flight = refreshing.await.unwrap();
+    assert!(in_flight == 200 || in_flight == 401, "the request in flight ends cleanly: {in_flight}");
+
+    let issued = refresh_tokens.lock().unwrap().clone();
+    assert_ne!(issued[0], issued[1], "rotated");
+    assert_eq!(proxy.revoked_tokens(), vec![issued[1].clone()], "the refresh's token is revoked");
+    assert_eq!(status_of(&browser, stack.app.url("/api/v1/me")).await.status(), 401, "signed out");
+}
+
 /// A token with a made-up `kid` (and no valid signature), as anyone can send.
 fn forged_token(n: usize) -> String {
     let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"RS256","kid":"forged-{n}"}}"#));

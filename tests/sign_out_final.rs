@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{
     IdpSetup, USER, app_clock_now, browser, redis::start_redis, session_cookie, spawn_stack, spawn_stack_with,
@@ -18,6 +18,9 @@ async fn sign_out_with_thirty_requests_in_flight(store: &str) {
         IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() },
     )
     .await;
+    // Requests still being answered when the sign-out began, over all rounds: the test is
+    // about those, so there must be some.
+    let mut overlapped = 0;
     for round in 1..=3 {
         let browser = browser();
         let signed_in = stack.sign_in(&browser, USER, None).await;
@@ -28,14 +31,19 @@ async fn sign_out_with_thirty_requests_in_flight(store: &str) {
         let in_flight = (0..30).map(|i| {
             let url = stack.app.url(if i % 2 == 0 { "/dashboard" } else { "/api/v1/me" });
             let request = script.get(url).header("cookie", format!("lc_session={cookie}"));
-            async move { request.send().await.map(|r| r.status().as_u16()) }
+            async move { request.send().await.map(|r| (r.status().as_u16(), Instant::now())) }
         });
         let in_flight = tokio::spawn(join_all(in_flight));
         tokio::time::sleep(Duration::from_millis(3)).await;
+        let signing_out = Instant::now();
         let signed_out =
             browser.post(stack.app.url("/auth/logout")).header("origin", &stack.app.base_url).send().await.unwrap();
         assert_eq!(signed_out.status(), 303, "{store} round {round}");
-        in_flight.await.unwrap();
+        for answer in in_flight.await.unwrap() {
+            let (status, done) = answer.expect("every request in flight is answered");
+            assert!(status < 500, "{store} round {round}: a request in flight during sign-out got {status}");
+            overlapped += usize::from(done > signing_out);
+        }
 
         let me = script
             .get(stack.app.url("/api/v1/me"))
@@ -52,6 +60,7 @@ async fn sign_out_with_thirty_requests_in_flight(store: &str) {
             .unwrap();
         assert!(page.status().is_redirection(), "{store} round {round}: {}", page.status());
     }
+    assert!(overlapped > 0, "{store}: some requests were still in flight when the sign-out began");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

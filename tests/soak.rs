@@ -6,7 +6,10 @@
 //! Grants per expiry: with rotation (and no grace period) a refresh token works once, so a
 //! second grant for the same expiry would be refused (`invalid_grant`) and sign the person out.
 //! The run counts the grants the provider issued, the refreshes the instances completed and
-//! the grants that failed: one grant per expiry means issued = completed and none failed.
+//! the grants that failed: one grant per expiry means issued = completed and none failed (with
+//! rotation, a second grant for one expiry presents a retired refresh token and fails), and
+//! no more grants than tokens that can have come due (a refresh before its token was due
+//! would succeed, and is caught by that bound).
 //!
 //! `SOAK_USERS` (default 200) and `SOAK_SECS` (default 120) size the run.
 
@@ -55,7 +58,7 @@ async fn soak() {
             let browser = common::browser();
             let callback = hosted_ui_sign_in(&browser, &cluster.base_url, USER, None).await;
             if browser.get(&callback).send().await.map(|r| r.status().as_u16()).unwrap_or(0) != 303 {
-                return false;
+                return (false, Duration::ZERO);
             }
             let signed_in_at = Instant::now();
             let paths = ["/api/v1/me", "/dashboard", "/api/v1/ping", "/"];
@@ -75,12 +78,16 @@ async fn soak() {
                 // Each person makes a request every 0.5-1.5 s.
                 tokio::time::sleep(Duration::from_millis(500 + (n as u64 * 37 % 1000))).await;
             }
-            !lost
+            (!lost, signed_in_at.elapsed())
         })
     });
-    let mut lost = 0;
+    let (mut lost, mut came_due) = (0, 0);
     for person in people.collect::<Vec<_>>() {
-        lost += usize::from(!person.await.expect("joined"));
+        let (kept, signed_in_for) = person.await.expect("joined");
+        lost += usize::from(!kept);
+        // Tokens are due every TOKEN_SECS - SKEW_SECS at the soonest: the most grants this
+        // session could need.
+        came_due += signed_in_for.as_secs().div_ceil(TOKEN_SECS - SKEW_SECS);
     }
     let grants = cluster.idp.idp.stats().refresh_grants;
     let rendered = metrics.render();
@@ -105,8 +112,10 @@ async fn soak() {
         failed as u64,
         grants as f64 / completed.max(1.0)
     );
+    println!("soak: tokens that could have come due {came_due}: no refresh before its token was due");
     println!("soak: latency p50 {:?}, p99 {:?}", percentile(0.5), percentile(0.99));
     assert_eq!(lost, 0, "sessions lost");
     assert_eq!(failed, 0.0, "failed refresh grants");
     assert_eq!(grants as f64, completed, "one grant per expiry");
+    assert!(grants <= came_due, "no refresh before its token was due: {grants} grants, {came_due} at most");
 }
