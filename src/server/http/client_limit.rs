@@ -5,6 +5,12 @@
 //! budget (a GCRA rate limit from `governor`), keyed by its address: the peer's, or, behind a
 //! reverse proxy listed in `TRUSTED_PROXIES`, the nearest untrusted address of
 //! `X-Forwarded-For` (the proxies append to it, so anything further left may be forged).
+//! An IPv6 client is keyed by its /64: that is what one subscriber or host is given (RFC 6177
+//! recommends at least a /64 per end site, and SLAAC needs one, RFC 4862), so it could take a
+//! fresh address, and a fresh budget, for every request otherwise.
+//!
+//! The budget is per instance: each instance behind a balancer counts on its own, so a client
+//! may start up to that many times the rate, still bounded, and never at others' expense.
 
 use std::{net::IpAddr, net::SocketAddr, num::NonZeroU32, time::Duration};
 
@@ -24,7 +30,9 @@ impl ClientLimiter {
 
     /// `Ok(())`: go ahead. `Err(wait)`: this client is over its budget for `wait`.
     pub fn check(&self, client: IpAddr) -> Result<(), Duration> {
-        self.limiter.check_key(&client).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+        self.limiter
+            .check_key(&budget_key(client))
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
     /// Drops the counters of clients that are back to a full budget, so memory follows the
@@ -32,6 +40,18 @@ impl ClientLimiter {
     pub fn forget_idle_clients(&self) {
         self.limiter.retain_recent();
         self.limiter.shrink_to_fit();
+    }
+}
+
+/// Whose budget a request from `client` draws on: an IPv4 address (also when written as an
+/// IPv4-mapped IPv6 address), or an IPv6 address's /64 (see the module notes).
+fn budget_key(client: IpAddr) -> IpAddr {
+    match client {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
+        },
     }
 }
 
@@ -75,6 +95,18 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-forwarded-for", HeaderValue::from_str(value).unwrap());
         headers
+    }
+
+    #[test]
+    fn an_ipv6_client_has_one_budget_for_its_slash_64() {
+        let limiter = ClientLimiter::per_minute(2);
+        for address in ["2001:db8:1:2::1", "2001:db8:1:2:ffff::7"] {
+            assert!(limiter.check(address.parse().unwrap()).is_ok(), "{address}");
+        }
+        assert!(limiter.check("2001:db8:1:2:abcd::1".parse().unwrap()).is_err(), "same /64, budget spent");
+        assert!(limiter.check("2001:db8:1:3::1".parse().unwrap()).is_ok(), "another /64 has its own");
+        assert_eq!(budget_key("::ffff:198.51.100.7".parse().unwrap()), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(budget_key("198.51.100.7".parse().unwrap()), "198.51.100.7".parse::<IpAddr>().unwrap());
     }
 
     #[test]
