@@ -42,8 +42,9 @@ async fn main() -> ExitCode {
             serve::run_local_idp_only(config).await
         }
         // Prints only the tokens, so its output can go straight into a variable.
-        Command::Token { client_credentials: true, scope, access_token, .. } => {
-            token_command::run_client_credentials(&config, &scope, access_token).await
+        Command::Token { client_credentials: true, scope, access_token, client_id, client_secret, .. } => {
+            let client = client_id.zip(client_secret);
+            token_command::run_client_credentials(&config, client, &scope, access_token).await
         }
         Command::Token { username, password, access_token, .. } => {
             let (Some(username), Some(password)) = (username, password) else {

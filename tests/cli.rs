@@ -223,6 +223,32 @@ fn local_idp_alone_and_the_token_command() {
     let claims: serde_json::Value =
         serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
     assert!(claims["scope"].as_str().is_some_and(|s| s.split(' ').any(|s| s.ends_with("api/read"))), "{claims}");
+
+    // Another client's id and secret (from stdin) replace the app client's: a wrong secret
+    // is refused though COGNITO_CLIENT_SECRET would have worked.
+    let as_client = |secret: &str| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
+            .args(["token", "--client-credentials", "--scope", "api/read", "--access-token"])
+            .args(["--client-id", cognito_local_idp::defaults::CLIENT_ID, "--client-secret", "-"])
+            .current_dir(dir.path())
+            .env_clear()
+            .envs(vars)
+            .env("LOCAL_IDP_KEYS_FILE", &keys)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("binary runs");
+        child.stdin.take().expect("stdin").write_all(format!("{secret}\n").as_bytes()).expect("write");
+        child.wait_with_output().expect("exits")
+    };
+    let good = as_client(cognito_local_idp::defaults::CLIENT_SECRET);
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+    assert_eq!(String::from_utf8_lossy(&good.stdout).trim().split('.').count(), 3, "one JWT");
+    let wrong = as_client("not-the-secret");
+    assert!(!wrong.status.success(), "a wrong secret is refused");
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("client_credentials"), "says what failed");
     let _ = idp.kill();
     let _ = idp.wait();
 }

@@ -26,9 +26,17 @@ pub enum Command {
         /// Print only the access token (for `Authorization: Bearer ...`).
         #[arg(long)]
         access_token: bool,
-        /// A machine token: the client_credentials grant with the app client's id and secret.
+        /// A machine token: the client_credentials grant with the app client's id and secret,
+        /// or with --client-id and --client-secret.
         #[arg(long, conflicts_with_all = ["username", "password"])]
         client_credentials: bool,
+        /// The machine client to ask as, when it is not the app client (Cognito allows
+        /// client_credentials only on a client without the code grant).
+        #[arg(long, requires = "client_credentials", requires = "client_secret")]
+        client_id: Option<String>,
+        /// That client's secret, or `-` to read it from standard input.
+        #[arg(long, requires = "client_id")]
+        client_secret: Option<String>,
         /// A custom scope to ask for (repeatable), e.g. api/read.
         #[arg(long, requires = "client_credentials")]
         scope: Vec<String>,

@@ -11,7 +11,7 @@ use crate::server::{
 };
 
 pub async fn run(config: &AppConfig, username: &str, password: &str, access_token_only: bool) -> anyhow::Result<()> {
-    let password = if password == "-" { read_password_from_stdin()? } else { password.to_string() };
+    let password = if password == "-" { read_line_from_stdin("the password")? } else { password.to_string() };
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(3))
         .timeout(Duration::from_secs(10))
@@ -26,22 +26,32 @@ pub async fn run(config: &AppConfig, username: &str, password: &str, access_toke
     Ok(())
 }
 
-/// `token --client-credentials [--scope S]...`: a machine token from `/oauth2/token`, with the
-/// app client's id and secret (the client must allow the grant and the scopes).
+/// `token --client-credentials [--client-id ID --client-secret S] [--scope S]...`: a machine
+/// token from `/oauth2/token`, with the app client's id and secret or with `client` (an id and
+/// a secret, `-` to read it from standard input). The client must allow the grant and scopes.
 pub async fn run_client_credentials(
     config: &AppConfig,
+    client: Option<(String, String)>,
     scopes: &[String],
     access_token_only: bool,
 ) -> anyhow::Result<()> {
-    if config.auth.cognito.client_secret.is_none() {
-        anyhow::bail!("the client_credentials grant needs a confidential client: set COGNITO_CLIENT_SECRET");
+    let mut cognito = config.auth.cognito.clone();
+    if let Some((client_id, secret)) = client {
+        let secret = if secret == "-" { read_line_from_stdin("the client secret")? } else { secret };
+        cognito.client_id = client_id;
+        cognito.client_secret = Some(secret.into());
+    }
+    if cognito.client_secret.is_none() {
+        anyhow::bail!(
+            "the client_credentials grant needs a confidential client: set COGNITO_CLIENT_SECRET, or give --client-id and --client-secret"
+        );
     }
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(3))
         .timeout(Duration::from_secs(10))
         .build()
         .context("cannot build the HTTP client")?;
-    let client = CognitoOAuthClient::new(http, config.auth.cognito.clone());
+    let client = CognitoOAuthClient::new(http, cognito);
     let tokens = client.client_credentials(scopes).await.context("client_credentials at /oauth2/token")?;
     if access_token_only {
         println!("{}", tokens.access_token.expose());
@@ -56,9 +66,10 @@ pub async fn run_client_credentials(
     Ok(())
 }
 
-/// `--password -` keeps the password out of the process list and shell history.
-fn read_password_from_stdin() -> anyhow::Result<String> {
+/// `--password -` and `--client-secret -` keep secrets out of the process list and shell
+/// history.
+fn read_line_from_stdin(what: &str) -> anyhow::Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from stdin")?;
+    std::io::stdin().lock().read_line(&mut line).with_context(|| format!("cannot read {what} from stdin"))?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
