@@ -11,7 +11,7 @@ use axum_cognito::extract::SignInRequired;
 use axum_cognito_leptos::server::{read_sign_in_for_page, show_signed_out};
 use tower_sessions::Session;
 
-use super::error_page::error_page;
+use super::error_page::PageError;
 use crate::{links, server::state::AppState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,15 +46,11 @@ pub async fn guard_protected_pages(
     let path = request.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
     match (reading, protection) {
         (Err(SignInRequired::ProviderUnavailable { retry_after_secs }), _) => {
-            let mut response = error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Identity provider unreachable",
-                "Your sign-in needs renewing, but the identity provider cannot renew it right now. You are still signed in; please try again shortly.",
-            );
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
-            response
+            PageError::ProviderUnavailable { retry_after_secs }.into_response()
         }
-        (Err(SignInRequired::Unavailable), _) => store_outage_page(),
+        // Decided before Leptos streams the page: a status set once the first chunk has gone
+        // out is lost.
+        (Err(SignInRequired::Unavailable), _) => PageError::SessionUnreadable.into_response(),
         (_, None) => next.run(request).await,
         (Ok(auth), Some(protection)) => {
             let forbidden = protection == Protection::AdminGroup && !auth.is_member_of(&state.config.auth.admin_group);
@@ -75,16 +71,6 @@ fn is_page(path: &str) -> bool {
     let is_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
     let is_other = path.starts_with("/api/") || path.starts_with("/pkg/") || path == "/healthz" || path == "/readyz";
     !is_file && !is_other
-}
-
-/// A 503 page for a session store that does not answer. It must be decided before Leptos
-/// streams the page: a status set once the first chunk has gone out is lost.
-fn store_outage_page() -> Response {
-    error_page(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Temporarily unavailable",
-        "Your session could not be read. Please try again shortly.",
-    )
 }
 
 #[cfg(test)]

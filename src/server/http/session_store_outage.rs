@@ -11,7 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::error_page::error_page;
+use super::error_page::PageError;
 use crate::server::api::error::ApiError;
 
 /// `response` as it is, or, when it is the session layer's bare 500, the explained 503: the
@@ -23,15 +23,7 @@ pub fn explain(is_api: bool, response: Response) -> Response {
         return response;
     }
     tracing::warn!("the session store failed; answering 503");
-    if is_api {
-        ApiError::Unavailable.into_response()
-    } else {
-        error_page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Temporarily unavailable",
-            "Sessions cannot be stored right now. Please try again shortly.",
-        )
-    }
+    if is_api { ApiError::Unavailable.into_response() } else { PageError::SessionsCannotBeStored.into_response() }
 }
 
 /// Whether a request for `path` gets the API's JSON errors rather than HTML pages.
