@@ -203,6 +203,22 @@ fn the_pool_is_made_as_the_readme_says() {
     assert_eq!(client["AllowedOAuthFlows"][0].as_str(), Some("code"));
     let scopes: Vec<_> = client["AllowedOAuthScopes"].as_vec().unwrap().iter().filter_map(Yaml::as_str).collect();
     assert_eq!(scopes, ["openid", "email", "profile"]);
+
+    // The admin group the app's ADMIN_GROUP names, and the machine route's scope on a client
+    // of its own (Cognito refuses client_credentials beside the code grant).
+    let resources = &template["Resources"];
+    assert_eq!(resources["AdminGroup"]["Properties"]["GroupName"].as_str(), Some("admin"));
+    let api = &resources["ApiResourceServer"]["Properties"];
+    assert_eq!(api["Identifier"].as_str(), Some("api"));
+    assert_eq!(api["Scopes"][0]["ScopeName"].as_str(), Some("read"));
+    let machine = &resources["MachineClient"]["Properties"];
+    assert_eq!(machine["AllowedOAuthFlows"].as_vec().map(Vec::len), Some(1));
+    assert_eq!(machine["AllowedOAuthFlows"][0].as_str(), Some("client_credentials"));
+    assert_eq!(machine["AllowedOAuthScopes"][0].as_str(), Some("api/read"));
+    assert_eq!(machine["GenerateSecret"].as_bool(), Some(true));
+    assert_eq!(parameters["RefreshTokenRotation"]["Default"].as_str(), Some("DISABLED"));
+    // Managed login, not the classic hosted UI, which ignores `prompt` and `lang`.
+    assert_eq!(resources["Domain"]["Properties"]["ManagedLoginVersion"].as_i64(), Some(2));
 }
 
 fn upper_snake(key: &str) -> String {

@@ -81,10 +81,12 @@ async fn a_flood_of_parameters_is_refused_quickly() {
         let flood: String = (0..count).map(|n| format!("&p{n}=")).collect();
         let url = format!("{}{flood}", idp.authorize_url(WEB_CLIENT, &[]));
         let started = std::time::Instant::now();
-        if let Ok(refused) = browser().get(&url).send().await {
-            assert!(refused.status().is_client_error(), "{count}: {}", refused.status());
+        match browser().get(&url).send().await {
+            Ok(refused) => assert!(refused.status().is_client_error(), "{count}: {}", refused.status()),
+            // Only the longer one may be cut off below the provider, as a request line too long.
+            Err(error) => assert!(count > 5_000, "{count}: {error}"),
         }
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{count}: {:?}", started.elapsed());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "{count}: {:?}", started.elapsed());
     }
     let normal = browser().get(idp.authorize_url(WEB_CLIENT, &[])).send().await.expect("authorize");
     assert_eq!(normal.status(), StatusCode::FOUND);

@@ -181,6 +181,21 @@ async fn malformed_token_requests_get_oauth_errors() {
         "bodies are capped"
     );
 
+    // Thousands of distinct names under the size cap: refused as a whole at once, not
+    // compared with each other in search of a repeated one (quadratic time).
+    let flood: String = (0..6_000).map(|n| format!("&p{n}=")).collect();
+    let started = std::time::Instant::now();
+    let many = http
+        .post(idp.url("/oauth2/token"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("grant_type=client_credentials{flood}"))
+        .basic_auth(WEB_CLIENT, Some(WEB_SECRET))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(oauth_error(many).await.2["error"], "invalid_request");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "{:?}", started.elapsed());
+
     let get = http.get(idp.url("/oauth2/token")).send().await.expect("get");
     assert!(get.status().is_client_error());
 }
