@@ -14,7 +14,9 @@
 #      (benches/session_memory.rs).
 # A plain axum server (benches/plain_axum.rs) takes its turn in (b) on the same core: /healthz,
 # and a Bearer /api/v1/me done the plain way (jsonwebtoken, and a map of verified tokens by
-# their SHA-256): the ceilings this machine allows, to read the app's figures against.
+# their SHA-256): the ceilings this machine allows, to read the app's figures against. A Node.js
+# server with AWS's aws-jwt-verify (benches/node_aws_jwt_verify) answers the same Bearer
+# /api/v1/me on the same core: what a team would otherwise write.
 # Prints requests per second, p50 and p99, and each route's throughput relative to the bare one
 # (medians of alternating runs, see below).
 set -euo pipefail
@@ -49,6 +51,9 @@ say "baseline build (benches/plain_axum.rs)"
 plain_axum="$(cargo bench --features ssr --bench plain_axum --no-run 2>&1 | sed -n 's/.*Executable benches\/plain_axum.rs (\(.*\))$/\1/p')"
 [ -x "$plain_axum" ] || { echo "cannot find the plain_axum benchmark binary" >&2; exit 1; }
 
+say "baseline: Node.js with aws-jwt-verify (npm, benches/node_aws_jwt_verify)"
+(cd benches/node_aws_jwt_verify && npm ci --no-audit --no-fund >/dev/null)
+
 # Ports of their own, so nothing else running here gets in the way.
 export LEPTOS_SITE_ADDR=127.0.0.1:3500 APP_URL=http://127.0.0.1:3500
 export LOCAL_IDP=on LOCAL_IDP_ADDR=127.0.0.1:9429
@@ -63,13 +68,18 @@ server_pid=$!
 BASELINE_ADDR=127.0.0.1:3510 BASELINE_ISSUER="http://$LOCAL_IDP_ADDR/us-east-1_LocalPool" \
   BASELINE_CLIENT_ID=leptoscognitolocalclient01 taskset -c "$server_core" "$plain_axum" &
 extra_pids="$!"
+for _ in $(seq 1 100); do curl -fs "http://$LOCAL_IDP_ADDR/us-east-1_LocalPool/.well-known/jwks.json" >/dev/null && break; sleep 0.1; done
+BASELINE_ADDR=127.0.0.1:3520 BASELINE_ISSUER="http://$LOCAL_IDP_ADDR/us-east-1_LocalPool" \
+  BASELINE_CLIENT_ID=leptoscognitolocalclient01 taskset -c "$server_core" node benches/node_aws_jwt_verify/server.mjs &
+extra_pids="$extra_pids $!"
 trap 'kill $server_pid $extra_pids 2>/dev/null || true; rm -rf "$work"' EXIT
 work="$(mktemp -d)"
 for _ in $(seq 1 100); do curl -fs "$APP_URL/healthz" >/dev/null && break; sleep 0.1; done
 
 token="$("$server" token --username user@example.com --password User-Passw0rd! --access-token)"
 # Both must accept it, or wrk would count refusals.
-for url in "$APP_URL/api/v1/me" "http://127.0.0.1:3510/api/v1/me"; do
+for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:3520/healthz && break; sleep 0.1; done
+for url in "$APP_URL/api/v1/me" "http://127.0.0.1:3510/api/v1/me" "http://127.0.0.1:3520/api/v1/me"; do
   curl -fs -o /dev/null -H "Authorization: Bearer $token" "$url" || { echo "$url refuses the benchmark's token" >&2; exit 1; }
 done
 
@@ -105,13 +115,14 @@ for _ in 1 2 3; do
   run bare "$APP_URL/healthz"
   run bearer_me "$APP_URL/api/v1/me" -H "Authorization: Bearer $token"
   run plain_bearer "http://127.0.0.1:3510/api/v1/me" -H "Authorization: Bearer $token"
+  run node_bearer "http://127.0.0.1:3520/api/v1/me" -H "Authorization: Bearer $token"
   run cookie_me "$APP_URL/api/v1/me" -H "Cookie: lc_session=$session"
   run page_home "$APP_URL/"
   run page_dashboard "$APP_URL/dashboard" -H "Cookie: lc_session=$session"
 done >"$rounds"
 median() { grep "^$1 " "$rounds" | sort -k2,2n | awk '{ rows[NR] = $0 } END { print rows[int((NR + 1) / 2)] }'; }
 results="$work/results"
-for name in plain_axum bare bearer_me plain_bearer cookie_me page_home page_dashboard; do median "$name"; done >"$results"
+for name in plain_axum bare bearer_me plain_bearer node_bearer cookie_me page_home page_dashboard; do median "$name"; done >"$results"
 say "every run (req/s p50 p99, wrk's sleeps per request)"
 cat "$rounds"
 bare="$(awk '$1 == "bare" { print $2 }' "$results")"
@@ -126,6 +137,8 @@ awk -v bare="$bare" -v plain="$plain" 'BEGIN { printf "CPU per /healthz request:
 awk -v home="$home" '$1 == "page_dashboard" { printf "/dashboard vs /: %.2f\n", $2 / home }' "$results"
 awk '$1 == "bearer_me" { app = $2 } $1 == "plain_bearer" { plain = $2 }
   END { printf "Bearer /api/v1/me vs plain axum with jsonwebtoken and a cache: %.2f\n", app / plain }' "$results"
+awk '$1 == "bearer_me" { app = $2 } $1 == "node_bearer" { node = $2 }
+  END { printf "Bearer /api/v1/me vs Node.js with aws-jwt-verify: %.1fx\n", app / node }' "$results"
 
 say "one keep-alive connection, page after page (5 s each; p50 and p99 latency)"
 for page in home dashboard; do
