@@ -7,7 +7,7 @@ mod common;
 use std::{collections::HashMap, time::Duration};
 
 use cognito_local_idp::defaults;
-use common::{IdpSetup, USER, browser, proxy::TokenProxy, spawn_stack_with};
+use common::{IdpSetup, TestStack, USER, browser, proxy::TokenProxy, spawn_stack_with};
 
 async fn scrape(addr: &str) -> HashMap<String, f64> {
     let text = reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
@@ -117,13 +117,9 @@ fn moved(before: &HashMap<String, f64>, after: &HashMap<String, f64>, name: &str
     })
 }
 
-/// The series docs/operations.md puts alerts and panels on move, with the labels it names:
-/// Bearer verifications that pass and the verified-token cache, a sign-in refused for an unknown
-/// state, a refresh throttled by the provider (and the provider call behind it), sign-out
-/// everywhere and the sessions it ends, key-set fetches, and the latency histograms of provider
-/// calls, store operations and requests.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_series_the_alerts_use_move() {
+/// The app with metrics on a free port, 5-second tokens refreshed 2 s early, and its token
+/// requests passing through a proxy the test can make answer as it likes.
+async fn stack_with_metrics_behind_proxy() -> (TestStack, TokenProxy, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let metrics_addr = format!("127.0.0.1:{port}");
     let proxy = TokenProxy::start().await;
@@ -139,6 +135,17 @@ async fn the_series_the_alerts_use_move() {
     )
     .await;
     proxy.forward_to(&stack.idp.domain);
+    (stack, proxy, metrics_addr)
+}
+
+/// The series docs/operations.md puts alerts and panels on move, with the labels it names:
+/// Bearer verifications that pass and the verified-token cache, a sign-in refused for an unknown
+/// state, a refresh throttled by the provider (and the provider call behind it), sign-out
+/// everywhere and the sessions it ends, key-set fetches, and the latency histograms of provider
+/// calls, store operations and requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_series_the_alerts_use_move() {
+    let (stack, proxy, metrics_addr) = stack_with_metrics_behind_proxy().await;
     let before = scrape(&metrics_addr).await;
 
     // One Bearer token twice: verified, then served from the cache.
@@ -272,21 +279,7 @@ async fn sessions_that_idle_out_or_reach_their_maximum_age_are_counted_once() {
 /// the provider cannot answer (the session goes on), and one it refuses (the session ends).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_sign_ins_and_refreshes_are_counted_by_outcome() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let metrics_addr = format!("127.0.0.1:{port}");
-    let proxy = TokenProxy::start().await;
-    let vars = [
-        ("METRICS_ADDR", metrics_addr.as_str()),
-        ("COGNITO_DOMAIN", proxy.url.as_str()),
-        ("TOKEN_REFRESH_SKEW_SECS", "2"),
-    ];
-    let five_seconds = Duration::from_secs(5);
-    let stack = spawn_stack_with(
-        &vars,
-        IdpSetup { id_token_ttl: five_seconds, access_token_ttl: five_seconds, ..IdpSetup::default() },
-    )
-    .await;
-    proxy.forward_to(&stack.idp.domain);
+    let (stack, proxy, metrics_addr) = stack_with_metrics_behind_proxy().await;
     let invalid_grant = || Some((400, "application/json", r#"{"error":"invalid_grant"}"#.to_string()));
     let before = scrape(&metrics_addr).await;
 

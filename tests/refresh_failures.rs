@@ -331,13 +331,7 @@ async fn a_refreshed_id_token_of_another_access_token_ends_the_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_revokes_the_newest_refresh_token() {
     let (stack, proxy) = behind_proxy().await;
-    let refresh_tokens: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
-    let kept = refresh_tokens.clone();
-    proxy.tamper(move |answer| {
-        if let Some(token) = answer["refresh_token"].as_str() {
-            kept.lock().unwrap().push(token.to_string());
-        }
-    });
+    let refresh_tokens = record_refresh_tokens(&proxy);
     let browser = browser();
     stack.sign_in(&browser, USER, None).await;
     tokio::time::sleep(Duration::from_millis(3_500)).await;
@@ -358,13 +352,7 @@ async fn sign_out_revokes_the_newest_refresh_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_during_a_refresh_revokes_the_token_that_refresh_brings() {
     let (stack, proxy) = behind_proxy().await;
-    let refresh_tokens: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
-    let kept = refresh_tokens.clone();
-    proxy.tamper(move |answer| {
-        if let Some(token) = answer["refresh_token"].as_str() {
-            kept.lock().unwrap().push(token.to_string());
-        }
-    });
+    let refresh_tokens = record_refresh_tokens(&proxy);
     let browser = browser();
     stack.sign_in(&browser, USER, None).await;
     tokio::time::sleep(Duration::from_millis(3_500)).await;
@@ -390,6 +378,18 @@ async fn sign_out_during_a_refresh_revokes_the_token_that_refresh_brings() {
 }
 
 /// A token with a made-up `kid` (and no valid signature), as anyone can send.
+/// Every refresh token the provider hands out through `proxy`, in order.
+fn record_refresh_tokens(proxy: &TokenProxy) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    let refresh_tokens: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let kept = refresh_tokens.clone();
+    proxy.tamper(move |answer| {
+        if let Some(token) = answer["refresh_token"].as_str() {
+            kept.lock().unwrap().push(token.to_string());
+        }
+    });
+    refresh_tokens
+}
+
 fn forged_token(n: usize) -> String {
     let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"RS256","kid":"forged-{n}"}}"#));
     let payload = URL_SAFE_NO_PAD.encode(r#"{"sub":"x"}"#);
