@@ -46,12 +46,9 @@ impl ClientLimiter {
 /// Whose budget a request from `client` draws on: an IPv4 address (also when written as an
 /// IPv4-mapped IPv6 address), or an IPv6 address's /64 (see the module notes).
 fn budget_key(client: IpAddr) -> IpAddr {
-    match client {
-        IpAddr::V4(v4) => IpAddr::V4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6(std::net::Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
-        },
+    match client.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
+        v4 => v4,
     }
 }
 

@@ -406,7 +406,18 @@ mod tests {
 
     #[tokio::test]
     async fn a_sweep_drops_the_entries_past_either_limit_and_keeps_the_rest() {
-        let directory = SessionDirectory::in_process();
+        sweep_drops_dead_entries(SessionDirectory::in_process()).await;
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn a_sweep_of_the_sqlite_lists_drops_the_entries_past_either_limit_and_keeps_the_rest() {
+        // One connection: each connection to `sqlite::memory:` is a database of its own.
+        let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
+        sweep_drops_dead_entries(SessionDirectory::sqlite(pool).await.unwrap()).await;
+    }
+
+    async fn sweep_drops_dead_entries(directory: SessionDirectory) {
         let lifetimes = Lifetimes { idle_secs: 100, max_age_secs: 1_000 };
         let keep = Duration::from_secs(1_000);
         directory.register("alice", &entry("live", 500, 950), keep).await.unwrap();
