@@ -136,7 +136,7 @@ async fn serve_app<S>(
             () = &mut shutdown => break,
         };
         let app = app.clone();
-        // The peer address names the client for per-client limits (see `http::client_limit`).
+        // The peer address names the client for per-client limits (see `axum_cognito::client_limit`).
         let service = hyper::service::service_fn(move |mut request: axum::http::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
             app.clone().oneshot(request)

@@ -9,7 +9,6 @@ use crate::server::{
     auth::core::AuthCore,
     clock::{SharedClock, SystemClock},
     config::AppConfig,
-    http::client_limit::ClientLimiter,
     session::store::AppSessionStore,
 };
 
@@ -36,8 +35,6 @@ impl FromRef<AppState> for LeptosOptions {
 pub struct SharedState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<AppConfig>,
-    /// How many sign-ins one client may start: each one is kept for ten minutes.
-    pub sign_in_limiter: Arc<ClientLimiter>,
     pub auth: Arc<AuthCore>,
 }
 
@@ -74,12 +71,7 @@ impl AppState {
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
         let auth = AuthCore::new(config.auth.clone(), sessions, clock).await?;
-        Ok(AppState(Arc::new(SharedState {
-            leptos_options,
-            sign_in_limiter: Arc::new(ClientLimiter::per_minute(config.sign_in_rate_per_minute)),
-            config: Arc::new(config),
-            auth: Arc::new(auth),
-        })))
+        Ok(AppState(Arc::new(SharedState { leptos_options, config: Arc::new(config), auth: Arc::new(auth) })))
     }
 
     /// Sweeps what expires in memory (expired sessions, their list entries, published refresh
@@ -91,7 +83,6 @@ impl AppState {
             let mut every_minute = tokio::time::interval(Duration::from_secs(60));
             loop {
                 every_minute.tick().await;
-                state.sign_in_limiter.forget_idle_clients();
                 state.auth.sweep().await;
             }
         });

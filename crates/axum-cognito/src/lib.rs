@@ -9,6 +9,8 @@
 //!   in flight, each person's list of sessions);
 //! * [`config`]: the settings, built in code ([`config::CognitoSettings::user_pool`]) or read
 //!   from the environment ([`AuthConfig::from_env`], [`config::env`]);
+//! * [`routes`]: `/auth/login`, `/auth/callback` and `POST /auth/logout`, with a per-client
+//!   budget of sign-ins ([`client_limit`]);
 //! * [`metrics`]: Prometheus metrics of the auth paths through the `metrics` facade.
 //!
 //! [`AuthCore`] holds it all; sign-in, refresh and sign-out take it.
@@ -35,6 +37,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client_limit;
 pub mod clock;
 pub mod config;
 pub mod extract;

@@ -1,17 +1,26 @@
 //! `/auth/login`, `/auth/callback` and `POST /auth/logout` for any axum app whose router state
 //! holds the core: merge [`router`] into the app and wrap it in [`AuthCore::session_layer`].
-//! Refusals are plain text with the status the case calls for; an app that wants its own pages
-//! writes its own handlers on [`crate::auth::sign_in`] and [`crate::auth::sign_out`].
+//! Refusals are a [`RouteRefusal`], plain text by default; [`Routes::refusals`] renders them
+//! as the app's own pages, and [`Routes::without_callback`] leaves the callback to an app that
+//! completes sign-in on a page of its own (with [`crate::auth::sign_in::complete`]).
+//!
+//! `/auth/login` needs no session and keeps a login transaction for ten minutes, so each client
+//! may start only so many ([`crate::config::SignInLimit`], [`crate::client_limit`]). Clients are
+//! told apart by their address: serve the app with
+//! `into_make_service_with_connect_info::<SocketAddr>()`, or sign-ins are not limited.
 
-use std::sync::Arc;
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Once},
+};
 
 use axum::{
-    Form, Router,
+    Extension, Form, Router,
     extract::{
-        FromRef, Query, State,
+        ConnectInfo, FromRef, Query, State,
         rejection::{FormRejection, QueryRejection},
     },
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -21,54 +30,214 @@ use tower_sessions::Session;
 use crate::{
     AuthCore,
     auth::{
+        provider_backoff::retry_after_secs,
         return_to::return_to_or_default,
-        sign_in::{self, CallbackParams},
-        sign_in_options::{SignInOptions, SignInQuery},
+        sign_in::{self, CallbackParams, SignInFailure},
+        sign_in_options::{SignInOptionError, SignInOptions, SignInQuery},
         sign_out::{Scope, sign_out},
     },
+    client_limit::client_address,
     config::AuthConfig,
 };
 
-/// The sign-in routes, for a router whose state `S` holds the core: sign-in and sign-out at
-/// `config.paths` (`/auth/login`, `POST /auth/logout` by default), the callback at the path of
-/// `config.cognito.redirect_uri` (`/auth/callback`).
+/// Why a sign-in route refuses a request. As a response (the default rendering): plain text
+/// with the status of [`RouteRefusal::status`], `Cache-Control: no-store`, and `Retry-After`
+/// where waiting helps.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteRefusal {
+    /// This client started too many sign-ins lately (429).
+    #[error("Too many sign-in attempts: please wait a moment and try again.")]
+    TooManySignIns {
+        /// Seconds until the client may start another.
+        retry_after_secs: u64,
+    },
+    /// `/auth/login`'s query could not be read at all (400).
+    #[error("The sign-in link is malformed.")]
+    MalformedSignInLink,
+    /// A sign-in option (`prompt`, `login_hint`, `identity_provider`, ...) is not valid (400).
+    #[error("The sign-in link is not valid: {0}.")]
+    InvalidSignInOption(SignInOptionError),
+    /// The login transaction could not be stored (503).
+    #[error("Sign-in cannot start right now. Please try again shortly.")]
+    SignInCannotStart,
+    /// The callback could not complete the sign-in (4xx, [`SignInFailure::status`]).
+    #[error("{}: {}", .0.title, .0.message)]
+    SignInFailed(SignInFailure),
+    /// A sign-out form posted from another site (403).
+    #[error("The sign-out request did not come from this site.")]
+    ForeignOrigin,
+    /// A sign-out form whose `everywhere` is neither `true` nor `false` (400).
+    #[error("The field everywhere must be true or false.")]
+    InvalidEverywhereField,
+}
+
+impl RouteRefusal {
+    /// The response's status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            RouteRefusal::TooManySignIns { .. } => StatusCode::TOO_MANY_REQUESTS,
+            RouteRefusal::MalformedSignInLink
+            | RouteRefusal::InvalidSignInOption(_)
+            | RouteRefusal::InvalidEverywhereField => StatusCode::BAD_REQUEST,
+            RouteRefusal::SignInCannotStart => StatusCode::SERVICE_UNAVAILABLE,
+            RouteRefusal::SignInFailed(failure) => {
+                StatusCode::from_u16(failure.status).unwrap_or(StatusCode::BAD_REQUEST)
+            }
+            RouteRefusal::ForeignOrigin => StatusCode::FORBIDDEN,
+        }
+    }
+
+    /// Seconds the client should wait before trying again (`Retry-After`), where waiting helps.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            RouteRefusal::TooManySignIns { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for RouteRefusal {
+    fn into_response(self) -> Response {
+        let mut response = (self.status(), [(header::CACHE_CONTROL, "no-store")], self.to_string()).into_response();
+        if let Some(secs) = self.retry_after_secs() {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+/// How refusals become responses: [`RouteRefusal`]'s own plain text, or the app's pages.
+pub type RenderRefusal = fn(RouteRefusal) -> Response;
+
+/// The sign-in routes, configurable: `Routes::new().refusals(my_page).build(&config)`.
+#[derive(Clone, Copy, Debug)]
+pub struct Routes {
+    render: RenderRefusal,
+    callback: bool,
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Routes { render: IntoResponse::into_response, callback: true }
+    }
+}
+
+impl Routes {
+    /// Sign-in, callback and sign-out, refusing in plain text.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Renders every refusal with `render` (an app's error page, say).
+    pub fn refusals(self, render: RenderRefusal) -> Self {
+        Routes { render, ..self }
+    }
+
+    /// Leaves out the callback route, for an app that serves the callback's path itself.
+    pub fn without_callback(self) -> Self {
+        Routes { callback: false, ..self }
+    }
+
+    /// The routes, for a router whose state `S` holds the core: sign-in and sign-out at
+    /// `config.paths` (`/auth/login`, `POST /auth/logout` by default), the callback at the path
+    /// of `config.cognito.redirect_uri` (`/auth/callback`).
+    pub fn build<S>(self, config: &AuthConfig) -> Router<S>
+    where
+        Arc<AuthCore>: FromRef<S>,
+        S: Clone + Send + Sync + 'static,
+    {
+        let render = self.render;
+        let router = Router::new()
+            .route(
+                &config.paths.login,
+                get(
+                    move |core: State<Arc<AuthCore>>,
+                          peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+                          headers: HeaderMap,
+                          jar: CookieJar,
+                          query: Result<Query<SignInQuery>, QueryRejection>| async move {
+                        login(core, peer, headers, jar, query).await.unwrap_or_else(render)
+                    },
+                ),
+            )
+            .route(
+                &config.paths.logout,
+                post(
+                    move |core: State<Arc<AuthCore>>,
+                          session: Session,
+                          headers: HeaderMap,
+                          form: Result<Form<LogoutForm>, FormRejection>| async move {
+                        logout(core, session, headers, form).await.unwrap_or_else(render)
+                    },
+                ),
+            );
+        if !self.callback {
+            return router;
+        }
+        router.route(
+            config.cognito.redirect_uri.path(),
+            get(
+                move |core: State<Arc<AuthCore>>,
+                      session: Session,
+                      jar: CookieJar,
+                      headers: HeaderMap,
+                      params: Query<CallbackParams>| async move {
+                    callback(core, session, jar, headers, params).await.unwrap_or_else(render)
+                },
+            ),
+        )
+    }
+}
+
+/// [`Routes::new`]'s routes: sign-in, callback and sign-out, refusing in plain text.
 pub fn router<S>(config: &AuthConfig) -> Router<S>
 where
     Arc<AuthCore>: FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
-    Router::new()
-        .route(&config.paths.login, get(login))
-        .route(config.cognito.redirect_uri.path(), get(callback))
-        .route(&config.paths.logout, post(logout))
-}
-
-fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], message.into()).into_response()
+    Routes::new().build(config)
 }
 
 async fn login(
     State(core): State<Arc<AuthCore>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     jar: CookieJar,
     query: Result<Query<SignInQuery>, QueryRejection>,
-) -> Response {
-    let Ok(Query(query)) = query else { return refuse(StatusCode::BAD_REQUEST, "The sign-in link is malformed.") };
-    let options = match SignInOptions::from_query(&query, &core.config.cognito.identity_providers) {
-        Ok(options) => options,
-        Err(error) => return refuse(StatusCode::BAD_REQUEST, format!("The sign-in link is not valid: {error}.")),
-    };
-    let return_to = return_to_or_default(query.return_to.as_deref());
-    let binding = jar.get(&core.config.login_cookie_name()).map(|c| c.value().to_string());
-    match sign_in::begin(&core, binding.as_deref(), return_to, &options).await {
-        Ok(started) => {
-            let jar = jar.add(sign_in::binding_cookie(started.binding, &core.config));
-            (jar, [(header::CACHE_CONTROL, "no-store")], Redirect::to(started.authorize_url.as_str())).into_response()
+) -> Result<Response, RouteRefusal> {
+    // Checked first: a flood of malformed links spends the budget too.
+    match peer {
+        Some(Extension(ConnectInfo(peer))) => {
+            let client = client_address(Some(peer), &headers, &core.config.sign_in_limit.trusted_proxies);
+            core.sign_in_limiter
+                .check(client)
+                .map_err(|wait| RouteRefusal::TooManySignIns { retry_after_secs: retry_after_secs(wait) })?;
         }
-        Err(error) => {
-            tracing::error!(%error, "could not store a sign-in in flight");
-            refuse(StatusCode::SERVICE_UNAVAILABLE, "Sign-in cannot start right now. Please try again shortly.")
-        }
+        None => warn_unlimited(),
     }
+    let Ok(Query(query)) = query else { return Err(RouteRefusal::MalformedSignInLink) };
+    let return_to = return_to_or_default(query.return_to.as_deref());
+    let options = SignInOptions::from_query(&query, &core.config.cognito.identity_providers)
+        .map_err(RouteRefusal::InvalidSignInOption)?;
+    let binding = jar.get(&core.config.login_cookie_name()).map(|c| c.value().to_string());
+    let started = sign_in::begin(&core, binding.as_deref(), return_to, &options).await.map_err(|error| {
+        tracing::error!(%error, "could not store a sign-in in flight");
+        RouteRefusal::SignInCannotStart
+    })?;
+    let jar = jar.add(sign_in::binding_cookie(started.binding, &core.config));
+    Ok((jar, [(header::CACHE_CONTROL, "no-store")], Redirect::to(started.authorize_url.as_str())).into_response())
+}
+
+/// Once per process: sign-ins cannot be limited per client without the peer's address.
+fn warn_unlimited() {
+    static WARNED: Once = Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            "sign-ins are not limited per client: serve the app with \
+             into_make_service_with_connect_info::<SocketAddr>() so that the peer's address is known"
+        );
+    });
 }
 
 async fn callback(
@@ -77,21 +246,20 @@ async fn callback(
     jar: CookieJar,
     headers: HeaderMap,
     Query(params): Query<CallbackParams>,
-) -> Response {
+) -> Result<Response, RouteRefusal> {
     let binding = jar.get(&core.config.login_cookie_name()).map(|c| c.value().to_string());
     let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok());
     match sign_in::complete(&core, &session, binding.as_deref(), user_agent, params).await {
         // The callback URL carries a one-time code: it must not leak through the Referer.
-        Ok(return_to) => ([(header::REFERRER_POLICY, "no-referrer")], Redirect::to(&return_to)).into_response(),
+        Ok(return_to) => Ok(([(header::REFERRER_POLICY, "no-referrer")], Redirect::to(&return_to)).into_response()),
         Err(error) => {
             tracing::warn!(%error, "sign-in failed");
-            let failure = error.to_failure();
-            let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::BAD_REQUEST);
-            refuse(status, format!("{}: {}", failure.title, failure.message))
+            Err(RouteRefusal::SignInFailed(error.to_failure()))
         }
     }
 }
 
+/// The sign-out form: `everywhere=true` ends every session of the person.
 #[derive(Debug, Default, serde::Deserialize)]
 struct LogoutForm {
     everywhere: Option<String>,
@@ -106,16 +274,14 @@ async fn logout(
     headers: HeaderMap,
     // No form at all (a plain POST) means this session.
     form: Result<Form<LogoutForm>, FormRejection>,
-) -> Response {
+) -> Result<Response, RouteRefusal> {
     if !is_same_origin_request(&headers, &core.config.app_origin) {
-        return refuse(StatusCode::FORBIDDEN, "The sign-out request did not come from this site.");
+        return Err(RouteRefusal::ForeignOrigin);
     }
     let everywhere = form.ok().and_then(|Form(form)| form.everywhere);
-    let Some(scope) = Scope::from_everywhere_field(everywhere.as_deref()) else {
-        return refuse(StatusCode::BAD_REQUEST, "The field everywhere must be true or false.");
-    };
+    let scope = Scope::from_everywhere_field(everywhere.as_deref()).ok_or(RouteRefusal::InvalidEverywhereField)?;
     let logout_url = sign_out(&core, &session, scope).await;
-    ([(header::CACHE_CONTROL, "no-store")], Redirect::to(logout_url.as_str())).into_response()
+    Ok(([(header::CACHE_CONTROL, "no-store")], Redirect::to(logout_url.as_str())).into_response())
 }
 
 /// CSRF defence for the sign-out form: a browser always sends `Origin` on a cross-site POST,
@@ -138,11 +304,78 @@ pub fn is_same_origin_request(headers: &HeaderMap, app_origin: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderValue;
+    use axum::{body::Body, http::Request};
+    use tower::ServiceExt;
 
     use super::*;
+    use crate::{clock::SystemClock, config::CognitoSettings, session::store::AppSessionStore};
+
+    async fn core(per_minute: u32) -> Arc<AuthCore> {
+        let app = "http://localhost:3000/".parse().expect("a URL");
+        let domain = "https://auth.example.com".parse().expect("a URL");
+        let mut config =
+            AuthConfig::new(CognitoSettings::user_pool("eu-west-1", "eu-west-1_AbC123", domain, "c", &app));
+        config.sign_in_limit.per_minute = per_minute;
+        let sessions = AppSessionStore::open(&config.session.store).await.expect("memory store");
+        Arc::new(AuthCore::new(config, sessions, Arc::new(SystemClock)).await.expect("core"))
+    }
+
+    fn login_from(peer: Option<&str>, query: &str) -> Request<Body> {
+        let mut request = Request::get(format!("/auth/login{query}")).body(Body::empty()).expect("a request");
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().expect("an address")));
+        }
+        request
+    }
+
+    fn teapot(refusal: RouteRefusal) -> Response {
+        (StatusCode::IM_A_TEAPOT, format!("app page: {} ({})", refusal, refusal.status().as_u16())).into_response()
+    }
+
+    #[tokio::test]
+    async fn each_client_may_start_so_many_sign_ins_and_refusals_are_the_apps_pages() {
+        let core = core(2).await;
+        let router = Routes::new().refusals(teapot).build::<Arc<AuthCore>>(&core.config).with_state(core.clone());
+        for _ in 0..2 {
+            let started = router.clone().oneshot(login_from(Some("198.51.100.1:5000"), "")).await.expect("answers");
+            assert_eq!(started.status(), StatusCode::SEE_OTHER);
+        }
+        let refused = router.clone().oneshot(login_from(Some("198.51.100.1:5001"), "")).await.expect("answers");
+        assert_eq!(refused.status(), StatusCode::IM_A_TEAPOT, "rendered by the app");
+        let body = axum::body::to_bytes(refused.into_body(), 1 << 16).await.expect("a body");
+        assert!(String::from_utf8_lossy(&body).contains("(429)"), "{body:?}");
+        let other = router.clone().oneshot(login_from(Some("198.51.100.2:5000"), "")).await.expect("answers");
+        assert_eq!(other.status(), StatusCode::SEE_OTHER, "another client has its own budget");
+        let bad = router.clone().oneshot(login_from(Some("198.51.100.3:5000"), "?prompt=sometimes")).await;
+        assert_eq!(bad.expect("answers").status(), StatusCode::IM_A_TEAPOT);
+
+        // Plain text by default, with Retry-After.
+        let plain = super::router::<Arc<AuthCore>>(&core.config).with_state(core.clone());
+        let refused = plain.oneshot(login_from(Some("198.51.100.1:5002"), "")).await.expect("answers");
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(refused.headers()[header::RETRY_AFTER].to_str().expect("text").parse::<u64>().expect("seconds") >= 1);
+    }
+
+    #[tokio::test]
+    async fn without_the_peer_address_sign_ins_are_not_limited() {
+        let core = core(1).await;
+        let router = router::<Arc<AuthCore>>(&core.config).with_state(core);
+        for _ in 0..3 {
+            let started = router.clone().oneshot(login_from(None, "")).await.expect("answers");
+            assert_eq!(started.status(), StatusCode::SEE_OTHER);
+        }
+    }
+
+    #[tokio::test]
+    async fn without_the_callback_route_its_path_is_the_apps() {
+        let core = core(5).await;
+        let router = Routes::new().without_callback().build::<Arc<AuthCore>>(&core.config).with_state(core);
+        let callback = Request::get("/auth/callback?code=c&state=s").body(Body::empty()).expect("a request");
+        assert_eq!(router.oneshot(callback).await.expect("answers").status(), StatusCode::NOT_FOUND);
+    }
 
     fn headers(name: header::HeaderName, value: &str) -> HeaderMap {
+        use axum::http::HeaderValue;
         let mut headers = HeaderMap::new();
         headers.insert(name, HeaderValue::from_str(value).unwrap());
         headers

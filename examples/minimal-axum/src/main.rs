@@ -9,6 +9,8 @@ use axum_cognito::AuthConfig;
 async fn main() -> anyhow::Result<()> {
     let config = AuthConfig::from_env()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-    axum::serve(listener, minimal_axum::app(config).await?).await?;
+    // The peer's address tells clients apart for the per-client limit of sign-ins started.
+    let app = minimal_axum::app(config).await?.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).await?;
     Ok(())
 }

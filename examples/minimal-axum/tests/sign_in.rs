@@ -34,6 +34,7 @@ async fn start_with(callback: &str, adjust: impl FnOnce(&mut AuthConfig)) -> (St
     let mut config = AuthConfig::new(cognito);
     adjust(&mut config);
     let app = minimal_axum::app(config).await.unwrap();
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(app_listener, app).await });
     (app_url, domain)
 }

@@ -13,14 +13,16 @@ use std::net::SocketAddr;
 
 use url::Url;
 
+use axum_cognito::config::env::parse_positive;
 /// The auth core's settings, and how it reads them from the environment: `APP_URL`,
-/// `COGNITO_*`, `SESSION_*`, `ADMIN_GROUP`, `API_ALLOWED_CLIENT_IDS`, `TOKEN_REFRESH_SKEW_SECS`.
+/// `COGNITO_*`, `SESSION_*`, `ADMIN_GROUP`, `API_ALLOWED_CLIENT_IDS`, `TOKEN_REFRESH_SKEW_SECS`,
+/// `SIGN_IN_RATE_PER_MINUTE`, `TRUSTED_PROXIES`.
 pub use axum_cognito::config::{
     AuthConfig, CognitoSettings, RedisSetting, SessionSettings, SessionStoreSetting,
     env::{ConfigError, Lookup},
 };
 pub use local_idp::{LocalIdpMode, LocalIdpSettings};
-use values::{parse_metrics_addr, parse_positive, parse_socket_addr, parse_trusted_proxies};
+use values::{parse_metrics_addr, parse_socket_addr};
 
 #[derive(Debug, Clone)]
 pub struct AppConfig {
@@ -29,14 +31,11 @@ pub struct AppConfig {
     /// The app's public base URL as the browser sees it (`APP_URL`), always ending in `/`.
     pub app_url: Url,
     /// What the auth core reads (`COGNITO_*`, `SESSION_*`, `ADMIN_GROUP`,
-    /// `API_ALLOWED_CLIENT_IDS`, `TOKEN_REFRESH_SKEW_SECS`), parsed by the core itself.
+    /// `API_ALLOWED_CLIENT_IDS`, `TOKEN_REFRESH_SKEW_SECS`, `SIGN_IN_RATE_PER_MINUTE`,
+    /// `TRUSTED_PROXIES`), parsed by the core itself.
     pub auth: AuthConfig,
     /// Set when the embedded identity provider runs inside this process.
     pub local_idp: Option<LocalIdpSettings>,
-    /// `TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` names the client.
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// `SIGN_IN_RATE_PER_MINUTE`: sign-ins one client may start per minute.
-    pub sign_in_rate_per_minute: u32,
     /// `METRICS_ADDR`: where Prometheus metrics are served; `None`: nowhere.
     pub metrics_addr: Option<SocketAddr>,
     /// `LOG_FORMAT`.
@@ -84,14 +83,12 @@ impl AppConfig {
         let provider = local_idp.as_ref().map(local_idp::known_provider).transpose()?;
         let auth = AuthConfig::from_lookup(&get, provider)?;
 
-        let trusted_proxies = parse_trusted_proxies(get("TRUSTED_PROXIES"))?;
         let metrics_addr = get("METRICS_ADDR").map(|value| parse_metrics_addr(&value)).transpose()?;
         let log_format = match get("LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => return Err(ConfigError::new("LOG_FORMAT", format!("{other:?} is not text or json"))),
         };
-        let sign_in_rate_per_minute = parse_positive("SIGN_IN_RATE_PER_MINUTE", get("SIGN_IN_RATE_PER_MINUTE"), 30)?;
         // Under the 30 seconds that Kubernetes and Amazon ECS allow by default between SIGTERM
         // and SIGKILL, so the app still ends on its own terms.
         let shutdown_grace_secs = parse_positive("SHUTDOWN_GRACE_SECS", get("SHUTDOWN_GRACE_SECS"), 25)?;
@@ -99,8 +96,6 @@ impl AppConfig {
         Ok(AppConfig {
             metrics_addr,
             log_format,
-            trusted_proxies,
-            sign_in_rate_per_minute,
             shutdown_grace: std::time::Duration::from_secs(shutdown_grace_secs.into()),
             site_addr,
             app_url,

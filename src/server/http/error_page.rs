@@ -7,6 +7,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use axum_cognito::{auth::sign_in::SignInFailure, routes::RouteRefusal};
+
 use crate::server::auth::sign_in_options::SignInOptionError;
 
 /// Why a plain route answers with an error page.
@@ -22,6 +24,8 @@ pub enum PageError {
     InvalidSignInOption(SignInOptionError),
     /// The sign-in in flight could not be stored.
     SignInCannotStart,
+    /// The callback could not complete a sign-in.
+    SignInFailed(SignInFailure),
     /// A sign-out form whose `everywhere` is neither `true` nor `false`.
     InvalidEverywhereField,
     /// `POST /auth/sessions/end` without the session to end.
@@ -41,6 +45,8 @@ pub enum PageError {
     TryAgainShortly,
     /// The path exists but does not answer this method.
     MethodNotAllowed(Method),
+    /// Any other refusal of the sign-in routes: its status and its own words.
+    Other { status: StatusCode, message: String },
 }
 
 impl PageError {
@@ -60,6 +66,8 @@ impl PageError {
             | PageError::SessionsCannotBeStored
             | PageError::TryAgainShortly => StatusCode::SERVICE_UNAVAILABLE,
             PageError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            PageError::SignInFailed(failure) => StatusCode::from_u16(failure.status).unwrap_or(StatusCode::BAD_REQUEST),
+            PageError::Other { status, .. } => *status,
         }
     }
 
@@ -77,6 +85,8 @@ impl PageError {
             | PageError::SessionsCannotBeStored
             | PageError::TryAgainShortly => "Temporarily unavailable",
             PageError::MethodNotAllowed(_) => "Method not allowed",
+            PageError::SignInFailed(failure) => failure.title,
+            PageError::Other { .. } => "Request refused",
         }
     }
 
@@ -98,6 +108,8 @@ impl PageError {
             PageError::SessionUnreadable => "Your session could not be read. Please try again shortly.".into(),
             PageError::SessionsCannotBeStored => "Sessions cannot be stored right now. Please try again shortly.".into(),
             PageError::TryAgainShortly => "Please try again shortly.".into(),
+            PageError::SignInFailed(failure) => failure.message.clone(),
+            PageError::Other { message, .. } => message.clone(),
             // axum adds the `Allow` header listing the methods the path does answer (RFC 9110
             // §15.5.6).
             PageError::MethodNotAllowed(method) => {
@@ -139,6 +151,29 @@ impl IntoResponse for PageError {
         }
         response
     }
+}
+
+/// The sign-in routes' refusals (`axum_cognito::routes`), as this app's pages.
+impl From<RouteRefusal> for PageError {
+    fn from(refusal: RouteRefusal) -> Self {
+        match refusal {
+            RouteRefusal::TooManySignIns { retry_after_secs } => PageError::TooManySignIns { retry_after_secs },
+            RouteRefusal::MalformedSignInLink => PageError::MalformedSignInLink,
+            RouteRefusal::InvalidSignInOption(SignInOptionError::UnknownProvider) => PageError::UnknownProvider,
+            RouteRefusal::InvalidSignInOption(error) => PageError::InvalidSignInOption(error),
+            RouteRefusal::SignInCannotStart => PageError::SignInCannotStart,
+            RouteRefusal::SignInFailed(failure) => PageError::SignInFailed(failure),
+            RouteRefusal::ForeignOrigin => PageError::ForeignOrigin,
+            RouteRefusal::InvalidEverywhereField => PageError::InvalidEverywhereField,
+            // A refusal added to the library later: its own status and words.
+            other => PageError::Other { status: other.status(), message: other.to_string() },
+        }
+    }
+}
+
+/// Renders a refusal of the sign-in routes as this app's page.
+pub fn render_refusal(refusal: RouteRefusal) -> Response {
+    PageError::from(refusal).into_response()
 }
 
 /// 405 for a path that exists but does not answer the request's method.

@@ -2,7 +2,6 @@
 
 mod app_service;
 mod auth_routes;
-pub mod client_limit;
 mod error_page;
 mod health;
 mod page_guard;
@@ -18,6 +17,7 @@ use axum::{
 };
 
 pub use app_service::AppService;
+use axum_cognito::routes::Routes;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower::util::MapRequestLayer;
@@ -59,9 +59,11 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> AppService {
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .layer(middleware::from_fn_with_state(state.clone(), page_guard::guard_protected_pages));
     // Everything that may read the session: the auth routes and the pages.
-    let with_sessions = Router::new()
-        .route("/auth/login", get(auth_routes::login))
-        .route("/auth/logout", post(auth_routes::logout))
+    // Sign-in and sign-out are the library's, refusing with this app's pages; the callback is a
+    // page of the app (`pages::auth_callback`).
+    let sign_in_routes =
+        Routes::new().refusals(error_page::render_refusal).without_callback().build::<AppState>(&state.auth.config);
+    let with_sessions = sign_in_routes
         .route("/auth/sessions/end", post(auth_routes::end_session))
         .merge(pages)
         .method_not_allowed_fallback(error_page::method_not_allowed)

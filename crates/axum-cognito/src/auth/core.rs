@@ -9,6 +9,7 @@ use super::{
     provider_backoff::ProviderBackoff, verify::TokenVerifier,
 };
 use crate::{
+    client_limit::ClientLimiter,
     clock::SharedClock,
     config::AuthConfig,
     session::{
@@ -47,6 +48,9 @@ pub struct AuthCore {
     pub access_tokens: Arc<AccessTokenCache>,
     /// [`crate::config::Names::api_realm`], shared by every API caller's refusals.
     pub api_realm: Arc<str>,
+    /// Each client's budget of sign-ins started ([`crate::config::SignInLimit`]); kept in this
+    /// process, so each instance counts on its own.
+    pub sign_in_limiter: Arc<ClientLimiter>,
 }
 
 impl AuthCore {
@@ -96,6 +100,7 @@ impl AuthCore {
             refresh_backoff: Arc::default(),
             access_tokens: Arc::new(AccessTokenCache::new(clock.clone())),
             api_realm: Arc::from(config.names.api_realm.as_str()),
+            sign_in_limiter: Arc::new(ClientLimiter::per_minute(config.sign_in_limit.per_minute)),
             config,
             clock,
             oauth,
@@ -111,10 +116,12 @@ impl AuthCore {
         }
     }
 
-    /// One pass of what expires in memory: published refresh results and the lists of
-    /// sessions. Call it about once a minute (the app's sweeper does).
+    /// One pass of what expires in memory: published refresh results, the lists of sessions
+    /// and the counters of clients back to a full sign-in budget. Call it about once a minute
+    /// ([`AuthCore::start`] does).
     pub async fn sweep(&self) {
         self.refresh_locks.prune();
+        self.sign_in_limiter.forget_idle_clients();
         if let Err(error) = self.directory.sweep(self.session_lifetimes(), self.clock.now()).await {
             tracing::warn!(%error, "could not sweep the session lists");
         }

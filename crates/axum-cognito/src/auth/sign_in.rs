@@ -83,6 +83,7 @@ pub enum SignInError {
 
 /// What a person sees when sign-in fails: a 4xx status, a title and an explanation that does
 /// not leak internals.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignInFailure {
     /// The HTTP status, always 4xx.
     pub status: u16,

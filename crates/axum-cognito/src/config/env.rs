@@ -1,6 +1,7 @@
 //! Settings from environment variables (or any other source of named values): the variables of
 //! leptos-cognito's configuration table (`APP_URL`, `COGNITO_*`, `SESSION_*`, `ADMIN_GROUP`,
-//! `API_ALLOWED_CLIENT_IDS`, `TOKEN_REFRESH_SKEW_SECS`), each checked, with an error that names
+//! `API_ALLOWED_CLIENT_IDS`, `TOKEN_REFRESH_SKEW_SECS`, `SIGN_IN_RATE_PER_MINUTE`,
+//! `TRUSTED_PROXIES`), each checked, with an error that names
 //! the variable and never echoes a secret.
 
 use std::{path::PathBuf, time::Duration};
@@ -8,7 +9,7 @@ use std::{path::PathBuf, time::Duration};
 use secrecy::SecretString;
 use url::Url;
 
-use super::{AuthConfig, CognitoSettings, RedisSetting, SessionSettings, SessionStoreSetting};
+use super::{AuthConfig, CognitoSettings, RedisSetting, SessionSettings, SessionStoreSetting, SignInLimit};
 
 /// A configuration problem, shown as `VARIABLE: what is wrong`.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -70,6 +71,13 @@ impl AuthConfig {
             .collect();
         config.refresh_skew_secs =
             parse_seconds("TOKEN_REFRESH_SKEW_SECS", get("TOKEN_REFRESH_SKEW_SECS"), 60)?.as_secs() as i64;
+        config.sign_in_limit = SignInLimit {
+            per_minute: parse_positive("SIGN_IN_RATE_PER_MINUTE", get("SIGN_IN_RATE_PER_MINUTE"), 30)?,
+            trusted_proxies: match get("TRUSTED_PROXIES") {
+                Some(value) => parse_trusted_proxies(&value)?,
+                None => SignInLimit::default().trusted_proxies,
+            },
+        };
         // Cookies and the origin follow the app's URL, whatever the callback says.
         config.https = app_url.scheme() == "https";
         config.app_origin = app_url.origin().ascii_serialization();
@@ -362,6 +370,38 @@ pub fn parse_seconds(variable: &'static str, value: Option<String>, default: u64
         Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
         _ => Err(ConfigError::new(variable, format!("{value:?} is not a positive whole number of seconds"))),
     }
+}
+
+/// A whole number of at least one (a rate, a number of seconds), `default` when unset.
+pub fn parse_positive(variable: &'static str, value: Option<String>, default: u32) -> Result<u32, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(value) => value
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| ConfigError::new(variable, format!("{value:?} is not a whole number of at least 1"))),
+    }
+}
+
+/// `TRUSTED_PROXIES`: comma-separated addresses or networks (`10.0.0.0/8`) of the reverse
+/// proxies in front of the app, whose `X-Forwarded-For` names the client.
+pub fn parse_trusted_proxies(value: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>().or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)).map_err(
+                |_| {
+                    ConfigError::new(
+                        "TRUSTED_PROXIES",
+                        format!("{item:?} is not an address or a network like 10.0.0.0/8"),
+                    )
+                },
+            )
+        })
+        .collect()
 }
 
 /// Comma-separated client ids of the same pool.

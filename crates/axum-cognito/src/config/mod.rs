@@ -242,6 +242,31 @@ impl Default for RoutePaths {
     }
 }
 
+/// How many sign-ins one client may start, and how its address is found. Each sign-in started
+/// keeps a login transaction for ten minutes, and `/auth/login` needs no session, so without a
+/// budget per client one script could crowd out everyone's sign-ins (see [`crate::client_limit`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInLimit {
+    /// Sign-ins one client may start per minute, all at once if it likes
+    /// (`SIGN_IN_RATE_PER_MINUTE`, 30).
+    pub per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`; loopback by
+    /// default, so a proxy on the same host works as is).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl Default for SignInLimit {
+    fn default() -> Self {
+        SignInLimit {
+            per_minute: 30,
+            trusted_proxies: vec![
+                ipnet::IpNet::V4(ipnet::Ipv4Net::new_assert(std::net::Ipv4Addr::new(127, 0, 0, 0), 8)),
+                ipnet::IpNet::from(std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
+            ],
+        }
+    }
+}
+
 /// What the auth core needs to know, whoever configured it (environment or code).
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
@@ -264,6 +289,8 @@ pub struct AuthConfig {
     pub names: Names,
     /// Where the library's router serves sign-in and sign-out.
     pub paths: RoutePaths,
+    /// The per-client budget of sign-ins started.
+    pub sign_in_limit: SignInLimit,
 }
 
 impl AuthConfig {
@@ -285,6 +312,7 @@ impl AuthConfig {
             app_origin: cognito.redirect_uri.origin().ascii_serialization(),
             names: Names::default(),
             paths: RoutePaths::default(),
+            sign_in_limit: SignInLimit::default(),
             cognito,
         }
     }
@@ -332,6 +360,14 @@ mod tests {
         assert_eq!(config.names.redis_key_prefix, "leptos-cognito:");
         assert_eq!(config.names.api_realm, "leptos-cognito");
         assert_eq!(config.paths.login, "/auth/login");
+        assert_eq!(config.sign_in_limit.per_minute, 30);
+        assert!(
+            config
+                .sign_in_limit
+                .trusted_proxies
+                .iter()
+                .any(|net| net.contains(&std::net::IpAddr::from([127, 0, 0, 1])))
+        );
         assert_eq!(
             config.cognito.accepted_issuers,
             [

@@ -18,7 +18,7 @@ use super::auth_session::SessionStoreError;
 use crate::auth::login_transaction::{LoginTransaction, TRANSACTION_TTL_SECS};
 
 /// Upper bound on transactions kept in memory. Each client's rate is limited separately (see
-/// `http::client_limit`); past this bound the oldest attempts make room (LRU) rather than new
+/// [`crate::client_limit`]); past this bound the oldest attempts make room (LRU) rather than new
 /// sign-ins being refused.
 const MAX_IN_MEMORY: u64 = 100_000;
 

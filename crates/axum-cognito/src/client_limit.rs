@@ -1,9 +1,9 @@
 //! Per-client limits on what a request without a session can make the server keep.
 //!
-//! `GET /auth/login` needs no session and stores a sign-in in flight for ten minutes; one
+//! The sign-in route (`GET /auth/login`, [`crate::routes`]) needs no session and stores a sign-in in flight for ten minutes; one
 //! script repeating it must not crowd out everyone else's sign-ins. So each client gets its own
 //! budget (a GCRA rate limit from `governor`), keyed by its address: the peer's, or, behind a
-//! reverse proxy listed in `TRUSTED_PROXIES`, the nearest untrusted address of
+//! reverse proxy listed in [`crate::config::SignInLimit::trusted_proxies`] (`TRUSTED_PROXIES`), the nearest untrusted address of
 //! `X-Forwarded-For` (the proxies append to it, so anything further left may be forged).
 //! An IPv6 client is keyed by its /64: that is what one subscriber or host is given (RFC 6177
 //! recommends at least a /64 per end site, and SLAAC needs one, RFC 4862), so it could take a
@@ -17,6 +17,7 @@ use std::{net::IpAddr, net::SocketAddr, num::NonZeroU32, time::Duration};
 use axum::http::HeaderMap;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock as _, clock::DefaultClock};
 
+/// A budget of sign-ins per client (see the module notes).
 pub struct ClientLimiter {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
 }
@@ -52,7 +53,8 @@ fn budget_key(client: IpAddr) -> IpAddr {
     }
 }
 
-/// The address that names the client of a request.
+/// The address that names the client of a request from `peer`: the peer itself, or behind
+/// `trusted` proxies the nearest untrusted address of `X-Forwarded-For`.
 pub fn client_address(peer: Option<SocketAddr>, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
     let peer = peer.map(|peer| peer.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
