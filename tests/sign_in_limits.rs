@@ -43,3 +43,19 @@ async fn a_sign_in_flood_from_one_client_does_not_stop_another() {
     assert!(location(&signed_in).starts_with('/'));
     assert_eq!(person.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
 }
+
+/// The budget is kept by each instance (README: "a minute on each instance"): behind a
+/// balancer a client may start that many on every instance, and no more on any one of them.
+#[tokio::test]
+async fn each_instance_keeps_its_own_budget() {
+    let stack = spawn_stack(&[("SIGN_IN_RATE_PER_MINUTE", "3")]).await;
+    let other_instance = stack.spawn_another_app().await;
+    let client = client_at("198.51.100.67");
+    for (name, login) in [("first", stack.app.url("/auth/login")), ("second", other_instance.url("/auth/login"))] {
+        for n in 1..=3 {
+            let started = client.get(&login).send().await.unwrap();
+            assert!(started.status().is_redirection(), "sign-in {n} on the {name} instance: {}", started.status());
+        }
+        assert_eq!(client.get(&login).send().await.unwrap().status(), 429, "the {name} instance's budget is spent");
+    }
+}
