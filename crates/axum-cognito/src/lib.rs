@@ -9,8 +9,8 @@
 //!   in flight, each person's list of sessions);
 //! * [`config`]: the settings, built in code ([`config::CognitoSettings::user_pool`]) or read
 //!   from the environment ([`AuthConfig::from_env`], [`config::env`]);
-//! * [`routes`]: `/auth/login`, `/auth/callback` and `POST /auth/logout`, with a per-client
-//!   budget of sign-ins ([`client_limit`]);
+//! * [`routes`]: `/auth/login`, `/auth/callback`, `POST /auth/logout` and
+//!   `POST /auth/sessions/end`, with a per-client budget of sign-ins ([`client_limit`]);
 //! * [`metrics`]: Prometheus metrics of the auth paths through the `metrics` facade.
 //!
 //! [`AuthCore`] holds it all; sign-in, refresh and sign-out take it.

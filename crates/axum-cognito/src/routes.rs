@@ -1,5 +1,6 @@
-//! `/auth/login`, `/auth/callback` and `POST /auth/logout` for any axum app whose router state
-//! holds the core: merge [`router`] into the app and wrap it in [`AuthCore::session_layer`].
+//! `/auth/login`, `/auth/callback`, `POST /auth/logout` and `POST /auth/sessions/end` for any
+//! axum app whose router state holds the core: merge [`router`] into the app and wrap it in
+//! [`AuthCore::session_layer`].
 //! Refusals are a [`RouteRefusal`], plain text by default; [`Routes::refusals`] renders them
 //! as the app's own pages, and [`Routes::without_callback`] leaves the callback to an app that
 //! completes sign-in on a page of its own (with [`crate::auth::sign_in::complete`]).
@@ -34,10 +35,11 @@ use crate::{
         return_to::return_to_or_default,
         sign_in::{self, CallbackParams, SignInFailure},
         sign_in_options::{SignInOptionError, SignInOptions, SignInQuery},
-        sign_out::{Scope, sign_out},
+        sign_out::{Scope, end_other_session, sign_out},
     },
     client_limit::client_address,
     config::AuthConfig,
+    session::auth_session,
 };
 
 /// Why a sign-in route refuses a request. As a response (the default rendering): plain text
@@ -70,6 +72,15 @@ pub enum RouteRefusal {
     /// A sign-out form whose `everywhere` is neither `true` nor `false` (400).
     #[error("The field everywhere must be true or false.")]
     InvalidEverywhereField,
+    /// `POST /auth/sessions/end` without the session to end (400).
+    #[error("Choose a session to sign out.")]
+    NoSessionNamed,
+    /// The session to end has ended already, or is someone else's (404).
+    #[error("That session has already ended, or is not one of yours.")]
+    NoSuchSession,
+    /// The session store failed while reading or ending a session (503).
+    #[error("Please try again shortly.")]
+    StoreUnavailable,
 }
 
 impl RouteRefusal {
@@ -79,8 +90,10 @@ impl RouteRefusal {
             RouteRefusal::TooManySignIns { .. } => StatusCode::TOO_MANY_REQUESTS,
             RouteRefusal::MalformedSignInLink
             | RouteRefusal::InvalidSignInOption(_)
-            | RouteRefusal::InvalidEverywhereField => StatusCode::BAD_REQUEST,
-            RouteRefusal::SignInCannotStart => StatusCode::SERVICE_UNAVAILABLE,
+            | RouteRefusal::InvalidEverywhereField
+            | RouteRefusal::NoSessionNamed => StatusCode::BAD_REQUEST,
+            RouteRefusal::NoSuchSession => StatusCode::NOT_FOUND,
+            RouteRefusal::SignInCannotStart | RouteRefusal::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             RouteRefusal::SignInFailed(failure) => {
                 StatusCode::from_u16(failure.status).unwrap_or(StatusCode::BAD_REQUEST)
             }
@@ -139,9 +152,10 @@ impl Routes {
         Routes { callback: false, ..self }
     }
 
-    /// The routes, for a router whose state `S` holds the core: sign-in and sign-out at
-    /// `config.paths` (`/auth/login`, `POST /auth/logout` by default), the callback at the path
-    /// of `config.cognito.redirect_uri` (`/auth/callback`).
+    /// The routes, for a router whose state `S` holds the core: sign-in, sign-out and ending one
+    /// of the person's other sessions at `config.paths` (`/auth/login`, `POST /auth/logout`,
+    /// `POST /auth/sessions/end` by default), the callback at the path of
+    /// `config.cognito.redirect_uri` (`/auth/callback`).
     pub fn build<S>(self, config: &AuthConfig) -> Router<S>
     where
         Arc<AuthCore>: FromRef<S>,
@@ -169,6 +183,17 @@ impl Routes {
                           headers: HeaderMap,
                           form: Result<Form<LogoutForm>, FormRejection>| async move {
                         logout(core, session, headers, form).await.unwrap_or_else(render)
+                    },
+                ),
+            )
+            .route(
+                &config.paths.end_session,
+                post(
+                    move |core: State<Arc<AuthCore>>,
+                          session: Session,
+                          headers: HeaderMap,
+                          form: Result<Form<EndSessionForm>, FormRejection>| async move {
+                        end_session(core, session, headers, form).await.unwrap_or_else(render)
                     },
                 ),
             );
@@ -284,6 +309,53 @@ async fn logout(
     Ok(([(header::CACHE_CONTROL, "no-store")], Redirect::to(logout_url.as_str())).into_response())
 }
 
+/// Which of the person's sessions to end (its `session_key`, as [`crate::session::directory`]
+/// lists it), and where to go afterwards (a path of this site; the default return path
+/// otherwise).
+#[derive(Debug, serde::Deserialize)]
+struct EndSessionForm {
+    session: String,
+    return_to: Option<String>,
+}
+
+/// Ends one of the signed-in person's sessions, say a lost phone's, from a list of them: its
+/// record and list entry go and its refresh token is revoked, on every instance. Naming this
+/// browser's own session is a plain sign-out. A form posted from another origin is refused,
+/// and a session that is not the person's is as unknown as one that ended (404).
+async fn end_session(
+    State(core): State<Arc<AuthCore>>,
+    session: Session,
+    headers: HeaderMap,
+    form: Result<Form<EndSessionForm>, FormRejection>,
+) -> Result<Response, RouteRefusal> {
+    if !is_same_origin_request(&headers, &core.config.app_origin) {
+        return Err(RouteRefusal::ForeignOrigin);
+    }
+    let Ok(Form(form)) = form else { return Err(RouteRefusal::NoSessionNamed) };
+    let return_to = return_to_or_default(form.return_to.as_deref());
+    let max_age = core.config.session.max_age.as_secs() as i64;
+    let loaded = auth_session::load(&session, core.clock.now(), max_age).await.map_err(|error| {
+        tracing::error!(%error, "session store failed");
+        RouteRefusal::StoreUnavailable
+    })?;
+    let Some(auth) = loaded else {
+        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("return_to", &return_to).finish();
+        return Ok(Redirect::to(&format!("{}?{query}", core.config.paths.login)).into_response());
+    };
+    if form.session == auth.session_key {
+        let logout_url = sign_out(&core, &session, Scope::ThisSession).await;
+        return Ok(([(header::CACHE_CONTROL, "no-store")], Redirect::to(logout_url.as_str())).into_response());
+    }
+    let ended = end_other_session(&core, &auth.sub, &form.session).await.map_err(|error| {
+        tracing::error!(%error, "could not end a session");
+        RouteRefusal::StoreUnavailable
+    })?;
+    if !ended {
+        return Err(RouteRefusal::NoSuchSession);
+    }
+    Ok(([(header::CACHE_CONTROL, "no-store")], Redirect::to(&return_to)).into_response())
+}
+
 /// CSRF defence for the sign-out form: a browser always sends `Origin` on a cross-site POST,
 /// so a foreign `Origin` (or, without it, a foreign `Referer`) is refused. A request with
 /// neither comes from a non-browser client, which cannot be tricked into sending our
@@ -364,6 +436,30 @@ mod tests {
             let started = router.clone().oneshot(login_from(None, "")).await.expect("answers");
             assert_eq!(started.status(), StatusCode::SEE_OTHER);
         }
+    }
+
+    fn end_session_form(origin: &str, body: &'static str) -> Request<Body> {
+        Request::post("/auth/sessions/end")
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("a request")
+    }
+
+    #[tokio::test]
+    async fn ending_a_session_needs_this_site_a_session_named_and_a_sign_in() {
+        let core = core(5).await;
+        let router = super::router::<Arc<AuthCore>>(&core.config).layer(core.session_layer()).with_state(core);
+        let here = "http://localhost:3000";
+        let foreign = router.clone().oneshot(end_session_form("https://evil.example", "session=k")).await;
+        assert_eq!(foreign.expect("answers").status(), StatusCode::FORBIDDEN);
+        let unnamed = router.clone().oneshot(end_session_form(here, "")).await.expect("answers");
+        assert_eq!(unnamed.status(), StatusCode::BAD_REQUEST);
+        // Nobody signed in: sign in first, then come back where the form said.
+        let signed_out = router.oneshot(end_session_form(here, "session=k&return_to=%2Fsettings")).await;
+        let signed_out = signed_out.expect("answers");
+        assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+        assert_eq!(signed_out.headers()[header::LOCATION], "/auth/login?return_to=%2Fsettings");
     }
 
     #[tokio::test]

@@ -129,7 +129,7 @@ async fn names_and_paths_are_settings_and_a_foreign_sign_out_is_refused() {
             redis_key_prefix: "shop:".into(),
             api_realm: "shop".into(),
         };
-        config.paths = RoutePaths { login: "/signin".into(), logout: "/signout".into() };
+        config.paths = RoutePaths { login: "/signin".into(), logout: "/signout".into(), ..RoutePaths::default() };
     })
     .await;
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());

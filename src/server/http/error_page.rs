@@ -165,6 +165,9 @@ impl From<RouteRefusal> for PageError {
             RouteRefusal::SignInFailed(failure) => PageError::SignInFailed(failure),
             RouteRefusal::ForeignOrigin => PageError::ForeignOrigin,
             RouteRefusal::InvalidEverywhereField => PageError::InvalidEverywhereField,
+            RouteRefusal::NoSessionNamed => PageError::NoSessionNamed,
+            RouteRefusal::NoSuchSession => PageError::NoSuchSession,
+            RouteRefusal::StoreUnavailable => PageError::TryAgainShortly,
             // A refusal added to the library later: its own status and words.
             other => PageError::Other { status: other.status(), message: other.to_string() },
         }

@@ -1,7 +1,6 @@
 //! The HTTP surface: which router serves which path, and the layers around all of them.
 
 mod app_service;
-mod auth_routes;
 mod error_page;
 mod health;
 mod page_guard;
@@ -9,12 +8,7 @@ pub mod request_log;
 mod response_headers;
 mod session_store_outage;
 
-use axum::{
-    Router,
-    extract::Request,
-    middleware,
-    routing::{get, post},
-};
+use axum::{Router, extract::Request, middleware, routing::get};
 
 pub use app_service::AppService;
 use axum_cognito::routes::Routes;
@@ -59,12 +53,11 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> AppService {
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .layer(middleware::from_fn_with_state(state.clone(), page_guard::guard_protected_pages));
     // Everything that may read the session: the auth routes and the pages.
-    // Sign-in and sign-out are the library's, refusing with this app's pages; the callback is a
-    // page of the app (`pages::auth_callback`).
+    // Sign-in, sign-out and ending one of the person's sessions are the library's, refusing with
+    // this app's pages; the callback is a page of the app (`pages::auth_callback`).
     let sign_in_routes =
         Routes::new().refusals(error_page::render_refusal).without_callback().build::<AppState>(&state.auth.config);
     let with_sessions = sign_in_routes
-        .route("/auth/sessions/end", post(auth_routes::end_session))
         .merge(pages)
         .method_not_allowed_fallback(error_page::method_not_allowed)
         .layer(session_layer(sessions.clone(), &state.auth.config));

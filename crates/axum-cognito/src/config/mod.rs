@@ -226,19 +226,25 @@ impl Default for Names {
     }
 }
 
-/// Where [`crate::routes::router`] serves sign-in and sign-out; the callback is served at
-/// the path of [`CognitoSettings::redirect_uri`].
+/// Where [`crate::routes::router`] serves sign-in, sign-out and the ending of one session; the
+/// callback is served at the path of [`CognitoSettings::redirect_uri`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoutePaths {
     /// Starts a sign-in (`/auth/login`).
     pub login: String,
     /// Signs out, by `POST` (`/auth/logout`).
     pub logout: String,
+    /// Ends one of the person's other sessions, by `POST` (`/auth/sessions/end`).
+    pub end_session: String,
 }
 
 impl Default for RoutePaths {
     fn default() -> Self {
-        RoutePaths { login: "/auth/login".into(), logout: "/auth/logout".into() }
+        RoutePaths {
+            login: "/auth/login".into(),
+            logout: "/auth/logout".into(),
+            end_session: "/auth/sessions/end".into(),
+        }
     }
 }
 
