@@ -137,7 +137,7 @@ impl Default for Routes {
 }
 
 impl Routes {
-    /// Sign-in, callback and sign-out, refusing in plain text.
+    /// Sign-in, the callback, sign-out and the ending of one session, refusing in plain text.
     pub fn new() -> Self {
         Self::default()
     }
@@ -215,7 +215,8 @@ impl Routes {
     }
 }
 
-/// [`Routes::new`]'s routes: sign-in, callback and sign-out, refusing in plain text.
+/// [`Routes::new`]'s routes: sign-in, the callback, sign-out and the ending of one session,
+/// refusing in plain text.
 pub fn router<S>(config: &AuthConfig) -> Router<S>
 where
     Arc<AuthCore>: FromRef<S>,
