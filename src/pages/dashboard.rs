@@ -49,45 +49,47 @@ fn LiveIdentity(signed_in: SignedIn) -> impl IntoView {
     let user = keep_alive(signed_in, || {
         let _ = window().location().assign(&crate::links::session_expired_url("/dashboard"));
     });
+    // One reactive closure for the whole card rather than one per claim: a refresh replaces
+    // every claim at once, and each reactive closure costs the server an owner and an effect
+    // while it renders the page (callgrind, docs/benchmarks.md). A change rebuilds the card in
+    // place: the same view with new texts.
+    move || user.with(identity_card)
+}
 
-    let verified = move || match user.with(|u| u.email_verified) {
+fn identity_card(user: &SignedInUser) -> impl IntoView + use<> {
+    let verified = match user.email_verified {
         Some(true) => EitherOf3::A(view! { <span class="badge ok">"verified"</span> }),
         Some(false) => EitherOf3::B(view! { <span class="badge">"not verified"</span> }),
         None => EitherOf3::C(()),
     };
-    let groups = move || {
-        let groups = user.with(|u| u.groups.clone());
-        if groups.is_empty() {
-            Either::Left(view! { <span>"none"</span> })
-        } else {
-            Either::Right(groups.into_iter().map(|g| view! { <span class="badge">{g}</span> }).collect_view())
-        }
+    let groups = if user.groups.is_empty() {
+        Either::Left(view! { <span>"none"</span> })
+    } else {
+        Either::Right(user.groups.iter().map(|g| view! { <span class="badge">{g.clone()}</span> }).collect_view())
     };
-    let text = move |f: fn(&SignedInUser) -> String| move || user.with(f);
+    let or_dash = |value: &Option<String>| value.clone().unwrap_or_else(|| "—".into());
 
     view! {
-        <h1>"Welcome, " {text(|u| u.display_name().to_string())}</h1>
+        <h1>"Welcome, " {user.display_name().to_string()}</h1>
         <section class="card" aria-labelledby="who">
             <h2 id="who">"Who you are"</h2>
             <dl class="facts">
                 <dt>"Name"</dt>
-                <dd data-testid="claim-name">{text(|u| u.name.clone().unwrap_or_else(|| "—".into()))}</dd>
+                <dd data-testid="claim-name">{or_dash(&user.name)}</dd>
                 <dt>"Email"</dt>
-                <dd data-testid="claim-email">
-                    {text(|u| u.email.clone().unwrap_or_else(|| "—".into()))} " " {verified}
-                </dd>
+                <dd data-testid="claim-email">{or_dash(&user.email)} " " {verified}</dd>
                 <dt>"Username"</dt>
-                <dd>{text(|u| u.username.clone())}</dd>
+                <dd>{user.username.clone()}</dd>
                 <dt>"Groups"</dt>
                 <dd data-testid="claim-groups">{groups}</dd>
                 <dt>"Subject (sub)"</dt>
-                <dd class="mono">{text(|u| u.sub.clone())}</dd>
+                <dd class="mono">{user.sub.clone()}</dd>
                 <dt>"Signed in at"</dt>
-                <dd>{text(|u| u.auth_time.map(format_unix).unwrap_or_else(|| "—".into()))}</dd>
+                <dd>{user.auth_time.map(format_unix).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"ID token expires"</dt>
-                <dd data-testid="id-token-expiry">{text(|u| format_unix(u.id_token_expires_at))}</dd>
+                <dd data-testid="id-token-expiry">{format_unix(user.id_token_expires_at)}</dd>
                 <dt>"Access token expires"</dt>
-                <dd data-testid="access-token-expiry">{text(|u| format_unix(u.access_token_expires_at))}</dd>
+                <dd data-testid="access-token-expiry">{format_unix(user.access_token_expires_at)}</dd>
             </dl>
             <p class="muted">"Tokens are refreshed on the server shortly before they expire."</p>
         </section>
