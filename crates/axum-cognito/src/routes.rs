@@ -301,13 +301,19 @@ async fn logout(
     // No form at all (a plain POST) means this session.
     form: Result<Form<LogoutForm>, FormRejection>,
 ) -> Result<Response, RouteRefusal> {
-    if !is_same_origin_request(&headers, &core.config.app_origin) {
-        return Err(RouteRefusal::ForeignOrigin);
-    }
+    refuse_foreign_origin(&headers, &core)?;
     let everywhere = form.ok().and_then(|Form(form)| form.everywhere);
     let scope = Scope::from_everywhere_field(everywhere.as_deref()).ok_or(RouteRefusal::InvalidEverywhereField)?;
-    let logout_url = sign_out(&core, &session, scope).await;
-    Ok(([(header::CACHE_CONTROL, "no-store")], Redirect::to(logout_url.as_str())).into_response())
+    Ok(to_provider_logout(sign_out(&core, &session, scope).await))
+}
+
+/// The redirect to the provider's `/logout` that ends a sign-out.
+fn to_provider_logout(logout_url: url::Url) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], Redirect::to(logout_url.as_str())).into_response()
+}
+
+fn refuse_foreign_origin(headers: &HeaderMap, core: &AuthCore) -> Result<(), RouteRefusal> {
+    if is_same_origin_request(headers, &core.config.app_origin) { Ok(()) } else { Err(RouteRefusal::ForeignOrigin) }
 }
 
 /// Which of the person's sessions to end (its `session_key`, as [`crate::session::directory`]
@@ -329,9 +335,7 @@ async fn end_session(
     headers: HeaderMap,
     form: Result<Form<EndSessionForm>, FormRejection>,
 ) -> Result<Response, RouteRefusal> {
-    if !is_same_origin_request(&headers, &core.config.app_origin) {
-        return Err(RouteRefusal::ForeignOrigin);
-    }
+    refuse_foreign_origin(&headers, &core)?;
     let Ok(Form(form)) = form else { return Err(RouteRefusal::NoSessionNamed) };
     let return_to = return_to_or_default(form.return_to.as_deref());
     let max_age = core.config.session.max_age.as_secs() as i64;
@@ -344,8 +348,7 @@ async fn end_session(
         return Ok(Redirect::to(&format!("{}?{query}", core.config.paths.login)).into_response());
     };
     if form.session == auth.session_key {
-        let logout_url = sign_out(&core, &session, Scope::ThisSession).await;
-        return Ok(([(header::CACHE_CONTROL, "no-store")], Redirect::to(logout_url.as_str())).into_response());
+        return Ok(to_provider_logout(sign_out(&core, &session, Scope::ThisSession).await));
     }
     let ended = end_other_session(&core, &auth.sub, &form.session).await.map_err(|error| {
         tracing::error!(%error, "could not end a session");
