@@ -1,10 +1,12 @@
 //! Per-client limits on what a request without a session can make the server keep.
 //!
-//! The sign-in route (`GET /auth/login`, [`crate::routes`]) needs no session and stores a sign-in in flight for ten minutes; one
-//! script repeating it must not crowd out everyone else's sign-ins. So each client gets its own
-//! budget (a GCRA rate limit from `governor`), keyed by its address: the peer's, or, behind a
-//! reverse proxy listed in [`crate::config::SignInLimit::trusted_proxies`] (`TRUSTED_PROXIES`), the nearest untrusted address of
-//! `X-Forwarded-For` (the proxies append to it, so anything further left may be forged).
+//! The sign-in route (`GET /auth/login`, [`crate::routes`]) needs no session and stores a
+//! sign-in in flight for ten minutes; one script repeating it must not crowd out everyone
+//! else's sign-ins. So each client gets its own budget (a GCRA rate limit from `governor`),
+//! keyed by its address: the peer's, or, behind a reverse proxy listed in
+//! [`crate::config::SignInLimit::trusted_proxies`] (`TRUSTED_PROXIES`), the nearest untrusted
+//! address of `X-Forwarded-For` (the proxies append to it, so anything further left may be
+//! forged).
 //! An IPv6 client is keyed by its /64: that is what one subscriber or host is given (RFC 6177
 //! recommends at least a /64 per end site, and SLAAC needs one, RFC 4862), so it could take a
 //! fresh address, and a fresh budget, for every request otherwise.

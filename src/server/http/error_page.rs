@@ -7,33 +7,17 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use axum_cognito::{auth::sign_in::SignInFailure, routes::RouteRefusal};
+use axum_cognito::routes::RouteRefusal;
 
 use crate::server::auth::sign_in_options::SignInOptionError;
 
 /// Why a plain route answers with an error page.
 #[derive(Debug)]
 pub enum PageError {
-    /// This client started too many sign-ins lately (`/auth/login`).
-    TooManySignIns { retry_after_secs: u64 },
-    /// `/auth/login`'s query could not be read at all.
-    MalformedSignInLink,
-    /// `identity_provider` names a provider the app does not offer.
-    UnknownProvider,
-    /// Another sign-in option is not valid (`prompt`, `login_hint`, ...).
-    InvalidSignInOption(SignInOptionError),
-    /// The sign-in in flight could not be stored.
-    SignInCannotStart,
-    /// The callback could not complete a sign-in.
-    SignInFailed(SignInFailure),
-    /// A sign-out form whose `everywhere` is neither `true` nor `false`.
-    InvalidEverywhereField,
-    /// `POST /auth/sessions/end` without the session to end.
-    NoSessionNamed,
-    /// That session has ended already, or is someone else's.
-    NoSuchSession,
-    /// A sign-out posted from another site (CSRF).
-    ForeignOrigin,
+    /// A refusal of the library's sign-in routes (`/auth/login`, `/auth/logout`,
+    /// `/auth/sessions/end`): its status and `Retry-After` are the library's, the words this
+    /// app's.
+    Refused(RouteRefusal),
     /// The sign-in needs renewing and the identity provider cannot renew it now; the person is
     /// still signed in.
     ProviderUnavailable { retry_after_secs: u64 },
@@ -41,75 +25,56 @@ pub enum PageError {
     SessionUnreadable,
     /// The session store did not take a write (the session layer's bare 500, explained).
     SessionsCannotBeStored,
-    /// The session store failed while ending a session.
-    TryAgainShortly,
     /// The path exists but does not answer this method.
     MethodNotAllowed(Method),
-    /// Any other refusal of the sign-in routes: its status and its own words.
-    Other { status: StatusCode, message: String },
 }
 
 impl PageError {
     fn status(&self) -> StatusCode {
         match self {
-            PageError::TooManySignIns { .. } => StatusCode::TOO_MANY_REQUESTS,
-            PageError::MalformedSignInLink
-            | PageError::UnknownProvider
-            | PageError::InvalidSignInOption(_)
-            | PageError::InvalidEverywhereField
-            | PageError::NoSessionNamed => StatusCode::BAD_REQUEST,
-            PageError::NoSuchSession => StatusCode::NOT_FOUND,
-            PageError::ForeignOrigin => StatusCode::FORBIDDEN,
-            PageError::SignInCannotStart
-            | PageError::ProviderUnavailable { .. }
+            PageError::Refused(refusal) => refusal.status(),
+            PageError::ProviderUnavailable { .. }
             | PageError::SessionUnreadable
-            | PageError::SessionsCannotBeStored
-            | PageError::TryAgainShortly => StatusCode::SERVICE_UNAVAILABLE,
+            | PageError::SessionsCannotBeStored => StatusCode::SERVICE_UNAVAILABLE,
             PageError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            PageError::SignInFailed(failure) => StatusCode::from_u16(failure.status).unwrap_or(StatusCode::BAD_REQUEST),
-            PageError::Other { status, .. } => *status,
         }
     }
 
     fn title(&self) -> &'static str {
         match self {
-            PageError::TooManySignIns { .. } => "Too many sign-in attempts",
-            PageError::MalformedSignInLink | PageError::InvalidSignInOption(_) => "Sign-in refused",
-            PageError::UnknownProvider => "Unknown sign-in provider",
-            PageError::InvalidEverywhereField | PageError::ForeignOrigin => "Sign-out refused",
-            PageError::NoSessionNamed => "No session named",
-            PageError::NoSuchSession => "No such session",
+            PageError::Refused(refusal) => match refusal {
+                RouteRefusal::TooManySignIns { .. } => "Too many sign-in attempts",
+                RouteRefusal::InvalidSignInOption(SignInOptionError::UnknownProvider) => "Unknown sign-in provider",
+                RouteRefusal::MalformedSignInLink | RouteRefusal::InvalidSignInOption(_) => "Sign-in refused",
+                RouteRefusal::InvalidEverywhereField | RouteRefusal::ForeignOrigin => "Sign-out refused",
+                RouteRefusal::NoSessionNamed => "No session named",
+                RouteRefusal::NoSuchSession => "No such session",
+                RouteRefusal::SignInFailed(failure) => failure.title,
+                RouteRefusal::SignInCannotStart | RouteRefusal::StoreUnavailable => "Temporarily unavailable",
+                // A refusal added to the library later.
+                _ => "Request refused",
+            },
             PageError::ProviderUnavailable { .. } => "Identity provider unreachable",
-            PageError::SignInCannotStart
-            | PageError::SessionUnreadable
-            | PageError::SessionsCannotBeStored
-            | PageError::TryAgainShortly => "Temporarily unavailable",
+            PageError::SessionUnreadable | PageError::SessionsCannotBeStored => "Temporarily unavailable",
             PageError::MethodNotAllowed(_) => "Method not allowed",
-            PageError::SignInFailed(failure) => failure.title,
-            PageError::Other { .. } => "Request refused",
         }
     }
 
     fn message(&self) -> String {
         match self {
-            PageError::TooManySignIns { .. } => {
+            PageError::Refused(RouteRefusal::TooManySignIns { .. }) => {
                 "This browser or network started too many sign-ins in a short time. Please wait a moment and try again."
                     .into()
             }
-            PageError::MalformedSignInLink => "The sign-in link is malformed.".into(),
-            PageError::UnknownProvider => "This app does not offer sign-in with that provider.".into(),
-            PageError::InvalidSignInOption(error) => format!("The sign-in link is not valid: {error}."),
-            PageError::SignInCannotStart => "Sign-in cannot start right now. Please try again shortly.".into(),
-            PageError::InvalidEverywhereField => "The field everywhere must be true or false.".into(),
-            PageError::NoSessionNamed => "Choose a session to sign out.".into(),
-            PageError::NoSuchSession => "That session has already ended, or is not one of yours.".into(),
-            PageError::ForeignOrigin => "The sign-out request did not come from this site.".into(),
+            PageError::Refused(RouteRefusal::InvalidSignInOption(SignInOptionError::UnknownProvider)) => {
+                "This app does not offer sign-in with that provider.".into()
+            }
+            PageError::Refused(RouteRefusal::SignInFailed(failure)) => failure.message.clone(),
+            // The library's own words for the rest ("The sign-in link is malformed.", ...).
+            PageError::Refused(refusal) => refusal.to_string(),
             PageError::ProviderUnavailable { .. } => "Your sign-in needs renewing, but the identity provider cannot renew it right now. You are still signed in; please try again shortly.".into(),
             PageError::SessionUnreadable => "Your session could not be read. Please try again shortly.".into(),
             PageError::SessionsCannotBeStored => "Sessions cannot be stored right now. Please try again shortly.".into(),
-            PageError::TryAgainShortly => "Please try again shortly.".into(),
-            PageError::SignInFailed(failure) => failure.message.clone(),
-            PageError::Other { message, .. } => message.clone(),
             // axum adds the `Allow` header listing the methods the path does answer (RFC 9110
             // §15.5.6).
             PageError::MethodNotAllowed(method) => {
@@ -120,9 +85,8 @@ impl PageError {
 
     fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            PageError::TooManySignIns { retry_after_secs } | PageError::ProviderUnavailable { retry_after_secs } => {
-                Some(*retry_after_secs)
-            }
+            PageError::Refused(refusal) => refusal.retry_after_secs(),
+            PageError::ProviderUnavailable { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         }
     }
@@ -153,30 +117,9 @@ impl IntoResponse for PageError {
     }
 }
 
-/// The sign-in routes' refusals (`axum_cognito::routes`), as this app's pages.
-impl From<RouteRefusal> for PageError {
-    fn from(refusal: RouteRefusal) -> Self {
-        match refusal {
-            RouteRefusal::TooManySignIns { retry_after_secs } => PageError::TooManySignIns { retry_after_secs },
-            RouteRefusal::MalformedSignInLink => PageError::MalformedSignInLink,
-            RouteRefusal::InvalidSignInOption(SignInOptionError::UnknownProvider) => PageError::UnknownProvider,
-            RouteRefusal::InvalidSignInOption(error) => PageError::InvalidSignInOption(error),
-            RouteRefusal::SignInCannotStart => PageError::SignInCannotStart,
-            RouteRefusal::SignInFailed(failure) => PageError::SignInFailed(failure),
-            RouteRefusal::ForeignOrigin => PageError::ForeignOrigin,
-            RouteRefusal::InvalidEverywhereField => PageError::InvalidEverywhereField,
-            RouteRefusal::NoSessionNamed => PageError::NoSessionNamed,
-            RouteRefusal::NoSuchSession => PageError::NoSuchSession,
-            RouteRefusal::StoreUnavailable => PageError::TryAgainShortly,
-            // A refusal added to the library later: its own status and words.
-            other => PageError::Other { status: other.status(), message: other.to_string() },
-        }
-    }
-}
-
 /// Renders a refusal of the sign-in routes as this app's page.
 pub fn render_refusal(refusal: RouteRefusal) -> Response {
-    PageError::from(refusal).into_response()
+    PageError::Refused(refusal).into_response()
 }
 
 /// 405 for a path that exists but does not answer the request's method.
@@ -190,11 +133,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_names_the_error_and_says_when_to_retry() {
-        let page = PageError::TooManySignIns { retry_after_secs: 7 }.into_response();
+        let page = render_refusal(RouteRefusal::TooManySignIns { retry_after_secs: 7 });
         assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(page.headers()[header::RETRY_AFTER], "7");
         assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
-        let page = PageError::NoSuchSession.into_response();
+        let page = render_refusal(RouteRefusal::NoSuchSession);
         assert_eq!(page.status(), StatusCode::NOT_FOUND);
         assert!(!page.headers().contains_key(header::RETRY_AFTER));
         let body = axum::body::to_bytes(page.into_body(), 1 << 16).await.unwrap();
