@@ -26,6 +26,17 @@ fn five_second_tokens() -> IdpSetup {
     }
 }
 
+/// For a test whose requests wait on a refresh that fails: due 3 s after issue (skew 5 s), the
+/// tokens still work for 5 s more, room for a loaded machine.
+fn eight_second_tokens() -> IdpSetup {
+    IdpSetup {
+        id_token_ttl: Duration::from_secs(8),
+        access_token_ttl: Duration::from_secs(8),
+        refresh_token_rotation: true,
+        ..IdpSetup::default()
+    }
+}
+
 async fn behind_proxy() -> (TestStack, TokenProxy) {
     let proxy = TokenProxy::start().await;
     let stack = spawn_stack_with(
@@ -108,8 +119,8 @@ async fn keeps_the_session_through(answer: CannedAnswer) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_keys_out_of_reach_at_refresh_keep_the_session() {
     let proxy = TokenProxy::start().await;
-    let mut stack = spawn_stack_with_keys_through(&proxy, five_second_tokens()).await;
-    stack.restart_app_with(&[("TOKEN_REFRESH_SKEW_SECS", "2")]).await;
+    let mut stack = spawn_stack_with_keys_through(&proxy, eight_second_tokens()).await;
+    stack.restart_app_with(&[("TOKEN_REFRESH_SKEW_SECS", "5")]).await;
     let browser = browser();
     stack.sign_in(&browser, USER, None).await;
     stack.idp.idp.rotate_keys().unwrap();
@@ -129,7 +140,8 @@ async fn signing_keys_out_of_reach_at_refresh_keep_the_session() {
     }
     assert!(stack.idp.idp.stats().refresh_grants >= 1, "a refresh was attempted");
 
-    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    // Past the tokens' expiry (8 s after issue; 3.5 s went by before the requests).
+    tokio::time::sleep(Duration::from_millis(5_000)).await;
     let api = status_of(&browser, stack.app.url("/api/v1/me")).await;
     assert_eq!(api.status(), 503);
     assert!(api.headers().contains_key("retry-after"));

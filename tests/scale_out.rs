@@ -186,9 +186,11 @@ async fn a_refresh_cancelled_on_one_instance_is_finished_and_shared_with_the_oth
 /// made it, or the next instance's attempt would be `invalid_grant`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn signing_keys_out_of_reach_at_refresh_keep_the_session_on_every_instance() {
-    let setup = rotating_tokens_lasting(Duration::from_secs(5));
+    // Due 3 s after issue and valid 5 s more: requests that wait on the failing refresh still
+    // have a working access token on a loaded machine.
+    let setup = rotating_tokens_lasting(Duration::from_secs(8));
     let keys = TokenProxy::start().await;
-    let cluster = spawn_cluster_with_keys_through(3, &[("TOKEN_REFRESH_SKEW_SECS", "2")], setup, &keys).await;
+    let cluster = spawn_cluster_with_keys_through(3, &[("TOKEN_REFRESH_SKEW_SECS", "5")], setup, &keys).await;
     let browser = browser();
     let callback = hosted_ui_sign_in(&browser, &cluster.base_url, USER, None).await;
     assert_eq!(browser.get(&callback).send().await.unwrap().status(), 303);
@@ -205,7 +207,8 @@ async fn signing_keys_out_of_reach_at_refresh_keep_the_session_on_every_instance
     }
     assert!(cluster.idp.idp.stats().refresh_grants >= 1, "a refresh was attempted");
 
-    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    // Past the tokens' expiry (8 s after issue).
+    tokio::time::sleep(Duration::from_millis(5_000)).await;
     for _ in 0..3 {
         let api = browser.get(cluster.url("/api/v1/me")).send().await.unwrap();
         assert_eq!(api.status(), 503);
