@@ -12,8 +12,8 @@ use axum_cognito_leptos::provide_session;
 
 use crate::components::{footer::Footer, theme::ThemeProvider, top_bar::TopBar};
 use crate::pages::{
-    admin::AdminPage, auth_callback::AuthCallbackPage, dashboard::DashboardPage, home::HomePage,
-    not_found::NotFoundPage, profile::ProfilePage, session_expired::SessionExpiredPage, sign_out::SignOutPage,
+    admin::AdminPage, dashboard::DashboardPage, home::HomePage, not_found::NotFoundPage, profile::ProfilePage,
+    session_expired::SessionExpiredPage, sign_out::SignOutPage,
 };
 
 /// The document around the app, rendered only on the server. The bundle's file names come from
@@ -64,7 +64,6 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                         <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
                         <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
-                        <Route path=path!("/auth/callback") view=AuthCallbackPage ssr=SsrMode::Async />
                         <Route path=path!("/auth/logout") view=SignOutPage ssr=SsrMode::Async />
                         <Route path=path!("/auth/session-expired") view=SessionExpiredPage ssr=SsrMode::Async />
                     </Routes>

@@ -1,7 +1,6 @@
 //! One module per page; a page's server functions sit next to the components that call them.
 
 pub mod admin;
-pub mod auth_callback;
 pub mod dashboard;
 pub mod home;
 pub mod not_found;

@@ -208,7 +208,14 @@ impl Routes {
                       jar: CookieJar,
                       headers: HeaderMap,
                       params: Query<CallbackParams>| async move {
-                    callback(core, session, jar, headers, params).await.unwrap_or_else(render)
+                    let mut answer = callback(core, session, jar, headers, params).await.unwrap_or_else(render);
+                    // The callback's URL carries a one-time code, on a redirect and on an error
+                    // page alike: it must not leak through the Referer (RFC 9700 §4.2.4), and the
+                    // answer is for this one request.
+                    let headers = answer.headers_mut();
+                    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+                    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    answer
                 },
             ),
         )
@@ -276,8 +283,8 @@ async fn callback(
     let binding = jar.get(&core.config.login_cookie_name()).map(|c| c.value().to_string());
     let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok());
     match sign_in::complete(&core, &session, binding.as_deref(), user_agent, params).await {
-        // The callback URL carries a one-time code: it must not leak through the Referer.
-        Ok(return_to) => Ok(([(header::REFERRER_POLICY, "no-referrer")], Redirect::to(&return_to)).into_response()),
+        // `Routes::build` adds the headers that keep the code in the URL private.
+        Ok(return_to) => Ok(Redirect::to(&return_to).into_response()),
         Err(error) => {
             tracing::warn!(%error, "sign-in failed");
             Err(RouteRefusal::SignInFailed(error.to_failure()))

@@ -83,6 +83,24 @@ impl PageError {
         }
     }
 
+    /// What the page offers besides the home page: a failed sign-in can be started again.
+    fn next_step(&self) -> &'static str {
+        match self {
+            PageError::Refused(RouteRefusal::SignInFailed(_)) => {
+                "<p><a href=\"/auth/login\" data-testid=\"sign-in-again\">Sign in again</a></p>"
+            }
+            _ => "",
+        }
+    }
+
+    /// A name for the page that tests and scripts can look for.
+    fn test_id(&self) -> &'static str {
+        match self {
+            PageError::Refused(RouteRefusal::SignInFailed(_)) => "sign-in-error",
+            _ => "error",
+        }
+    }
+
     fn retry_after_secs(&self) -> Option<u64> {
         match self {
             PageError::Refused(refusal) => refusal.retry_after_secs(),
@@ -97,12 +115,14 @@ impl IntoResponse for PageError {
         let title = html_escape::encode_text(self.title());
         let message = self.message();
         let message = html_escape::encode_text(&message);
+        let (next_step, test_id) = (self.next_step(), self.test_id());
         let body = format!(
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>{title} · leptos-cognito</title>\
              <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.5}}</style>\
-             </head><body><main><h1>{title}</h1><p>{message}</p><p><a href=\"/\">Go to the home page</a></p></main></body></html>"
+             </head><body><main data-testid=\"{test_id}\"><h1>{title}</h1><p>{message}</p>{next_step}\
+             <p><a href=\"/\">Go to the home page</a></p></main></body></html>"
         );
         let mut response = (
             self.status(),
@@ -130,6 +150,7 @@ pub async fn method_not_allowed(method: Method) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::auth::sign_in::SignInFailure;
 
     #[tokio::test]
     async fn a_page_names_the_error_and_says_when_to_retry() {
@@ -144,5 +165,18 @@ mod tests {
         let body = String::from_utf8(body.to_vec()).unwrap();
         assert!(body.contains("<h1>No such session</h1>"), "{body}");
         assert!(body.contains("not one of yours"), "{body}");
+        assert!(!body.contains("Sign in again"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_failed_sign_in_offers_to_sign_in_again() {
+        let failure =
+            SignInFailure { status: 424, title: "Identity provider unreachable", message: "Try again".into() };
+        let page = render_refusal(RouteRefusal::SignInFailed(failure));
+        assert_eq!(page.status(), StatusCode::FAILED_DEPENDENCY);
+        let body = axum::body::to_bytes(page.into_body(), 1 << 16).await.unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("data-testid=\"sign-in-error\""), "{body}");
+        assert!(body.contains("<a href=\"/auth/login\" data-testid=\"sign-in-again\">Sign in again</a>"), "{body}");
     }
 }

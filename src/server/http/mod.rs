@@ -53,10 +53,10 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> AppService {
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .layer(middleware::from_fn_with_state(state.clone(), page_guard::guard_protected_pages));
     // Everything that may read the session: the auth routes and the pages.
-    // Sign-in, sign-out and ending one of the person's sessions are the library's, refusing with
-    // this app's pages; the callback is a page of the app (`pages::auth_callback`).
-    let sign_in_routes =
-        Routes::new().refusals(error_page::render_refusal).without_callback().build::<AppState>(&state.auth.config);
+    // Sign-in, the callback, sign-out and ending one of the person's sessions are the library's,
+    // refusing with this app's pages. Outside the page guard: the callback does not read the
+    // sign-in it is about to replace.
+    let sign_in_routes = Routes::new().refusals(error_page::render_refusal).build::<AppState>(&state.auth.config);
     let with_sessions = sign_in_routes
         .merge(pages)
         .method_not_allowed_fallback(error_page::method_not_allowed)
