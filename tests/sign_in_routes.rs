@@ -93,8 +93,12 @@ async fn callback_without_a_known_state_is_a_4xx_page() {
         let response = app.client().get(app.url(&format!("/auth/callback{query}"))).send().await.unwrap();
         assert_eq!(response.status(), 400, "{query}");
         assert!(response.headers().get("set-cookie").is_none(), "no session for {query}");
+        // The failed callback's URL may hold a code too: kept out of Referer and caches.
+        assert_eq!(response.headers()["referrer-policy"], "no-referrer", "{query}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{query}");
         let html = response.text().await.unwrap();
         assert!(html.contains("data-testid=\"sign-in-error\""), "{query}: {html}");
+        assert!(html.contains("Sign in again"), "{query}: offers a way on");
     }
 }
 
