@@ -89,7 +89,17 @@ async fn protected_pages_redirect_to_sign_in_with_return_to() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callback_without_a_known_state_is_a_4xx_page() {
     let app = spawn_app(COGNITO).await;
-    for query in ["", "?code=abc", "?code=abc&state=made-up", "?error=access_denied&state=made-up"] {
+    // Also what no provider sends: a parameter twice (RFC 6749 §3.1), bytes that are not text.
+    let queries = [
+        "",
+        "?code=abc",
+        "?code=abc&state=made-up",
+        "?error=access_denied&state=made-up",
+        "?code=abc&state=one&state=two",
+        "?code=abc&code=def&state=made-up",
+        "?code=%ff%fe&state=%c3",
+    ];
+    for query in queries {
         let response = app.client().get(app.url(&format!("/auth/callback{query}"))).send().await.unwrap();
         assert_eq!(response.status(), 400, "{query}");
         assert!(response.headers().get("set-cookie").is_none(), "no session for {query}");

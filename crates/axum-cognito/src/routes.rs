@@ -207,7 +207,7 @@ impl Routes {
                       session: Session,
                       jar: CookieJar,
                       headers: HeaderMap,
-                      params: Query<CallbackParams>| async move {
+                      params: Result<Query<CallbackParams>, QueryRejection>| async move {
                     let mut answer = callback(core, session, jar, headers, params).await.unwrap_or_else(render);
                     // The callback's URL carries a one-time code, on a redirect and on an error
                     // page alike: it must not leak through the Referer (RFC 9700 §4.2.4), and the
@@ -278,8 +278,14 @@ async fn callback(
     session: Session,
     jar: CookieJar,
     headers: HeaderMap,
-    Query(params): Query<CallbackParams>,
+    params: Result<Query<CallbackParams>, QueryRejection>,
 ) -> Result<Response, RouteRefusal> {
+    // Refused with this app's sign-in error page, not axum's plain-text rejection.
+    let Ok(Query(params)) = params else {
+        let error = sign_in::malformed_callback();
+        tracing::warn!(%error, "sign-in failed");
+        return Err(RouteRefusal::SignInFailed(error.to_failure()));
+    };
     let binding = jar.get(&core.config.login_cookie_name()).map(|c| c.value().to_string());
     let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok());
     match sign_in::complete(&core, &session, binding.as_deref(), user_agent, params).await {

@@ -41,6 +41,10 @@ pub struct CallbackParams {
 /// Why a sign-in callback failed; [`SignInError::to_failure`] turns it into what the person sees.
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
+    /// The callback's query string cannot be read: a parameter sent twice (RFC 6749 §3.1 allows
+    /// each once) or one that is not valid text. Not a response any provider sends.
+    #[error("the callback's query string is malformed")]
+    MalformedCallback,
     /// The callback has no `state`.
     #[error("the callback has no state parameter")]
     MissingState,
@@ -97,6 +101,7 @@ impl SignInError {
     /// A fixed name for each kind of refusal, for metrics.
     pub fn kind(&self) -> &'static str {
         match self {
+            SignInError::MalformedCallback => "malformed_callback",
             SignInError::MissingState => "missing_state",
             SignInError::UnknownState => "unknown_state",
             SignInError::WrongBrowser => "wrong_browser",
@@ -123,6 +128,12 @@ impl SignInError {
                 400,
                 "This sign-in link has expired",
                 "The sign-in attempt is unknown, was already completed, or took longer than ten minutes. Please sign in again.".to_string(),
+            ),
+            SignInError::MalformedCallback => (
+                400,
+                "This sign-in link is malformed",
+                "The address the identity provider sent you back to is not one it would send. Please sign in again."
+                    .to_string(),
             ),
             SignInError::WrongBrowser => (
                 400,
@@ -245,6 +256,13 @@ pub fn binding_cookie(
         .secure(config.https)
         .max_age(tower_sessions::cookie::time::Duration::seconds(TRANSACTION_TTL_SECS))
         .build()
+}
+
+/// A callback whose query string could not be read at all ([`SignInError::MalformedCallback`]),
+/// counted among the refused sign-ins like any other.
+pub fn malformed_callback() -> SignInError {
+    metrics::sign_in(SignInError::MalformedCallback.kind());
+    SignInError::MalformedCallback
 }
 
 /// Runs the whole callback. On success returns the path to send the browser to.
