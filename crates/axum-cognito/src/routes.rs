@@ -311,11 +311,17 @@ async fn logout(
     State(core): State<Arc<AuthCore>>,
     session: Session,
     headers: HeaderMap,
-    // No form at all (a plain POST) means this session.
     form: Result<Form<LogoutForm>, FormRejection>,
 ) -> Result<Response, RouteRefusal> {
     refuse_foreign_origin(&headers, &core)?;
-    let everywhere = form.ok().and_then(|Form(form)| form.everywhere);
+    let everywhere = match form {
+        Ok(Form(form)) => form.everywhere,
+        // No form at all (a plain POST) means this session.
+        Err(FormRejection::InvalidFormContentType(_)) => None,
+        // A form that cannot be read (`everywhere` twice, say) is refused rather than taken
+        // for less than it may have asked for.
+        Err(_) => return Err(RouteRefusal::InvalidEverywhereField),
+    };
     let scope = Scope::from_everywhere_field(everywhere.as_deref()).ok_or(RouteRefusal::InvalidEverywhereField)?;
     Ok(to_provider_logout(sign_out(&core, &session, scope).await))
 }
@@ -477,6 +483,32 @@ mod tests {
         let signed_out = signed_out.expect("answers");
         assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
         assert_eq!(signed_out.headers()[header::LOCATION], "/auth/login?return_to=%2Fsettings");
+    }
+
+    fn logout_form(body: &'static str) -> Request<Body> {
+        Request::post("/auth/logout")
+            .header(header::ORIGIN, "http://localhost:3000")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("a request")
+    }
+
+    #[tokio::test]
+    async fn sign_out_reads_its_form_or_refuses_it() {
+        let core = core(5).await;
+        let router = super::router::<Arc<AuthCore>>(&core.config).layer(core.session_layer()).with_state(core);
+        for body in ["", "everywhere=true", "everywhere=false"] {
+            let answer = router.clone().oneshot(logout_form(body)).await.expect("answers");
+            assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{body:?}: to the provider's /logout");
+        }
+        // A plain POST, no form at all: this session.
+        let plain = Request::post("/auth/logout").header(header::ORIGIN, "http://localhost:3000");
+        let answer = router.clone().oneshot(plain.body(Body::empty()).expect("a request")).await.expect("answers");
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        for body in ["everywhere=maybe", "everywhere=true&everywhere=true"] {
+            let answer = router.clone().oneshot(logout_form(body)).await.expect("answers");
+            assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{body:?}");
+        }
     }
 
     #[tokio::test]
