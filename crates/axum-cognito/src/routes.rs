@@ -461,8 +461,8 @@ mod tests {
         }
     }
 
-    fn end_session_form(origin: &str, body: &'static str) -> Request<Body> {
-        Request::post("/auth/sessions/end")
+    fn form_post(path: &str, origin: &str, body: &'static str) -> Request<Body> {
+        Request::post(path)
             .header(header::ORIGIN, origin)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body))
@@ -474,23 +474,16 @@ mod tests {
         let core = core(5).await;
         let router = super::router::<Arc<AuthCore>>(&core.config).layer(core.session_layer()).with_state(core);
         let here = "http://localhost:3000";
-        let foreign = router.clone().oneshot(end_session_form("https://evil.example", "session=k")).await;
+        let foreign =
+            router.clone().oneshot(form_post("/auth/sessions/end", "https://evil.example", "session=k")).await;
         assert_eq!(foreign.expect("answers").status(), StatusCode::FORBIDDEN);
-        let unnamed = router.clone().oneshot(end_session_form(here, "")).await.expect("answers");
+        let unnamed = router.clone().oneshot(form_post("/auth/sessions/end", here, "")).await.expect("answers");
         assert_eq!(unnamed.status(), StatusCode::BAD_REQUEST);
         // Nobody signed in: sign in first, then come back where the form said.
-        let signed_out = router.oneshot(end_session_form(here, "session=k&return_to=%2Fsettings")).await;
+        let signed_out = router.oneshot(form_post("/auth/sessions/end", here, "session=k&return_to=%2Fsettings")).await;
         let signed_out = signed_out.expect("answers");
         assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
         assert_eq!(signed_out.headers()[header::LOCATION], "/auth/login?return_to=%2Fsettings");
-    }
-
-    fn logout_form(body: &'static str) -> Request<Body> {
-        Request::post("/auth/logout")
-            .header(header::ORIGIN, "http://localhost:3000")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .expect("a request")
     }
 
     #[tokio::test]
@@ -498,7 +491,11 @@ mod tests {
         let core = core(5).await;
         let router = super::router::<Arc<AuthCore>>(&core.config).layer(core.session_layer()).with_state(core);
         for body in ["", "everywhere=true", "everywhere=false"] {
-            let answer = router.clone().oneshot(logout_form(body)).await.expect("answers");
+            let answer = router
+                .clone()
+                .oneshot(form_post("/auth/logout", "http://localhost:3000", body))
+                .await
+                .expect("answers");
             assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{body:?}: to the provider's /logout");
         }
         // A plain POST, no form at all: this session.
@@ -506,7 +503,11 @@ mod tests {
         let answer = router.clone().oneshot(plain.body(Body::empty()).expect("a request")).await.expect("answers");
         assert_eq!(answer.status(), StatusCode::SEE_OTHER);
         for body in ["everywhere=maybe", "everywhere=true&everywhere=true"] {
-            let answer = router.clone().oneshot(logout_form(body)).await.expect("answers");
+            let answer = router
+                .clone()
+                .oneshot(form_post("/auth/logout", "http://localhost:3000", body))
+                .await
+                .expect("answers");
             assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{body:?}");
         }
     }
