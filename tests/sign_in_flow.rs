@@ -25,6 +25,7 @@ async fn sign_in_lands_on_the_dashboard_with_the_claims_and_no_tokens() {
     assert_eq!(callback.status(), 303);
     assert_eq!(location(&callback), "/dashboard");
     assert_eq!(callback.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(callback.headers()["cache-control"], "no-store");
     let cookies = set_cookies(&callback);
     let session = cookies.iter().find(|c| c.starts_with("lc_session=")).expect("a session cookie");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
