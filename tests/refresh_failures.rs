@@ -17,18 +17,14 @@ use common::{
 };
 use serde_json::Value;
 
-fn rotating_tokens_lasting(ttl: Duration) -> IdpSetup {
-    IdpSetup { id_token_ttl: ttl, access_token_ttl: ttl, refresh_token_rotation: true, ..IdpSetup::default() }
-}
-
 fn five_second_tokens() -> IdpSetup {
-    rotating_tokens_lasting(Duration::from_secs(5))
+    IdpSetup::rotating_tokens_lasting(Duration::from_secs(5))
 }
 
 /// For a test whose requests wait on a refresh that fails: due 3 s after issue (skew 5 s), the
 /// tokens still work for 5 s more, room for a loaded machine.
 fn eight_second_tokens() -> IdpSetup {
-    rotating_tokens_lasting(Duration::from_secs(8))
+    IdpSetup::rotating_tokens_lasting(Duration::from_secs(8))
 }
 
 async fn behind_proxy() -> (TestStack, TokenProxy) {

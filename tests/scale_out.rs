@@ -15,14 +15,9 @@ use common::{
 };
 use futures::future::join_all;
 
-/// Tokens that expire after `ttl`, and refresh tokens that rotate (each works once).
-fn rotating_tokens_lasting(ttl: Duration) -> IdpSetup {
-    IdpSetup { id_token_ttl: ttl, access_token_ttl: ttl, refresh_token_rotation: true, ..IdpSetup::default() }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_instances_behind_a_round_robin_proxy_behave_as_one() {
-    let setup = rotating_tokens_lasting(Duration::from_secs(5));
+    let setup = IdpSetup::rotating_tokens_lasting(Duration::from_secs(5));
     let cluster = spawn_cluster(3, &[("TOKEN_REFRESH_SKEW_SECS", "2")], setup).await;
     let browser = browser();
 
@@ -133,7 +128,7 @@ async fn a_session_cookie_kept_busy_across_instances_does_not_survive_sign_out()
 /// whichever instance a request lands on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_refresh_cancelled_on_one_instance_is_finished_and_shared_with_the_others() {
-    let setup = rotating_tokens_lasting(Duration::from_secs(6));
+    let setup = IdpSetup::rotating_tokens_lasting(Duration::from_secs(6));
     let proxy = TokenProxy::start().await;
     // Due 3 s after issue, valid for 6: the tokens still work while the refresh is on its way,
     // and the refreshed ones are not yet due again when it arrives.
@@ -188,7 +183,7 @@ async fn a_refresh_cancelled_on_one_instance_is_finished_and_shared_with_the_oth
 async fn signing_keys_out_of_reach_at_refresh_keep_the_session_on_every_instance() {
     // Due 3 s after issue and valid 5 s more: requests that wait on the failing refresh still
     // have a working access token on a loaded machine.
-    let setup = rotating_tokens_lasting(Duration::from_secs(8));
+    let setup = IdpSetup::rotating_tokens_lasting(Duration::from_secs(8));
     let keys = TokenProxy::start().await;
     let cluster = spawn_cluster_with_keys_through(3, &[("TOKEN_REFRESH_SKEW_SECS", "5")], setup, &keys).await;
     let browser = browser();

@@ -177,6 +177,13 @@ impl Default for IdpSetup {
     }
 }
 
+impl IdpSetup {
+    /// Tokens that expire after `ttl`, and refresh tokens that rotate (each works once).
+    pub fn rotating_tokens_lasting(ttl: Duration) -> Self {
+        Self { id_token_ttl: ttl, access_token_ttl: ttl, refresh_token_rotation: true, ..Self::default() }
+    }
+}
+
 /// A manual app clock starting at the real time.
 pub fn app_clock_now() -> ManualClock {
     ManualClock::starting_at(SystemClock.now())

@@ -280,15 +280,14 @@ async fn callback(
     headers: HeaderMap,
     params: Result<Query<CallbackParams>, QueryRejection>,
 ) -> Result<Response, RouteRefusal> {
-    // Refused with this app's sign-in error page, not axum's plain-text rejection.
-    let Ok(Query(params)) = params else {
-        let error = sign_in::malformed_callback();
-        tracing::warn!(%error, "sign-in failed");
-        return Err(RouteRefusal::SignInFailed(error.to_failure()));
-    };
     let binding = jar.get(&core.config.login_cookie_name()).map(|c| c.value().to_string());
     let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok());
-    match sign_in::complete(&core, &session, binding.as_deref(), user_agent, params).await {
+    let outcome = match params {
+        Ok(Query(params)) => sign_in::complete(&core, &session, binding.as_deref(), user_agent, params).await,
+        // Refused like any failed sign-in (the app's page), not with axum's plain-text rejection.
+        Err(_) => Err(sign_in::malformed_callback()),
+    };
+    match outcome {
         // `Routes::build` adds the headers that keep the code in the URL private.
         Ok(return_to) => Ok(Redirect::to(&return_to).into_response()),
         Err(error) => {
@@ -490,25 +489,20 @@ mod tests {
     async fn sign_out_reads_its_form_or_refuses_it() {
         let core = core(5).await;
         let router = super::router::<Arc<AuthCore>>(&core.config).layer(core.session_layer()).with_state(core);
-        for body in ["", "everywhere=true", "everywhere=false"] {
-            let answer = router
-                .clone()
-                .oneshot(form_post("/auth/logout", "http://localhost:3000", body))
-                .await
-                .expect("answers");
-            assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{body:?}: to the provider's /logout");
-        }
         // A plain POST, no form at all: this session.
         let plain = Request::post("/auth/logout").header(header::ORIGIN, "http://localhost:3000");
         let answer = router.clone().oneshot(plain.body(Body::empty()).expect("a request")).await.expect("answers");
         assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-        for body in ["everywhere=maybe", "everywhere=true&everywhere=true"] {
-            let answer = router
-                .clone()
-                .oneshot(form_post("/auth/logout", "http://localhost:3000", body))
-                .await
-                .expect("answers");
-            assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{body:?}");
+        let forms = [
+            ("", StatusCode::SEE_OTHER),
+            ("everywhere=true", StatusCode::SEE_OTHER),
+            ("everywhere=false", StatusCode::SEE_OTHER),
+            ("everywhere=maybe", StatusCode::BAD_REQUEST),
+            ("everywhere=true&everywhere=true", StatusCode::BAD_REQUEST),
+        ];
+        for (body, status) in forms {
+            let answer = router.clone().oneshot(form_post("/auth/logout", "http://localhost:3000", body)).await;
+            assert_eq!(answer.expect("answers").status(), status, "{body:?}: 303 to the provider's /logout, or 400");
         }
     }
 

@@ -83,22 +83,9 @@ impl PageError {
         }
     }
 
-    /// What the page offers besides the home page: a failed sign-in can be started again.
-    fn next_step(&self) -> &'static str {
-        match self {
-            PageError::Refused(RouteRefusal::SignInFailed(_)) => {
-                "<p><a href=\"/auth/login\" data-testid=\"sign-in-again\">Sign in again</a></p>"
-            }
-            _ => "",
-        }
-    }
-
-    /// A name for the page that tests and scripts can look for.
-    fn test_id(&self) -> &'static str {
-        match self {
-            PageError::Refused(RouteRefusal::SignInFailed(_)) => "sign-in-error",
-            _ => "error",
-        }
+    /// A failed sign-in's page offers to start again, and is named for tests and scripts.
+    fn is_failed_sign_in(&self) -> bool {
+        matches!(self, PageError::Refused(RouteRefusal::SignInFailed(_)))
     }
 
     fn retry_after_secs(&self) -> Option<u64> {
@@ -115,7 +102,11 @@ impl IntoResponse for PageError {
         let title = html_escape::encode_text(self.title());
         let message = self.message();
         let message = html_escape::encode_text(&message);
-        let (next_step, test_id) = (self.next_step(), self.test_id());
+        let (test_id, next_step) = if self.is_failed_sign_in() {
+            ("sign-in-error", "<p><a href=\"/auth/login\" data-testid=\"sign-in-again\">Sign in again</a></p>")
+        } else {
+            ("error", "")
+        };
         let body = format!(
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
