@@ -1,13 +1,15 @@
 //! Sign-out is final on every store, whatever is in flight: requests of the session that
 //! loaded it before `POST /auth/logout` and end after it cannot store it again, even when they
-//! have something to save (here: each one records the session's activity).
+//! have something to save (here: each one records the session's activity). And a hung
+//! revocation endpoint does not hold the sign-out's answer.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::{
-    IdpSetup, USER, app_clock_now, browser, redis::start_redis, session_cookie, spawn_stack, spawn_stack_with,
+    IdpSetup, USER, app_clock_now, browser, proxy::TokenProxy, redis::start_redis, session_cookie, spawn_stack,
+    spawn_stack_with,
 };
 use futures::future::join_all;
 
@@ -93,4 +95,43 @@ async fn get_logout_asks_and_signs_nobody_out() {
     assert!(html.contains("method=\"post\"") && html.contains("action=\"/auth/logout\""), "{html}");
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200, "still signed in");
     assert_eq!(stack.idp.idp.stats().revocations, 0, "nothing revoked");
+}
+
+/// The sessions are gone locally before any revocation starts, so a provider that never
+/// answers `/oauth2/revoke` costs the sign-out's answer at most the app's short wait (2 s), for
+/// one session or for every session of a sign-out everywhere (their revocations run side by
+/// side), and each revocation is still sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_revocation_endpoint_does_not_hold_the_sign_out() {
+    let proxy = TokenProxy::start().await;
+    let stack = spawn_stack_with(&[("COGNITO_DOMAIN", proxy.url.as_str())], IdpSetup::default()).await;
+    proxy.forward_to(&stack.idp.domain);
+    let browsers: Vec<reqwest::Client> = (0..4).map(|_| browser()).collect();
+    for browser in &browsers {
+        stack.sign_in(browser, USER, None).await;
+    }
+    proxy.delay_revocations(Duration::from_secs(30));
+    let sign_out = |browser: &reqwest::Client, everywhere: bool| {
+        let request = browser.post(stack.app.url("/auth/logout")).header("origin", &stack.app.base_url);
+        let request = if everywhere { request.form(&[("everywhere", "true")]) } else { request };
+        async move {
+            let started = Instant::now();
+            let status = request.send().await.unwrap().status().as_u16();
+            (status, started.elapsed())
+        }
+    };
+
+    let (status, took) = sign_out(&browsers[0], false).await;
+    assert_eq!(status, 303);
+    assert!(took < Duration::from_secs(4), "this session's sign-out answered in {took:?}");
+    assert_eq!(proxy.revoked_tokens().len(), 1, "its revocation was sent");
+
+    let (status, took) = sign_out(&browsers[1], true).await;
+    assert_eq!(status, 303);
+    assert!(took < Duration::from_secs(4), "signing out three sessions answered in {took:?}");
+    assert_eq!(proxy.revoked_tokens().len(), 4, "every session's revocation was sent");
+    for (i, browser) in browsers.iter().enumerate() {
+        let status = browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status();
+        assert_eq!(status, 401, "browser {i} is signed out");
+    }
 }

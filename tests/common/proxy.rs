@@ -26,29 +26,42 @@ struct ProxyState {
     revoked: Arc<RwLock<Vec<String>>>,
     keys_down: Arc<std::sync::atomic::AtomicBool>,
     token_delay_ms: Arc<std::sync::atomic::AtomicU64>,
+    revoke_delay_ms: Arc<std::sync::atomic::AtomicU64>,
 }
+
+/// The proxy's server while it runs: how to stop it, and the task to wait for.
+type Running = (oneshot::Sender<()>, tokio::task::JoinHandle<()>);
 
 pub struct TokenProxy {
     pub url: String,
+    addr: std::net::SocketAddr,
     state: ProxyState,
-    _shutdown: oneshot::Sender<()>,
+    running: std::sync::Mutex<Option<Running>>,
 }
 
 impl TokenProxy {
     pub async fn start() -> TokenProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let addr = listener.local_addr().expect("addr");
         let state = ProxyState::default();
-        let router = axum::Router::new().fallback(forward).with_state(state.clone());
-        let (shutdown, stop) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.await;
-                })
-                .await;
-        });
-        TokenProxy { url, state, _shutdown: shutdown }
+        let running = serve(listener, state.clone());
+        TokenProxy { url: format!("http://{addr}"), addr, state, running: std::sync::Mutex::new(Some(running)) }
+    }
+
+    /// Stops listening and closes every connection: the provider's domain out of reach (a
+    /// connection refused, not an HTTP answer), until [`TokenProxy::come_back`].
+    pub async fn go_offline(&self) {
+        let running = self.running.lock().expect("lock").take();
+        if let Some((stop, task)) = running {
+            let _ = stop.send(());
+            task.await.expect("the proxy stops");
+        }
+    }
+
+    /// Listens again on the same address.
+    pub async fn come_back(&self) {
+        let listener = TcpListener::bind(self.addr).await.expect("bind the same address again");
+        *self.running.lock().expect("lock") = Some(serve(listener, self.state.clone()));
     }
 
     pub fn forward_to(&self, target: &str) {
@@ -84,10 +97,29 @@ impl TokenProxy {
         self.state.token_delay_ms.store(delay.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Holds every later `/oauth2/revoke` request for `delay` before forwarding it (it is
+    /// recorded in [`TokenProxy::revoked_tokens`] on arrival): a hung revocation endpoint.
+    pub fn delay_revocations(&self, delay: std::time::Duration) {
+        self.state.revoke_delay_ms.store(delay.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Changes every later `/oauth2/token` answer with `tamper`.
     pub fn tamper(&self, tamper: impl Fn(&mut Value) + Send + Sync + 'static) {
         *self.state.tamper.write().expect("lock") = Some(Arc::new(tamper));
     }
+}
+
+fn serve(listener: TcpListener, state: ProxyState) -> Running {
+    let router = axum::Router::new().fallback(forward).with_state(state);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    (stop, task)
 }
 
 async fn forward(State(state): State<ProxyState>, request: Request) -> Response {
@@ -111,6 +143,8 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
     if path.starts_with("/oauth2/revoke") {
         let token = url::form_urlencoded::parse(&body).find(|(name, _)| name == "token").map(|(_, value)| value);
         state.revoked.write().expect("lock").push(token.unwrap_or_default().into_owned());
+        let delay_ms = state.revoke_delay_ms.load(std::sync::atomic::Ordering::Relaxed);
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
     }
     let mut headers = HeaderMap::new();
     for (name, value) in parts.headers.iter() {

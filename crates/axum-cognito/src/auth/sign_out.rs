@@ -6,10 +6,16 @@
 //! session, so a request of the session that ends after the sign-out cannot store it again, and
 //! the newest refresh token (a refresh in flight is waited for) is the one revoked, so a request
 //! that refreshes afterwards gets `invalid_grant`.
+//!
+//! A slow or hung revocation endpoint does not hold the sign-out: the sessions are gone locally
+//! before any revocation starts, and the answer waits at most 2 s for the provider (the revocations of a sign-out everywhere run side by side); what has not finished
+//! by then goes on in the background.
 
 use std::time::Duration;
 
+use tokio::task::JoinSet;
 use tower_sessions::{SessionStore, session::Id};
+use tracing::Instrument;
 use url::Url;
 
 use super::core::AuthCore;
@@ -26,6 +32,26 @@ use crate::{
 /// Longer than a refresh normally takes, short enough that a hung provider does not hold the
 /// sign-out button for long.
 const REFRESH_WAIT_LIMIT: Duration = Duration::from_secs(15);
+
+/// How long a sign-out's answer waits for the provider to confirm its revocations (see the
+/// module notes): Cognito answers `/oauth2/revoke` in well under a second when it is well.
+const REVOCATION_WAIT: Duration = Duration::from_secs(2);
+
+/// The revocations that ending sessions started, each a task of its own so that one left to the
+/// background still finishes.
+#[derive(Default)]
+struct Revocations(JoinSet<()>);
+
+impl Revocations {
+    /// Waits for every revocation, or [`REVOCATION_WAIT`], whichever is first.
+    async fn settle(mut self) {
+        let all_done = async { while self.0.join_next().await.is_some() {} };
+        if tokio::time::timeout(REVOCATION_WAIT, all_done).await.is_err() {
+            tracing::warn!(left = self.0.len(), "the provider is slow to revoke; answering without waiting for it");
+            self.0.detach_all();
+        }
+    }
+}
 
 /// Which sessions a sign-out ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,22 +93,22 @@ pub async fn sign_out(core: &AuthCore, session: &tower_sessions::Session, scope:
         return core.oauth.logout_url();
     };
     metrics::sign_out(if scope == Scope::Everywhere { "everywhere" } else { "this_session" });
+    let mut revocations = Revocations::default();
     if scope == Scope::Everywhere {
         match core.directory.all(&auth.sub).await {
             Ok(entries) => {
                 let others = entries.into_iter().filter(|entry| entry.session_key != auth.session_key);
                 for entry in others {
-                    end_listed_session(core, &auth.sub, &entry, "sign_out_everywhere").await;
+                    end_listed_session(core, &auth.sub, &entry, "sign_out_everywhere", &mut revocations).await;
                 }
             }
             Err(error) => tracing::error!(%error, "could not list the sessions to sign out everywhere"),
         }
     }
-    end_session(core, auth, async {
-        auth_session::end(session).await.map_err(|e| SessionStoreError::new(e.to_string()))
-    })
-    .await;
+    let delete_own = async { auth_session::end(session).await.map_err(|e| SessionStoreError::new(e.to_string())) };
+    end_session(core, auth, delete_own, &mut revocations).await;
     metrics::session_ended(if scope == Scope::Everywhere { "sign_out_everywhere" } else { "sign_out" });
+    revocations.settle().await;
     core.oauth.logout_url()
 }
 
@@ -92,7 +118,9 @@ pub async fn end_other_session(core: &AuthCore, sub: &str, session_key: &str) ->
     let Some(entry) = core.directory.get(sub, session_key).await? else {
         return Ok(false);
     };
-    end_listed_session(core, sub, &entry, "ended_by_owner").await;
+    let mut revocations = Revocations::default();
+    end_listed_session(core, sub, &entry, "ended_by_owner", &mut revocations).await;
+    revocations.settle().await;
     Ok(true)
 }
 
@@ -100,12 +128,20 @@ pub async fn end_other_session(core: &AuthCore, sub: &str, session_key: &str) ->
 /// it, so its refresh token does not outlive it. Call it after [`auth_session::start`], which
 /// deleted its record: deleted before revoked, as every sign-out here orders it.
 pub(crate) async fn end_replaced_session(core: &AuthCore, previous: AuthSession) {
-    end_session(core, previous, async { Ok(()) }).await;
+    let mut revocations = Revocations::default();
+    end_session(core, previous, async { Ok(()) }, &mut revocations).await;
     metrics::session_ended("replaced");
+    revocations.settle().await;
 }
 
 /// `reason`: the metrics label of why the session ended.
-async fn end_listed_session(core: &AuthCore, sub: &str, entry: &SessionEntry, reason: &'static str) {
+async fn end_listed_session(
+    core: &AuthCore,
+    sub: &str,
+    entry: &SessionEntry,
+    reason: &'static str,
+    revocations: &mut Revocations,
+) {
     let Ok(id) = entry.session_id.parse::<Id>() else {
         // Not a session id this app writes: only the entry is there to remove.
         remove_gone_session(core, sub, entry).await;
@@ -123,10 +159,8 @@ async fn end_listed_session(core: &AuthCore, sub: &str, entry: &SessionEntry, re
         // Only a session of this person: the list entry names it, the record must agree.
         Some(auth) if auth.sub == sub => {
             let sessions = core.sessions.clone();
-            end_session(core, auth, async move {
-                sessions.delete(&id).await.map_err(|e| SessionStoreError::new(e.to_string()))
-            })
-            .await;
+            let delete = async move { sessions.delete(&id).await.map_err(|e| SessionStoreError::new(e.to_string())) };
+            end_session(core, auth, delete, revocations).await;
             metrics::session_ended(reason);
         }
         // Gone already (idled out, or ended elsewhere): only the entry is left.
@@ -141,11 +175,13 @@ async fn remove_gone_session(core: &AuthCore, sub: &str, entry: &SessionEntry) {
 }
 
 /// Ends one session: waits for a refresh in flight, deletes the record (`delete`), forgets the
-/// published refresh result and the list entry, and revokes the newest refresh token.
+/// published refresh result and the list entry, and starts revoking the newest refresh token
+/// (in `revocations`).
 async fn end_session(
     core: &AuthCore,
     auth: AuthSession,
     delete: impl std::future::Future<Output = Result<(), SessionStoreError>>,
+    revocations: &mut Revocations,
 ) {
     // With rotation, a refresh by another request (of any instance) may have replaced, or be
     // about to replace, the stored refresh token: the newest one is the one to revoke. Holding
@@ -159,15 +195,21 @@ async fn end_session(
     if let Err(error) = core.directory.remove(&auth.sub, &auth.session_key).await {
         tracing::warn!(%error, "could not remove the session from the list");
     }
-    if let Some(refresh_token) = auth.tokens.refresh_token.as_ref() {
+    tracing::info!(sub = %auth.sub, "signed out");
+    let Some(refresh_token) = auth.tokens.refresh_token else {
+        return;
+    };
+    let oauth = core.oauth.clone();
+    let revocation = async move {
         // A failed revocation must not keep the person signed in locally; it is logged.
-        match core.oauth.revoke(refresh_token).await {
+        match oauth.revoke(&refresh_token).await {
             Ok(()) => tracing::info!("refresh token revoked"),
             Err(error) => tracing::warn!(%error, "refresh token revocation failed"),
         }
-    }
-    tracing::info!(sub = %auth.sub, "signed out");
-    drop(turn);
+        // Held until the revocation is done: no refresh of this session starts meanwhile.
+        drop(turn);
+    };
+    revocations.0.spawn(revocation.instrument(tracing::Span::current()));
 }
 
 /// The session's refresh turn, once no refresh of it is in flight; `None` (signing out anyway)
