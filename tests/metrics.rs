@@ -7,7 +7,11 @@ mod common;
 use std::{collections::HashMap, time::Duration};
 
 use cognito_local_idp::defaults;
-use common::{IdpSetup, TestStack, USER, browser, proxy::TokenProxy, spawn_stack_with};
+use common::{
+    ADMIN, IdpSetup, OTHER_CLIENT, TestStack, USER, browser, initiate_auth, proxy::CannedAnswer, proxy::TokenProxy,
+    redis::start_redis, spawn_stack_with, spawn_stack_with_keys_through,
+};
+use serde_json::Value;
 
 async fn scrape(addr: &str) -> HashMap<String, f64> {
     let text = reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
@@ -319,4 +323,200 @@ async fn failed_sign_ins_and_refreshes_are_counted_by_outcome() {
     for (series, moved) in expected {
         assert_eq!(delta(&before, &after, series), moved, "{series}");
     }
+}
+
+/// How a test breaks the provider for one refresh.
+enum Breakage {
+    Answer(CannedAnswer),
+    /// The ID and access tokens of another person's sign-in, validly signed.
+    SomeoneElsesTokens,
+    /// The provider's domain out of reach: no HTTP answer at all.
+    Offline,
+}
+
+/// Each refresh failure the alert table names is counted under its own label, with the
+/// provider call behind it: one stack per failure, since a failure makes the instance leave
+/// the provider alone for a while.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_refresh_failure_is_counted_under_its_label() {
+    let invalid_client = (400, "application/json", r#"{"error":"invalid_client"}"#.to_string());
+    let truncated = (200, "application/json", r#"{"access_token":"eyJraWQiOiJ"#.to_string());
+    let cases = [
+        (
+            Breakage::Answer(invalid_client),
+            vec![
+                (r#"lc_refresh_grants_total{outcome="refused"}"#, 1.0),
+                (r#"lc_provider_requests_total{endpoint="token",status="400"}"#, 1.0),
+            ],
+        ),
+        (Breakage::Answer(truncated), vec![(r#"lc_refresh_grants_total{outcome="malformed"}"#, 1.0)]),
+        (
+            Breakage::SomeoneElsesTokens,
+            vec![
+                (r#"lc_refresh_grants_total{outcome="rejected_token"}"#, 1.0),
+                (r#"lc_sessions_ended_total{reason="rejected_token"}"#, 1.0),
+            ],
+        ),
+        (
+            Breakage::Offline,
+            vec![
+                (r#"lc_refresh_grants_total{outcome="provider_unavailable"}"#, 1.0),
+                (r#"lc_provider_requests_total{endpoint="token",status="network_error"}"#, 1.0),
+            ],
+        ),
+    ];
+    for (breakage, expected) in cases {
+        let (stack, proxy, metrics_addr) = stack_with_metrics_behind_proxy().await;
+        let person = browser();
+        stack.sign_in(&person, USER, None).await;
+        let before = scrape(&metrics_addr).await;
+        match breakage {
+            Breakage::Answer(answer) => proxy.answer_token_requests(Some(answer)),
+            Breakage::SomeoneElsesTokens => {
+                let other = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, ADMIN).await;
+                let (id_token, access_token) = (other["IdToken"].clone(), other["AccessToken"].clone());
+                proxy.tamper(move |json: &mut Value| {
+                    json["id_token"] = id_token.clone();
+                    json["access_token"] = access_token.clone();
+                });
+            }
+            Breakage::Offline => proxy.go_offline().await,
+        }
+        tokio::time::sleep(Duration::from_millis(3_500)).await;
+        person.get(stack.app.url("/api/v1/me")).send().await.unwrap();
+        let after = scrape(&metrics_addr).await;
+        for (series, moved) in expected {
+            assert_eq!(delta(&before, &after, series), moved, "{series}");
+        }
+    }
+}
+
+/// The sign-in, session-end and Bearer labels the alert table names: an ID token the app must
+/// refuse, ending a session from the list, a new sign-in replacing the browser's session, a
+/// Bearer token naming a key the pool does not have, and a session store that stops answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_session_and_bearer_failures_are_counted_by_reason() {
+    let (stack, proxy, metrics_addr) = stack_with_metrics_behind_proxy().await;
+    let before = scrape(&metrics_addr).await;
+
+    // An ID token for another app client of the pool: refused.
+    let other = initiate_auth(&stack.idp.domain, OTHER_CLIENT, USER).await;
+    let foreign_id_token = other["IdToken"].clone();
+    proxy.tamper(move |json: &mut Value| json["id_token"] = foreign_id_token.clone());
+    let refused = stack.sign_in(&browser(), USER, None).await;
+    assert_eq!(refused.status(), 401);
+    proxy.tamper(|_: &mut Value| {});
+
+    // Two browsers; the first ends the second's session from its list, then signs in again.
+    let (laptop, phone) = (browser(), browser());
+    stack.sign_in(&laptop, USER, None).await;
+    stack.sign_in(&phone, USER, None).await;
+    let html = laptop.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+    let phone_item =
+        html.split("data-testid=\"session-item\"").find(|item| item.starts_with(" data-current=\"false\""));
+    let marker = "name=\"session\" value=\"";
+    let phone_item = phone_item.expect("the phone's session is listed");
+    let start = phone_item.find(marker).unwrap() + marker.len();
+    let phone_key = &phone_item[start..start + phone_item[start..].find('"').unwrap()];
+    let ended = laptop
+        .post(stack.app.url("/auth/sessions/end"))
+        .header("origin", &stack.app.base_url)
+        .form(&[("session", phone_key)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 303);
+    // Signing in again in the same browser replaces its session (the provider's own session
+    // makes this sign-in silent).
+    assert_eq!(stack.sign_in(&laptop, USER, None).await.status(), 303, "signed in again");
+
+    // A Bearer token naming a key the pool never had.
+    let header = base64_url(r#"{"alg":"RS256","kid":"not-a-key-of-the-pool"}"#);
+    let made_up = format!("{header}.{}.c2ln", base64_url(r#"{"sub":"x"}"#));
+    let me = reqwest::Client::new().get(stack.app.url("/api/v1/me")).bearer_auth(made_up).send().await.unwrap();
+    assert_eq!(me.status(), 401);
+
+    let after = scrape(&metrics_addr).await;
+    let expected = [
+        (r#"lc_sign_ins_total{outcome="token_rejected"}"#, 1.0),
+        (r#"lc_sessions_ended_total{reason="ended_by_owner"}"#, 1.0),
+        (r#"lc_sessions_ended_total{reason="replaced"}"#, 1.0),
+        (r#"lc_bearer_verifications_total{outcome="rejected",reason="unknown_key"}"#, 1.0),
+    ];
+    for (series, moved) in expected {
+        assert_eq!(delta(&before, &after, series), moved, "{series}");
+    }
+
+    // The session store stops answering: its errors are counted.
+    drop(stack);
+    let (redis, redis_port) = start_redis().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics_addr = format!("127.0.0.1:{port}");
+    let store = format!("redis://127.0.0.1:{redis_port}");
+    let stack =
+        spawn_stack_with(&[("METRICS_ADDR", &metrics_addr), ("SESSION_STORE", &store)], IdpSetup::default()).await;
+    let person = browser();
+    stack.sign_in(&person, USER, None).await;
+    let before = scrape(&metrics_addr).await;
+    redis.pause();
+    assert_eq!(person.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 503);
+    redis.resume();
+    let after = scrape(&metrics_addr).await;
+    let errors = r#"lc_session_store_operations_total{operation="load",outcome="error"}"#;
+    assert_eq!(delta(&before, &after, errors), 1.0, "{errors}");
+}
+
+/// Signing keys out of reach: the key-set fetches fail and are counted; a refresh whose new
+/// tokens name a key not loaded yet and a sign-in in the same state are counted as the keys
+/// being unavailable (a provider outage), not as rejected tokens. An instance that starts while
+/// the keys are out of reach has none (`lc_jwks_keys` 0), and counts Bearer calls it cannot
+/// check as `keys_unavailable`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_keys_out_of_reach_are_counted_as_unavailable() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics_addr = format!("127.0.0.1:{port}");
+    let proxy = TokenProxy::start().await;
+    let five_seconds = Duration::from_secs(5);
+    let setup = IdpSetup { id_token_ttl: five_seconds, access_token_ttl: five_seconds, ..IdpSetup::default() };
+    let mut stack = spawn_stack_with_keys_through(&proxy, setup).await;
+    stack.restart_app_with(&[("METRICS_ADDR", &metrics_addr), ("TOKEN_REFRESH_SKEW_SECS", "2")]).await;
+    let person = browser();
+    stack.sign_in(&person, USER, None).await;
+    let before = scrape(&metrics_addr).await;
+    stack.idp.idp.rotate_keys().unwrap();
+    proxy.keys_unavailable(true);
+
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!(person.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200, "the old token works");
+    let refused = stack.sign_in(&browser(), USER, None).await;
+    assert_eq!(refused.status(), 424, "the new key cannot be fetched");
+    let after = scrape(&metrics_addr).await;
+    let expected = [
+        (r#"lc_refresh_grants_total{outcome="keys_unavailable"}"#, 1.0),
+        (r#"lc_sign_ins_total{outcome="provider_unavailable"}"#, 1.0),
+    ];
+    for (series, moved) in expected {
+        assert_eq!(delta(&before, &after, series), moved, "{series}");
+    }
+    assert!(delta(&before, &after, r#"lc_jwks_fetches_total{outcome="error"}"#) >= 1.0, "failed key-set fetches");
+    assert!(after.get("lc_jwks_keys").copied().unwrap_or(0.0) >= 1.0, "the keys loaded before are kept");
+
+    // A new instance while the keys are still out of reach: nothing to check tokens with.
+    // (Metrics on a port of its own: the stopped instance may still hold the first one.)
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics_addr = format!("127.0.0.1:{port}");
+    stack.restart_app_with(&[("METRICS_ADDR", &metrics_addr)]).await;
+    let before = scrape(&metrics_addr).await;
+    assert_eq!(before.get("lc_jwks_keys").copied(), Some(0.0), "no keys loaded");
+    let access = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await["AccessToken"].clone();
+    let bearer = reqwest::Client::new().get(stack.app.url("/api/v1/me")).bearer_auth(access.as_str().unwrap());
+    assert_eq!(bearer.send().await.unwrap().status(), 503, "a token it cannot check yet");
+    let after = scrape(&metrics_addr).await;
+    let unavailable = r#"lc_bearer_verifications_total{outcome="rejected",reason="keys_unavailable"}"#;
+    assert_eq!(delta(&before, &after, unavailable), 1.0, "{unavailable}");
+}
+
+fn base64_url(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
 }

@@ -97,7 +97,9 @@ async fn a_hung_redis_costs_503s_within_the_timeout_and_the_session_survives_it(
         let started = std::time::Instant::now();
         let response = browser.get(stack.app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 503, "{path} while Redis hangs");
-        assert!(started.elapsed() < Duration::from_secs(6), "{path} answered in {:?}", started.elapsed());
+        // One command's 2 s, and room for a loaded machine; a longer timeout would not fit.
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(3_500), "{path} answered in {took:?}");
     }
 
     redis.resume();

@@ -100,6 +100,38 @@ async fn keeps_the_session_through(answer: CannedAnswer) {
     assert_eq!(status_of(&browser, stack.app.url("/dashboard")).await.status(), 200, "{what}");
 }
 
+/// A provider domain that cannot be reached at all (connection refused, no HTTP answer) is an
+/// outage like a 5xx: at the callback a 424 page and no session; at refresh the session stays,
+/// carried by its access token while that works, then 503 with `Retry-After`, and it recovers
+/// by itself with the same cookie once the domain answers again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_provider_keeps_the_session() {
+    let (stack, proxy) = behind_proxy().await;
+    let browser = browser();
+    let callback = stack.callback_url(&browser, USER, None).await;
+    proxy.go_offline().await;
+    let refused = browser.get(&callback).send().await.unwrap();
+    assert_eq!(refused.status(), 424, "the code cannot be redeemed");
+    assert!(common::set_cookies(&refused).iter().all(|c| !c.starts_with("lc_session=")), "no session");
+    assert!(refused.text().await.unwrap().contains("data-testid=\"sign-in-error\""));
+
+    proxy.come_back().await;
+    assert_eq!(stack.sign_in(&browser, USER, None).await.status(), 303, "signed in once it answers");
+    proxy.go_offline().await;
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!(status_of(&browser, stack.app.url("/api/v1/me")).await.status(), 200, "the access token carries it");
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    let api = status_of(&browser, stack.app.url("/api/v1/me")).await;
+    assert_eq!(api.status(), 503, "expired, and no refresh possible");
+    assert!(api.headers().contains_key("retry-after"));
+    let page = status_of(&browser, stack.app.url("/dashboard")).await;
+    assert_eq!(page.status(), 503);
+    assert!(page.text().await.unwrap().contains("You are still signed in"));
+
+    proxy.come_back().await;
+    assert_eq!(status_once_not_503(&browser, &stack, Duration::from_secs(40)).await, 200, "recovered by itself");
+}
+
 /// Signing keys that cannot be loaded keep the session like any other provider outage: here
 /// the pool rotates its keys, so the refreshed tokens name a key the app has not seen, and the
 /// key set is out of reach (at Cognito it lives on another host than the token endpoint). The
@@ -119,6 +151,7 @@ async fn signing_keys_out_of_reach_at_refresh_keep_the_session() {
     // Several requests at once: the first refreshes, the others wait for its turn holding the
     // session as it was, with the refresh token the provider is about to retire.
     tokio::time::sleep(Duration::from_millis(3_500)).await;
+    let grants = stack.idp.idp.stats().refresh_grants;
     let requests: Vec<_> = (0..6)
         .map(|_| {
             let (browser, url) = (browser.clone(), stack.app.url("/api/v1/me"));
@@ -128,7 +161,8 @@ async fn signing_keys_out_of_reach_at_refresh_keep_the_session() {
     for request in requests {
         assert_eq!(request.await.unwrap(), 200, "the access token carries them");
     }
-    assert!(stack.idp.idp.stats().refresh_grants >= 1, "a refresh was attempted");
+    // The waiters found the back-off the first one's failure set, and left the provider alone.
+    assert_eq!(stack.idp.idp.stats().refresh_grants - grants, 1, "one refresh grant for six requests");
 
     // Past the tokens' expiry (8 s after issue; 3.5 s went by before the requests).
     tokio::time::sleep(Duration::from_millis(5_000)).await;
@@ -348,6 +382,59 @@ async fn sign_out_revokes_the_newest_refresh_token() {
     assert_eq!(proxy.revoked_tokens(), vec![issued[1].clone()], "the newest refresh token is revoked");
 }
 
+/// Ending another session from the list, and signing out everywhere, revoke each session's
+/// newest refresh token too: for a session that refreshed in another browser, the rotated one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ending_other_sessions_revokes_their_newest_refresh_tokens() {
+    let (stack, proxy) = behind_proxy().await;
+    let issued = record_refresh_tokens(&proxy);
+    let issued = move || issued.lock().unwrap().clone();
+    let (laptop, phone) = (browser(), browser());
+    stack.sign_in(&laptop, USER, None).await;
+    stack.sign_in(&phone, USER, None).await;
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!(status_of(&phone, stack.app.url("/api/v1/me")).await.status(), 200, "the phone refreshed");
+    let phones_newest = issued().last().cloned().unwrap();
+    let html = status_of(&laptop, stack.app.url("/dashboard")).await.text().await.unwrap();
+    let laptops_newest = issued().last().cloned().unwrap();
+    assert_eq!(issued().len(), 4, "two sign-ins, two refreshes");
+    let phone_item =
+        html.split("data-testid=\"session-item\"").find(|item| item.starts_with(" data-current=\"false\""));
+    let marker = "name=\"session\" value=\"";
+    let phone_item = phone_item.expect("the phone's session is listed");
+    let start = phone_item.find(marker).unwrap() + marker.len();
+    let phone_key = &phone_item[start..start + phone_item[start..].find('"').unwrap()];
+
+    let ended = laptop
+        .post(stack.app.url("/auth/sessions/end"))
+        .header("origin", &stack.app.base_url)
+        .form(&[("session", phone_key)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 303);
+    assert_eq!(proxy.revoked_tokens(), vec![phones_newest], "the phone's newest refresh token");
+
+    let tablet = browser();
+    stack.sign_in(&tablet, USER, None).await;
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!(status_of(&tablet, stack.app.url("/api/v1/me")).await.status(), 200, "the tablet refreshed");
+    let tablets_newest = issued().last().cloned().unwrap();
+    let everywhere = laptop
+        .post(stack.app.url("/auth/logout"))
+        .header("origin", &stack.app.base_url)
+        .form(&[("everywhere", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(everywhere.status(), 303);
+    let mut revoked = proxy.revoked_tokens()[1..].to_vec();
+    revoked.sort();
+    let mut newest = vec![laptops_newest, tablets_newest];
+    newest.sort();
+    assert_eq!(revoked, newest, "each remaining session's newest refresh token");
+}
+
 /// A sign-out while a refresh is on its way waits for it, and revokes the refresh token that
 /// refresh brings: revoking the sign-in's (which the provider retires as it rotates) would
 /// leave the new one valid after the session ended.
@@ -379,7 +466,6 @@ async fn sign_out_during_a_refresh_revokes_the_token_that_refresh_brings() {
     assert_eq!(status_of(&browser, stack.app.url("/api/v1/me")).await.status(), 401, "signed out");
 }
 
-/// A token with a made-up `kid` (and no valid signature), as anyone can send.
 /// Every refresh token the provider hands out through `proxy`, in order.
 fn record_refresh_tokens(proxy: &TokenProxy) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
     let refresh_tokens: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
@@ -392,6 +478,7 @@ fn record_refresh_tokens(proxy: &TokenProxy) -> std::sync::Arc<std::sync::Mutex<
     refresh_tokens
 }
 
+/// A token with a made-up `kid` (and no valid signature), as anyone can send.
 fn forged_token(n: usize) -> String {
     let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"RS256","kid":"forged-{n}"}}"#));
     let payload = URL_SAFE_NO_PAD.encode(r#"{"sub":"x"}"#);

@@ -478,3 +478,25 @@ async fn unreachable_signing_keys_at_sign_in_ask_to_try_again() {
     assert_eq!(status, 303, "signs in once the keys load");
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
 }
+
+/// A public app client (no secret, `COGNITO_CLIENT_SECRET` unset): the app names itself with
+/// `client_id` in the form of each token and revocation request (Amazon Cognito's token and
+/// revoke endpoints), and signs in, refreshes and signs out as a confidential client does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_public_client_signs_in_refreshes_and_signs_out() {
+    let setup =
+        IdpSetup { public_client: true, ..IdpSetup::rotating_tokens_lasting(std::time::Duration::from_secs(5)) };
+    let stack = spawn_stack_with(&[("TOKEN_REFRESH_SKEW_SECS", "2")], setup).await;
+    let browser = browser();
+    let callback = stack.sign_in(&browser, USER, None).await;
+    assert_eq!(callback.status(), 303, "signed in");
+    tokio::time::sleep(std::time::Duration::from_millis(3_500)).await;
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    assert_eq!(stack.idp.idp.stats().refresh_grants, 1, "refreshed");
+
+    let signed_out =
+        browser.post(stack.app.url("/auth/logout")).header("origin", &stack.app.base_url).send().await.unwrap();
+    assert_eq!(signed_out.status(), 303);
+    assert_eq!(stack.idp.idp.stats().revocations, 1, "its refresh token revoked");
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+}

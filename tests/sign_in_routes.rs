@@ -42,8 +42,9 @@ async fn login_redirects_to_the_authorize_endpoint_with_state_nonce_and_pkce() {
     assert_eq!(query["redirect_uri"], app.url("/auth/callback"));
     assert_eq!(query["scope"], "openid email profile");
     assert_eq!(query["code_challenge_method"], "S256");
-    assert!(query["state"].len() >= 22);
-    assert!(query["nonce"].len() >= 22);
+    // 256 random bits each, in unpadded base64url.
+    assert_eq!(query["state"].len(), 43);
+    assert_eq!(query["nonce"].len(), 43);
     assert_eq!(query["code_challenge"].len(), 43);
     assert!(!query.contains_key("identity_provider"));
 }

@@ -53,9 +53,13 @@ async fn assert_sign_in_refused(stack: &TestStack, why: &str) {
 /// The status `/api/v1/me` answers a new access token of the stack's provider with.
 async fn fresh_bearer_token_status(stack: &TestStack) -> u16 {
     let token = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
+    bearer_status(stack, token["AccessToken"].as_str().unwrap()).await
+}
+
+/// The status `/api/v1/me` answers `token` with, sent as a Bearer token.
+async fn bearer_status(stack: &TestStack, token: &str) -> u16 {
     let url = stack.app.url("/api/v1/me");
-    let response = reqwest::Client::new().get(url).bearer_auth(token["AccessToken"].as_str().unwrap()).send().await;
-    response.unwrap().status().as_u16()
+    reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().status().as_u16()
 }
 
 fn replace_id_token(value: String) -> impl Fn(&mut Value) + Send + Sync + 'static {
@@ -93,6 +97,18 @@ async fn alg_none_and_hs256_are_refused() {
         json["id_token"] = Value::String(with_header(&token, r#"{"alg":"HS256","typ":"JWT"}"#, "c2lnbmF0dXJl"));
     });
     assert_sign_in_refused(&stack, "HS256").await;
+
+    // The same for Bearer tokens: the key of the pool's key set decides, not the token.
+    let access =
+        initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await["AccessToken"].as_str().unwrap().to_string();
+    let kid = serde_json::from_slice::<Value>(&URL_SAFE_NO_PAD.decode(access.split('.').next().unwrap()).unwrap())
+        .unwrap()["kid"]
+        .clone();
+    for (alg, signature) in [("none", ""), ("HS256", "c2lnbmF0dXJl")] {
+        let header = serde_json::json!({ "alg": alg, "kid": kid, "typ": "JWT" }).to_string();
+        assert_eq!(bearer_status(&stack, &with_header(&access, &header, signature)).await, 401, "Bearer, alg {alg}");
+    }
+    assert_eq!(bearer_status(&stack, &access).await, 200, "the token as issued");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,6 +146,20 @@ async fn a_token_from_another_issuer_is_refused() {
     let stack = spawn_stack_with(&[("COGNITO_ISSUER", issuer.as_str())], IdpSetup::default()).await;
     proxy.forward_to(&stack.idp.domain);
     assert_sign_in_refused(&stack, "wrong iss").await;
+    assert_eq!(fresh_bearer_token_status(&stack).await, 401, "a Bearer token of another issuer");
+}
+
+/// OpenID Connect Core §3.1.3.8: the ID token's `at_hash` binds it to the access token of the
+/// same answer. An access token swapped for another of the same person and app client (validly
+/// signed, not expired) is refused at sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_access_token_that_does_not_match_the_id_tokens_at_hash_is_refused() {
+    let (stack, proxy) = stack_behind_proxy(&[], IdpSetup::default()).await;
+    let other = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
+    assert_eq!(bearer_status(&stack, other["AccessToken"].as_str().unwrap()).await, 200, "a good access token");
+    let swapped = other["AccessToken"].clone();
+    proxy.tamper(move |json| json["access_token"] = swapped.clone());
+    assert_sign_in_refused(&stack, "at_hash of another access token").await;
 }
 
 /// `COGNITO_ISSUERS` lists every `iss` the pool's tokens may carry (Cognito emits a pool's
@@ -153,25 +183,33 @@ async fn every_issuer_cognito_issuers_lists_is_accepted() {
     assert_eq!(fresh_bearer_token_status(&stack).await, 200, "a Bearer token of the listed issuer");
 }
 
+/// A token past its `exp` by more than the 60 s allowed for clock skew is refused, at sign-in
+/// and as a Bearer token; within it, it passes. One-minute tokens, checked while the sign-in
+/// attempt itself (ten minutes) is still open.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_is_refused() {
-    let clock = app_clock_now();
-    let minute = std::time::Duration::from_secs(60);
-    let setup = IdpSetup {
-        app_clock: Some(clock.clone()),
-        id_token_ttl: minute,
-        access_token_ttl: minute,
-        ..IdpSetup::default()
-    };
-    let (stack, _proxy) = stack_behind_proxy(&[], setup).await;
-    let browser = browser();
-    let callback = stack.callback_url(&browser, USER, None).await;
-    // One-minute tokens checked five minutes later: past their expiry and the 60 s leeway,
-    // while the sign-in attempt itself (ten minutes) is still open.
-    clock.advance(300);
-    let response = browser.get(&callback).send().await.unwrap();
-    assert_eq!(response.status(), 401);
-    assert!(set_cookies(&response).iter().all(|c| !c.starts_with("lc_session=")));
+    for (past_expiry, accepted) in [(30, true), (240, false)] {
+        let clock = app_clock_now();
+        let minute = std::time::Duration::from_secs(60);
+        let setup = IdpSetup {
+            app_clock: Some(clock.clone()),
+            id_token_ttl: minute,
+            access_token_ttl: minute,
+            ..IdpSetup::default()
+        };
+        let (stack, _proxy) = stack_behind_proxy(&[], setup).await;
+        let browser = browser();
+        let callback = stack.callback_url(&browser, USER, None).await;
+        let bearer = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
+        clock.advance(60 + past_expiry);
+        let why = format!("{past_expiry} s past expiry");
+        let response = browser.get(&callback).send().await.unwrap();
+        assert_eq!(response.status(), if accepted { 303 } else { 401 }, "sign-in, {why}");
+        let session = set_cookies(&response).iter().any(|c| c.starts_with("lc_session="));
+        assert_eq!(session, accepted, "a session, {why}");
+        let status = bearer_status(&stack, bearer["AccessToken"].as_str().unwrap()).await;
+        assert_eq!(status, if accepted { 200 } else { 401 }, "Bearer, {why}");
+    }
 }
 
 /// A token issued in the future (`iat`) by more than the 60 s allowed for clock skew is refused,

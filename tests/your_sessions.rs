@@ -7,8 +7,10 @@ mod common;
 
 use std::time::Duration;
 
+use axum_cognito::clock::Clock;
 use common::{
-    ADMIN, IdpSetup, USER, hosted_ui_sign_in, process::serve_process, proxy::TokenProxy, spawn_stack, spawn_stack_with,
+    ADMIN, IdpSetup, USER, app_clock_now, hosted_ui_sign_in, process::serve_process, proxy::TokenProxy, spawn_stack,
+    spawn_stack_with,
 };
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -74,6 +76,31 @@ async fn each_page_loads_each_of_its_data_once() {
     }
     let _ = app.kill();
     let _ = app.wait();
+}
+
+/// Each listed session shows when it signed in and when it was last active (RFC 3339, UTC).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_listed_session_shows_when_it_signed_in_and_was_last_active() {
+    let clock = app_clock_now();
+    let stack = spawn_stack_with(&[], IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() }).await;
+    let laptop = browser_with(FIREFOX);
+    let signed_in_at = clock.now();
+    stack.sign_in(&laptop, USER, None).await;
+    clock.advance(600);
+    // Ten minutes later, a request: the session's latest activity.
+    assert_eq!(laptop.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+
+    let html = laptop.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+    let rfc3339 = |t: i64| {
+        time::OffsetDateTime::from_unix_timestamp(t)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let item = html.split("data-testid=\"session-item\"").nth(1).expect("the session is listed");
+    let signed_in = item.find(&rfc3339(signed_in_at)).expect("when it signed in");
+    let last_active = item.find(&rfc3339(signed_in_at + 600)).expect("when it was last active");
+    assert!(signed_in < last_active, "signed in, then last active: {item}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -502,6 +502,13 @@ mod tests {
         // 60 s: the default idle timeout of AWS's Application Load Balancer and nginx's
         // upstream `keepalive_timeout`; see `HEADER_READ_TIMEOUT`.
         assert!(HEADER_READ_TIMEOUT > Duration::from_secs(60));
+        assert_eq!(HEADER_READ_TIMEOUT, Duration::from_secs(75), "as the README says");
+    }
+
+    #[test]
+    fn a_vanished_idle_client_is_noticed_within_two_minutes() {
+        let (idle, interval, retries) = TCP_KEEPALIVE;
+        assert!(idle + interval * retries <= Duration::from_secs(120), "{idle:?} + {retries} × {interval:?}");
     }
 
     #[tokio::test]

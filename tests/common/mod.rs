@@ -161,6 +161,9 @@ pub struct IdpSetup {
     /// Where the provider keeps its signing keys (created on start); in memory when `None`. A
     /// test that must sign a token with claims the provider never writes reads them from here.
     pub keys_file: Option<std::path::PathBuf>,
+    /// The app's client is a public one (no secret; the app sends its `client_id` in the
+    /// form instead), and the app is started without `COGNITO_CLIENT_SECRET`.
+    pub public_client: bool,
 }
 
 impl Default for IdpSetup {
@@ -173,6 +176,7 @@ impl Default for IdpSetup {
             app_clock: None,
             public_app_url: None,
             keys_file: None,
+            public_client: false,
         }
     }
 }
@@ -216,6 +220,13 @@ pub async fn start_idp(app_base_url: &str, setup: &IdpSetup) -> TestIdp {
     )
     .expect("provider options");
     options.keys_file = setup.keys_file.clone();
+    if setup.public_client {
+        let app_client = options.clients.iter_mut().find(|client| client.client_id == defaults::CLIENT_ID);
+        let app_client = app_client.expect("the app's client");
+        app_client.client_secret = None;
+        // Cognito allows `client_credentials` only to confidential clients.
+        app_client.allow_client_credentials = false;
+    }
     // A second app client of the same pool, e.g. a machine client: its tokens must not pass
     // as the app's.
     options.clients.push(local_idp::ClientRegistration {
@@ -282,6 +293,9 @@ pub async fn spawn_stack_with(vars: &[(&str, &str)], setup: IdpSetup) -> TestSta
         ("COGNITO_CLIENT_SECRET".into(), defaults::CLIENT_SECRET.into()),
         ("COGNITO_IDENTITY_PROVIDERS".into(), "Google".into()),
     ];
+    if setup.public_client {
+        all.retain(|(name, _)| name != "COGNITO_CLIENT_SECRET");
+    }
     all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let borrowed: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let clock: SharedClock = match setup.app_clock {

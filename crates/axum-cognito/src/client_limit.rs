@@ -124,6 +124,18 @@ mod tests {
             client_address(Some(proxy), &forwarded("10.9.9.9, 198.51.100.1"), &loopback()),
             "198.51.100.1".parse::<IpAddr>().unwrap()
         );
+        // Two proxies in a row (a CDN's address trusted too): the right-most untrusted entry.
+        assert_eq!(
+            client_address(Some(proxy), &forwarded("10.9.9.9, 198.51.100.1, 127.0.0.2"), &loopback()),
+            "198.51.100.1".parse::<IpAddr>().unwrap()
+        );
+        let mut two_headers = forwarded("10.9.9.9, 198.51.100.1");
+        two_headers.append("x-forwarded-for", HeaderValue::from_static("127.0.0.2"));
+        assert_eq!(
+            client_address(Some(proxy), &two_headers, &loopback()),
+            "198.51.100.1".parse::<IpAddr>().unwrap(),
+            "the same spread over two header lines"
+        );
         assert_eq!(client_address(Some(proxy), &HeaderMap::new(), &loopback()), proxy.ip());
         assert_eq!(client_address(Some(proxy), &forwarded("garbage"), &loopback()), proxy.ip());
     }

@@ -32,6 +32,12 @@ fn defaults_use_the_embedded_provider() {
     assert_eq!(config.auth.session.idle_timeout, Duration::from_secs(28_800));
     assert_eq!(config.auth.session.max_age, Duration::from_secs(2_592_000));
     assert_eq!(config.auth.admin_group, "admin");
+    assert_eq!(config.auth.refresh_skew_secs, 60);
+    assert_eq!(config.auth.sign_in_limit.per_minute, 30);
+    let trusted: Vec<String> = config.auth.sign_in_limit.trusted_proxies.iter().map(|net| net.to_string()).collect();
+    assert_eq!(trusted, ["127.0.0.0/8", "::1/128"]);
+    // Under the 30 s a container orchestrator (Kubernetes, ECS) waits after SIGTERM before SIGKILL.
+    assert_eq!(config.shutdown_grace, Duration::from_secs(25));
 }
 
 #[test]

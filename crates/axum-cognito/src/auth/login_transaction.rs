@@ -69,7 +69,9 @@ mod tests {
     fn attempts_are_unguessable_and_distinct() {
         let first = LoginTransaction::begin("browser", "/a".into(), 0);
         let second = LoginTransaction::begin("browser", "/b".into(), 0);
-        assert!(first.state.len() >= 22, "at least 128 bits");
+        // 32 random bytes in unpadded base64url: 43 characters, 256 bits.
+        assert_eq!(first.state.len(), 43, "256 bits");
+        assert_eq!(first.nonce.expose().len(), 43, "256 bits");
         assert_ne!(first.state, second.state);
         assert_ne!(first.nonce, second.nonce);
         assert_ne!(first.pkce_verifier, second.pkce_verifier);

@@ -170,6 +170,25 @@ mod tests {
         assert_eq!(options(SignInQuery::default()).unwrap(), SignInOptions::default());
     }
 
+    /// The limits the README gives, on both sides: a hint of up to 256 characters (counted as
+    /// characters, not bytes), an identifier of 1 to 40 of `A-Z a-z 0-9 . _ - @ + =` (empty is
+    /// the same as absent, like every option).
+    #[test]
+    fn the_limits_are_exactly_as_documented() {
+        let hint = |hint: String| options(SignInQuery { login_hint: Some(hint), ..SignInQuery::default() });
+        assert!(hint("é".repeat(256)).is_ok(), "256 characters");
+        assert_eq!(hint("é".repeat(257)), Err(SignInOptionError::BadLoginHint));
+        let identifier = |id: &str| options(SignInQuery { idp_identifier: Some(id.into()), ..SignInQuery::default() });
+        let forty = "Az09._-@+=".repeat(4);
+        assert_eq!(identifier(&forty).unwrap().idp_identifier.as_deref(), Some(forty.as_str()), "40 characters");
+        assert_eq!(identifier(&format!("{forty}x")), Err(SignInOptionError::BadIdpIdentifier), "41 characters");
+        assert_eq!(identifier("a").unwrap().idp_identifier.as_deref(), Some("a"), "one character");
+        assert_eq!(identifier("").unwrap().idp_identifier, None, "empty is absent");
+        for bad in ["a b", "a/b", "a%b", "ä"] {
+            assert_eq!(identifier(bad), Err(SignInOptionError::BadIdpIdentifier), "{bad}");
+        }
+    }
+
     #[test]
     fn bad_options_are_refused() {
         let cases = [

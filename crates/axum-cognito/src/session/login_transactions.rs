@@ -118,6 +118,12 @@ mod tests {
         assert!(store.take(&first.state, 100).await.unwrap().is_none(), "replay finds nothing");
     }
 
+    #[test]
+    fn memory_holds_a_hundred_thousand_sign_ins() {
+        // The README's bound; at about 300 bytes an attempt, some 30 MB at most.
+        assert_eq!(MAX_IN_MEMORY, 100_000);
+    }
+
     #[tokio::test]
     async fn past_the_bound_the_oldest_attempts_make_room() {
         let store = LoginTransactions::in_process_with_capacity(10);

@@ -14,7 +14,7 @@
 
 #[cfg(feature = "sqlite")]
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 #[cfg(feature = "redis")]
@@ -169,22 +169,28 @@ impl AppSessionStore {
         }
     }
 
-    /// Deletes expired sessions in the background (Redis expires its keys itself).
+    /// Deletes expired sessions in the background (Redis expires its keys itself): every
+    /// minute in memory, every five minutes in SQLite (a query over the whole table).
     pub fn spawn_expired_deletion(&self) {
+        self.spawn_expired_deletion_every(MEMORY_SWEEP_INTERVAL, SQLITE_SWEEP_INTERVAL);
+    }
+
+    #[cfg_attr(not(feature = "sqlite"), allow(unused_variables, reason = "the SQLite interval"))]
+    fn spawn_expired_deletion_every(&self, memory_interval: Duration, sqlite_interval: Duration) {
         match self {
             #[cfg(feature = "sqlite")]
             AppSessionStore::Sqlite { store, .. } => {
                 let store = store.clone();
                 tokio::spawn(async move {
-                    let _ = store.continuously_delete_expired(tokio::time::Duration::from_secs(300)).await;
+                    let _ = store.continuously_delete_expired(sqlite_interval).await;
                 });
             }
             AppSessionStore::Memory(store) => {
                 let store = store.clone();
                 tokio::spawn(async move {
-                    let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+                    let mut every_interval = tokio::time::interval(memory_interval);
                     loop {
-                        every_minute.tick().await;
+                        every_interval.tick().await;
                         store.sweep_expired();
                     }
                 });
@@ -194,6 +200,9 @@ impl AppSessionStore {
         }
     }
 }
+
+const MEMORY_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+const SQLITE_SWEEP_INTERVAL: Duration = Duration::from_secs(300);
 
 /// The start-up error for a store this build leaves out.
 #[cfg(not(all(feature = "sqlite", feature = "redis")))]
@@ -395,5 +404,36 @@ mod tests {
             assert!(message.contains("`sqlite` cargo feature"), "{message}");
         }
         assert!(AppSessionStore::open(&SessionStoreSetting::Memory).await.is_ok());
+    }
+
+    #[test]
+    fn expired_sessions_are_swept_every_minute_in_memory_and_every_five_in_sqlite() {
+        assert_eq!(MEMORY_SWEEP_INTERVAL, Duration::from_secs(60));
+        assert_eq!(SQLITE_SWEEP_INTERVAL, Duration::from_secs(300));
+    }
+
+    /// The SQLite store's sweep deletes expired records and keeps live ones (the interval, five
+    /// minutes in the app, is a second here).
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn sqlite_deletes_expired_records_by_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AppSessionStore::open(&SessionStoreSetting::Sqlite(dir.path().join("s.db"))).await.unwrap();
+        let AppSessionStore::Sqlite { pool, .. } = &store else { unreachable!("opened as SQLite") };
+        let record = |expiry_date| Record { id: Id::default(), data: Default::default(), expiry_date };
+        let mut expired = record(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
+        let mut live = record(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
+        store.create(&mut expired).await.unwrap();
+        store.create(&mut live).await.unwrap();
+        let rows = || sqlx::query_scalar::<_, i64>("select count(*) from tower_sessions").fetch_one(pool);
+        assert_eq!(rows().await.unwrap(), 2, "an expired record stays until the sweep");
+
+        store.spawn_expired_deletion_every(MEMORY_SWEEP_INTERVAL, Duration::from_secs(1));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while rows().await.unwrap() != 1 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(rows().await.unwrap(), 1, "the expired record is gone");
+        assert!(store.load(&live.id).await.unwrap().is_some(), "the live one stays");
     }
 }
