@@ -516,6 +516,53 @@ async fn signing_keys_out_of_reach_are_counted_as_unavailable() {
     assert_eq!(delta(&before, &after, unavailable), 1.0, "{unavailable}");
 }
 
+/// Each way a callback can go wrong has its own `lc_sign_ins_total` label, and a silent
+/// sign-in (`prompt=none`) that finds nobody signed in at the provider is `not_signed_in`, not a
+/// failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_callback_outcome_has_its_label() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics_addr = format!("127.0.0.1:{port}");
+    let stack = spawn_stack_with(&[("METRICS_ADDR", &metrics_addr)], IdpSetup::default()).await;
+    let callback = |client: &reqwest::Client, query: String| {
+        let request = client.get(stack.app.url(&format!("/auth/callback{query}")));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // A sign-in started by `client`: its `state`.
+    let started = |client: &reqwest::Client, login: &'static str| {
+        let request = client.get(stack.app.url(login));
+        async move { common::query_of(&common::location(&request.send().await.unwrap()))["state"].clone() }
+    };
+    let before = scrape(&metrics_addr).await;
+
+    let person = browser();
+    assert_eq!(callback(&person, "?code=a&state=one&state=two".into()).await, 400);
+    assert_eq!(callback(&person, "?code=abc".into()).await, 400);
+    assert_eq!(callback(&person, "?code=abc&state=made-up".into()).await, 400);
+    let state = started(&person, "/auth/login").await;
+    assert_eq!(callback(&browser(), format!("?code=abc&state={state}")).await, 400, "another browser");
+    let state = started(&person, "/auth/login").await;
+    assert_eq!(callback(&person, format!("?error=access_denied&state={state}")).await, 403);
+    let state = started(&person, "/auth/login").await;
+    assert_eq!(callback(&person, format!("?state={state}")).await, 400, "neither code nor error");
+    let state = started(&person, "/auth/login?prompt=none").await;
+    assert_eq!(callback(&person, format!("?error=login_required&state={state}")).await, 303, "back, signed out");
+
+    let after = scrape(&metrics_addr).await;
+    for outcome in [
+        "malformed_callback",
+        "missing_state",
+        "unknown_state",
+        "wrong_browser",
+        "provider_error",
+        "missing_code",
+        "not_signed_in",
+    ] {
+        let series = format!(r#"lc_sign_ins_total{{outcome="{outcome}"}}"#);
+        assert_eq!(delta(&before, &after, &series), 1.0, "{series}");
+    }
+}
+
 fn base64_url(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)

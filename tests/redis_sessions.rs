@@ -280,3 +280,33 @@ async fn a_failed_session_save_is_an_explained_503() {
     acl("+@all");
     assert_eq!(browser.get(stack.app.url("/dashboard")).send().await.unwrap().status(), 200, "the same cookie");
 }
+
+/// A sign-in whose session cannot be stored (here Redis refuses `SET`, while the sign-in
+/// attempt can still be taken) is a 409 page that says so, with no session cookie, counted as
+/// `store_error`; once Redis takes writes again, signing in works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_cannot_be_stored_at_sign_in_is_a_409_page() {
+    let (_redis, port) = start_redis().await;
+    let store = format!("redis://127.0.0.1:{port}");
+    let metrics_addr = format!("127.0.0.1:{}", free_port());
+    let stack = spawn_stack(&[("SESSION_STORE", &store), ("METRICS_ADDR", &metrics_addr)]).await;
+    let store_errors = || async {
+        let text = reqwest::get(format!("http://{metrics_addr}/metrics")).await.unwrap().text().await.unwrap();
+        let series = r#"lc_sign_ins_total{outcome="store_error"} "#;
+        text.lines().find_map(|line| line.strip_prefix(series)).map_or(0.0, |value| value.parse::<f64>().unwrap())
+    };
+    let browser = browser();
+    let callback = stack.callback_url(&browser, USER, None).await;
+    assert_eq!(redis_cli(port, &["ACL", "SETUSER", "default", "-set"]), "OK");
+
+    let refused = browser.get(&callback).send().await.unwrap();
+    assert_eq!(refused.status(), 409);
+    assert!(common::set_cookies(&refused).iter().all(|c| !c.starts_with("lc_session=")), "no session");
+    assert!(refused.text().await.unwrap().contains("Sign-in could not be saved"));
+    assert_eq!(store_errors().await, 1.0, "counted as store_error");
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+
+    assert_eq!(redis_cli(port, &["ACL", "SETUSER", "default", "+set"]), "OK");
+    assert_eq!(stack.sign_in(&browser, USER, None).await.status(), 303);
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+}

@@ -195,6 +195,41 @@ async fn a_server_error_keeps_the_session() {
     keeps_the_session_through((500, "text/html", "<h1>Internal error</h1>".into())).await;
 }
 
+/// A refresh answer lost on its way: here a real, valid answer made larger than the 64 KiB the
+/// app reads of one (Cognito's are a few KiB), which the app takes for a malformed answer. The
+/// provider has acted on the grant all the same. Without rotation the session goes on and
+/// recovers; with rotation the provider retired the refresh token the app still holds, so the
+/// session ends at the next attempt (`invalid_grant`), unless the pool's retry grace period
+/// (`RetryGracePeriodSeconds`) lets that token work once more, as the README says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_refresh_answer_ends_the_session_only_under_rotation_without_a_grace_period() {
+    for (rotation, grace_secs, kept) in [(false, 0, true), (true, 30, true), (true, 0, false)] {
+        let why = format!("rotation {rotation}, grace period {grace_secs} s");
+        let proxy = TokenProxy::start().await;
+        let setup = IdpSetup {
+            refresh_token_rotation: rotation,
+            refresh_token_retry_grace: Duration::from_secs(grace_secs),
+            ..five_second_tokens()
+        };
+        let vars = [("COGNITO_DOMAIN", proxy.url.as_str()), ("TOKEN_REFRESH_SKEW_SECS", "2")];
+        let stack = spawn_stack_with(&vars, setup).await;
+        proxy.forward_to(&stack.idp.domain);
+        let browser = browser();
+        stack.sign_in(&browser, USER, None).await;
+        let padding = "x".repeat(70 * 1024);
+        proxy.tamper(move |json| json["padding"] = Value::from(padding.clone()));
+        tokio::time::sleep(Duration::from_millis(3_500)).await;
+        assert_eq!(status_of(&browser, stack.app.url("/api/v1/me")).await.status(), 200, "{why}: the token works");
+        let grants = stack.idp.idp.stats().refresh_grants;
+        assert_eq!(grants, 1, "{why}: the provider granted the refresh whose answer was lost");
+
+        proxy.tamper(|_| {});
+        tokio::time::sleep(Duration::from_millis(2_000)).await;
+        let status = status_once_not_503(&browser, &stack, Duration::from_secs(40)).await;
+        assert_eq!(status, if kept { 200 } else { 401 }, "{why}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_truncated_answer_keeps_the_session() {
     keeps_the_session_through((200, "application/json", r#"{"access_token":"eyJraWQiOiJ"#.into())).await;

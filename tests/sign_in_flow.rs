@@ -500,3 +500,56 @@ async fn a_public_client_signs_in_refreshes_and_signs_out() {
     assert_eq!(stack.idp.idp.stats().revocations, 1, "its refresh token revoked");
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
 }
+
+/// A confidential client authenticates at the token and revocation endpoints with HTTP Basic
+/// (RFC 6749 §2.3.1; Amazon Cognito's token endpoint documents the same): the client id and
+/// secret in `Authorization`, never the secret in the form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_secret_is_sent_by_basic_authentication_only() {
+    let proxy = TokenProxy::start().await;
+    let stack = spawn_stack_with(&[("COGNITO_DOMAIN", proxy.url.as_str())], IdpSetup::default()).await;
+    proxy.forward_to(&stack.idp.domain);
+    let browser = browser();
+    assert_eq!(stack.sign_in(&browser, USER, None).await.status(), 303);
+    let signed_out =
+        browser.post(stack.app.url("/auth/logout")).header("origin", &stack.app.base_url).send().await.unwrap();
+    assert_eq!(signed_out.status(), 303);
+
+    let requests = proxy.client_requests();
+    assert_eq!(requests.len(), 2, "the code exchange and the revocation");
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            defaults::CLIENT_ID,
+            defaults::CLIENT_SECRET
+        ))
+    );
+    for (authorization, form) in requests {
+        assert_eq!(authorization.as_deref(), Some(basic.as_str()), "{form}");
+        assert!(!form.contains("client_secret") && !form.contains(defaults::CLIENT_SECRET), "{form}");
+    }
+}
+
+/// RFC 6749 §7.1 and RFC 6750: the app uses the tokens as Bearer tokens, so an answer of
+/// another `token_type` (DPoP, say, which binds them to a key the app does not hold) is
+/// refused at sign-in; `bearer` in any case passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_answer_that_is_not_bearer_is_refused() {
+    let proxy = TokenProxy::start().await;
+    let stack = spawn_stack_with(&[("COGNITO_DOMAIN", proxy.url.as_str())], IdpSetup::default()).await;
+    proxy.forward_to(&stack.idp.domain);
+    for (token_type, accepted) in [("DPoP", false), ("bearer", true)] {
+        proxy.tamper(move |json| json["token_type"] = serde_json::Value::from(token_type));
+        let browser = browser();
+        let callback = stack.sign_in(&browser, USER, None).await;
+        let session = set_cookies(&callback).iter().any(|c| c.starts_with("lc_session="));
+        assert_eq!(session, accepted, "token_type {token_type}");
+        if accepted {
+            assert_eq!(callback.status(), 303);
+        } else {
+            assert_eq!(callback.status(), 400, "token_type {token_type}");
+            assert!(callback.text().await.unwrap().contains("data-testid=\"sign-in-error\""));
+        }
+    }
+}

@@ -175,6 +175,29 @@ async fn the_dashboard_lists_the_persons_sessions_and_ends_one() {
     assert_eq!(bad.status(), 400);
 }
 
+/// Naming this browser's own session in the list's sign-out is a plain sign-out: to the
+/// provider's logout, its refresh token revoked, the cookie worthless.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ending_this_browsers_own_session_from_the_list_signs_it_out() {
+    let stack = spawn_stack(&[]).await;
+    let laptop = browser_with(FIREFOX);
+    stack.sign_in(&laptop, USER, None).await;
+    let html = laptop.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+    let own = listed_sessions(&html).into_iter().find(|(_, current)| *current).map(|(key, _)| key).unwrap();
+
+    let ended = laptop
+        .post(stack.app.url("/auth/sessions/end"))
+        .header("origin", &stack.app.base_url)
+        .form(&[("session", own.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 303);
+    assert!(common::location(&ended).starts_with(&format!("{}/logout?", stack.idp.domain)), "to the provider's logout");
+    assert_eq!(stack.idp.idp.stats().revocations, 1, "its refresh token is revoked");
+    assert_eq!(laptop.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_in_again_while_a_refresh_is_due_keeps_the_new_account() {
     let stack = spawn_stack_with(

@@ -152,6 +152,9 @@ pub struct IdpSetup {
     pub id_token_ttl: Duration,
     pub access_token_ttl: Duration,
     pub refresh_token_rotation: bool,
+    /// With rotation, how long a rotated-out refresh token still works, once (Cognito's
+    /// `RetryGracePeriodSeconds`); none by default, as at Cognito.
+    pub refresh_token_retry_grace: Duration,
     pub refresh_token_ttl: Duration,
     /// The app's clock; real time when `None`. The provider always uses real time.
     pub app_clock: Option<ManualClock>,
@@ -172,6 +175,7 @@ impl Default for IdpSetup {
             id_token_ttl: Duration::from_secs(3600),
             access_token_ttl: Duration::from_secs(3600),
             refresh_token_rotation: false,
+            refresh_token_retry_grace: Duration::ZERO,
             refresh_token_ttl: Duration::from_secs(86_400),
             app_clock: None,
             public_app_url: None,
@@ -207,9 +211,9 @@ pub async fn start_idp(app_base_url: &str, setup: &IdpSetup) -> TestIdp {
         access_token_ttl: setup.access_token_ttl,
         refresh_token_ttl: setup.refresh_token_ttl,
         refresh_token_rotation: setup.refresh_token_rotation,
-        // No retry grace period, Cognito's default: the app's single-flight refresh never
-        // presents a rotated-out refresh token, so it needs none (tests/refresh.rs).
-        refresh_token_retry_grace: Duration::ZERO,
+        // No retry grace period by default, as at Cognito: the app's single-flight refresh
+        // never presents a rotated-out refresh token, so it needs none (tests/refresh.rs).
+        refresh_token_retry_grace: setup.refresh_token_retry_grace,
     };
     let mut options = LocalIdpOptions::from_settings(
         domain.clone(),

@@ -14,6 +14,10 @@ use tokio::{net::TcpListener, sync::oneshot};
 
 pub type Tamper = Arc<dyn Fn(&mut Value) + Send + Sync>;
 
+/// A request of the app to the token or revocation endpoint: its `Authorization` header and its
+/// form body.
+pub type ClientRequest = (Option<String>, String);
+
 /// A canned answer for `/oauth2/token`, given instead of forwarding: (status, content type, body).
 pub type CannedAnswer = (u16, &'static str, String);
 
@@ -27,6 +31,8 @@ struct ProxyState {
     keys_down: Arc<std::sync::atomic::AtomicBool>,
     token_delay_ms: Arc<std::sync::atomic::AtomicU64>,
     revoke_delay_ms: Arc<std::sync::atomic::AtomicU64>,
+    /// Each `/oauth2/token` and `/oauth2/revoke` request: its `Authorization` header and form.
+    client_requests: Arc<RwLock<Vec<ClientRequest>>>,
 }
 
 /// The proxy's server while it runs: how to stop it, and the task to wait for.
@@ -97,6 +103,12 @@ impl TokenProxy {
         self.state.token_delay_ms.store(delay.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Each `/oauth2/token` and `/oauth2/revoke` request so far, in order: its `Authorization`
+    /// header and its form body, as the app sent them.
+    pub fn client_requests(&self) -> Vec<ClientRequest> {
+        self.state.client_requests.read().expect("lock").clone()
+    }
+
     /// Holds every later `/oauth2/revoke` request for `delay` before forwarding it (it is
     /// recorded in [`TokenProxy::revoked_tokens`] on arrival): a hung revocation endpoint.
     pub fn delay_revocations(&self, delay: std::time::Duration) {
@@ -140,6 +152,10 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
         return response;
     }
     let body = to_bytes(body, 1 << 20).await.unwrap_or_default();
+    if path.starts_with("/oauth2/token") || path.starts_with("/oauth2/revoke") {
+        let authorization = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+        state.client_requests.write().expect("lock").push((authorization, String::from_utf8_lossy(&body).into_owned()));
+    }
     if path.starts_with("/oauth2/revoke") {
         let token = url::form_urlencoded::parse(&body).find(|(name, _)| name == "token").map(|(_, value)| value);
         state.revoked.write().expect("lock").push(token.unwrap_or_default().into_owned());

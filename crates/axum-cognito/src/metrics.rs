@@ -54,7 +54,8 @@ pub fn spawn_upkeep(handle: PrometheusHandle) {
     });
 }
 
-/// Counts a finished sign-in callback (`lc_sign_ins_total`); `outcome`: success, not_signed_in, or
+/// Counts a finished sign-in callback (`lc_sign_ins_total`); `outcome`: success, not_signed_in (a
+/// `prompt=none` sign-in that found nobody signed in at the provider), or
 /// a `SignInError` kind.
 pub fn sign_in(outcome: &'static str) {
     counter!("lc_sign_ins_total", "outcome" => outcome).increment(1);

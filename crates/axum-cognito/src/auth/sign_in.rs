@@ -305,7 +305,15 @@ async fn complete_sign_in(
     auth.device = device_name(user_agent);
     let max_age = core.config.session.max_age.as_secs() as i64;
     let replaced = auth_session::load(session, now, max_age).await.ok().flatten();
-    let session_id = auth_session::start(session, &auth, now).await?;
+    let session_id = match auth_session::start(session, &auth, now).await {
+        Ok(session_id) => session_id,
+        Err(error) => {
+            // Leave nothing for the session layer to save after this answer: it would try the
+            // store again and, failing, replace the explained refusal with its own empty 500.
+            auth_session::abandon(session).await;
+            return Err(error.into());
+        }
+    };
     if let Some(replaced) = replaced {
         // A browser that signs in again replaces its previous session. Its record went with the
         // old id just now (`start`), so no request can use or refresh it any more; it ends as

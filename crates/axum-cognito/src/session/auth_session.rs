@@ -292,6 +292,12 @@ pub async fn start(session: &Session, auth: &AuthSession, now: i64) -> Result<St
     session.id().map(|id| id.to_string()).ok_or_else(|| SessionStoreError::new("the new session has no id"))
 }
 
+/// Forgets a sign-in that could not be stored, in this request only (no store call): the
+/// session layer then saves nothing and the browser gets no session cookie.
+pub async fn abandon(session: &Session) {
+    session.clear().await;
+}
+
 /// Records that the session was used, at most once per `interval` seconds (see
 /// [`touch_interval`]); returns whether it did (the session is then saved when the request ends).
 pub async fn touch(session: &Session, now: i64, interval: i64) -> Result<bool, SessionStoreError> {
