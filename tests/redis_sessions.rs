@@ -310,3 +310,21 @@ async fn a_session_that_cannot_be_stored_at_sign_in_is_a_409_page() {
     assert_eq!(stack.sign_in(&browser, USER, None).await.status(), 303);
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
 }
+
+/// A Redis that takes connections but does not answer (hung) stops the app at start-up within
+/// the five seconds it is given, with a line that names it, rather than a start-up that hangs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_redis_stops_the_app_at_start_up_within_five_seconds() {
+    let (redis, port) = start_redis().await;
+    redis.pause();
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("redis://127.0.0.1:{port}");
+    let started = Instant::now();
+    let (app, _) = serve_process(dir.path(), &[("SESSION_STORE", &store)]);
+    let (status, stderr) = exit_message(app, Duration::from_secs(20));
+    let took = started.elapsed();
+    redis.resume();
+    assert!(!status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("cannot use redis://127.0.0.1:{port}")), "{stderr}");
+    assert!(took >= Duration::from_secs(5) && took < Duration::from_secs(9), "gave up after {took:?}");
+}

@@ -25,6 +25,24 @@ async fn short_lived(rotation: bool) -> TestStack {
     .await
 }
 
+/// What the keep-alive of an open page gets from the server function it calls
+/// (`axum_cognito_leptos::session::RefreshSession`): status, `Retry-After`, JSON body.
+async fn keep_alive_call(stack: &TestStack, browser: &reqwest::Client) -> (u16, Option<String>, Value) {
+    use leptos::server_fn::ServerFn;
+    let url = stack.app.url(axum_cognito_leptos::session::RefreshSession::PATH);
+    let response = browser
+        .post(url)
+        .header("origin", &stack.app.base_url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+    (status, retry_after, response.json().await.unwrap_or(Value::Null))
+}
+
 async fn me(stack: &TestStack, browser: &reqwest::Client) -> (u16, Value) {
     let response = browser.get(stack.app.url("/api/v1/me")).send().await.unwrap();
     let status = response.status().as_u16();
@@ -120,6 +138,25 @@ async fn the_api_answers_401_when_the_refresh_token_is_gone() {
     assert_eq!(body["error"], "invalid_token");
 }
 
+/// An open page's keep-alive (`axum_cognito_leptos::keep_alive`) sees the person and when to
+/// call again while the session lives, and learns when it is over (then it runs `on_ended`):
+/// the server function answers 200 with nobody signed in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_pages_keep_alive_learns_when_the_session_is_over() {
+    let stack = short_lived(false).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    let (status, _, info) = keep_alive_call(&stack, &browser).await;
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(info["user"]["username"], USER.0, "the keep-alive sees the person");
+    assert!(info["refresh_in_secs"].as_i64().is_some(), "and when to call again: {info}");
+    stack.idp.idp.global_sign_out(USER.0);
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    let (status, _, info) = keep_alive_call(&stack, &browser).await;
+    assert_eq!(status, 200, "{info}");
+    assert!(info["user"].is_null(), "nobody signed in any more: {info}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_outage_during_refresh_keeps_the_session() {
     let stack = short_lived(false).await;
@@ -137,6 +174,11 @@ async fn a_provider_outage_during_refresh_keeps_the_session() {
     assert_eq!(page.status(), 503);
     assert!(page.text().await.unwrap().contains("Identity provider unreachable"));
     assert_eq!(me(&stack, &browser).await.0, 503);
+    // An open page's keep-alive gets the same 503 and when to try again.
+    let (status, retry_after, error) = keep_alive_call(&stack, &browser).await;
+    assert_eq!(status, 503, "{error}");
+    assert!(retry_after.is_some_and(|secs| secs.parse::<u64>().is_ok()), "Retry-After");
+    assert!(error.get("ProviderUnavailable").is_some(), "the error the view can match on: {error}");
 
     // The provider is back: once the short back-off has passed, the retry succeeds and the
     // person is still signed in.

@@ -263,3 +263,71 @@ fn validate(domain: &str, options: &LocalIdpOptions) -> Result<(), LocalIdpError
     }
     users::validate(&options.users).map_err(LocalIdpError::Users)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Options [`LocalIdp::new`] accepts; each test spoils one thing.
+    fn options() -> LocalIdpOptions {
+        LocalIdpOptions {
+            domain: "http://127.0.0.1:9229".to_string(),
+            pool_id: defaults::USER_POOL_ID.to_string(),
+            clients: vec![
+                ClientRegistration::confidential("confidential01", "a-secret"),
+                ClientRegistration::public("public01"),
+            ],
+            users: users::demo_users(),
+            keys_file: None,
+            lifetimes: TokenLifetimes::default(),
+            clock: Arc::new(ManualClock::starting_now()),
+        }
+    }
+
+    /// `LocalIdp::new` refuses `options` with `LocalIdpError::Options` naming `expected`.
+    fn assert_refused(options: LocalIdpOptions, expected: &str) {
+        match LocalIdp::new(options) {
+            Err(LocalIdpError::Options(message)) => assert!(message.contains(expected), "{message}"),
+            other => panic!("expected LocalIdpError::Options containing {expected:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_baseline_options_are_accepted() {
+        assert!(LocalIdp::new(options()).is_ok());
+    }
+
+    #[test]
+    fn options_without_a_client_are_refused() {
+        let mut no_client = options();
+        no_client.clients.clear();
+        assert_refused(no_client, "no app client is registered");
+    }
+
+    #[test]
+    fn options_with_a_client_id_twice_are_refused() {
+        let mut twice = options();
+        twice.clients.push(ClientRegistration::public("confidential01"));
+        assert_refused(twice, "client id \"confidential01\" is registered twice");
+    }
+
+    #[test]
+    fn options_with_a_zero_lifetime_are_refused() {
+        let zero = Duration::ZERO;
+        for lifetimes in [
+            TokenLifetimes { id: zero, ..TokenLifetimes::default() },
+            TokenLifetimes { access: zero, ..TokenLifetimes::default() },
+            TokenLifetimes { refresh: zero, ..TokenLifetimes::default() },
+        ] {
+            assert_refused(LocalIdpOptions { lifetimes, ..options() }, "token lifetimes must be longer than zero");
+        }
+    }
+
+    #[test]
+    fn client_credentials_without_a_secret_are_refused() {
+        let mut no_secret = options();
+        let machine = ClientRegistration { allow_client_credentials: true, ..ClientRegistration::public("machine01") };
+        no_secret.clients.push(machine);
+        assert_refused(no_secret, "client \"machine01\": client_credentials needs a client secret");
+    }
+}

@@ -37,6 +37,8 @@ async fn authorize_errors_go_back_to_the_app_with_state() {
         (&[("code_challenge_method", "plain")], "invalid_request"),
         (&[("code_challenge_method", "")], "invalid_request"),
         (&[("code_challenge", "")], "invalid_request"),
+        // A malformed S256 challenge (RFC 7636 §4.2: 43 to 128 characters).
+        (&[("code_challenge", "short"), ("code_challenge_method", "S256")], "invalid_request"),
         (&[("response_type", "")], "invalid_request"),
         (&[("response_type", "token")], "unauthorized_client"),
         (&[("response_type", "id_token")], "unsupported_response_type"),

@@ -44,6 +44,9 @@ async fn full_code_flow_through_the_login_form() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header_of(&response, "content-type"), "application/json;charset=UTF-8");
     assert_eq!(header_of(&response, "access-control-allow-origin"), "*");
+    // Token answers are never cached (RFC 6749 §5.1).
+    assert_eq!(header_of(&response, "cache-control"), "no-store");
+    assert_eq!(header_of(&response, "pragma"), "no-cache");
     let tokens: Value = response.json().await.expect("json");
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 3600);
@@ -82,6 +85,25 @@ async fn full_code_flow_through_the_login_form() {
     assert_eq!(info["email_verified"], json!("true"), "userInfo sends booleans as strings");
     assert_eq!(info["username"], ADMIN.0);
     assert_eq!(info["name"], "Ada Admin");
+    assert_eq!(idp.idp.stats().code_grants, 1);
+
+    // Error answers of the token endpoint are not cached either: the spent code, replayed.
+    let replay = idp
+        .token(
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", CALLBACK),
+                ("code_verifier", VERIFIER),
+            ],
+            Some((WEB_CLIENT, WEB_SECRET)),
+        )
+        .await;
+    assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(header_of(&replay, "cache-control"), "no-store");
+    assert_eq!(header_of(&replay, "pragma"), "no-cache");
+    let (_, _, body) = oauth_error(replay).await;
+    assert_eq!(body["error"], "invalid_grant");
     assert_eq!(idp.idp.stats().code_grants, 1);
 }
 

@@ -88,7 +88,7 @@ async fn initiate_auth_errors_are_aws_json() {
         (
             json!({ "AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": ROTATING_CLIENT, "AuthParameters": { "REFRESH_TOKEN": "x" } }),
             "NotAuthorizedException",
-            "",
+            "REFRESH_TOKEN_AUTH is not allowed",
         ),
         (
             json!({ "AuthFlow": "REFRESH_TOKEN", "ClientId": PUBLIC_CLIENT, "AuthParameters": { "REFRESH_TOKEN": "no-such-token" } }),
@@ -139,4 +139,49 @@ async fn initiate_auth_refuses_a_flow_the_client_does_not_allow() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(kind, "NotAuthorizedException");
     assert!(body["message"].as_str().is_some_and(|m| m.contains("not enabled")), "{body}");
+}
+
+/// With refresh token rotation on, `REFRESH_TOKEN_AUTH` (and its alias `REFRESH_TOKEN`) is refused
+/// even for a live refresh token of that very client with a correct `SECRET_HASH`; the same
+/// token still refreshes at the token endpoint (Amazon Cognito developer guide, "Refresh tokens").
+#[tokio::test]
+async fn rotation_refuses_refresh_token_auth_even_for_a_real_token() {
+    let idp = spawn().await;
+    let signed_in = idp.initiate_auth(&password_auth(ROTATING_CLIENT, USER.0, USER.1, Some(ROTATING_SECRET))).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let signed_in: Value = signed_in.json().await.expect("json");
+    let refresh = string(&signed_in["AuthenticationResult"], "RefreshToken");
+
+    for flow in ["REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"] {
+        let request = json!({
+            "AuthFlow": flow,
+            "ClientId": ROTATING_CLIENT,
+            "AuthParameters": {
+                "REFRESH_TOKEN": refresh.as_str(),
+                "SECRET_HASH": secret_hash(ROTATING_SECRET, USER.0, ROTATING_CLIENT),
+            },
+        });
+        let (status, kind, body) = amz_error(idp.initiate_auth(&request).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{flow}");
+        assert_eq!(kind, "NotAuthorizedException", "{flow}");
+        assert_eq!(body["__type"], "NotAuthorizedException", "{flow}");
+        assert_eq!(
+            body["message"],
+            "Refresh token rotation is enabled for this app client; REFRESH_TOKEN_AUTH is not allowed.",
+            "{flow}"
+        );
+    }
+    assert_eq!(idp.idp.stats().refresh_grants, 0);
+
+    let response = idp
+        .token(
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())],
+            Some((ROTATING_CLIENT, ROTATING_SECRET)),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "the refused token still works at /oauth2/token");
+    let refreshed: Value = response.json().await.expect("json");
+    assert!(refreshed["access_token"].is_string());
+    assert_ne!(string(&refreshed, "refresh_token"), refresh, "and rotates there");
+    assert_eq!(idp.idp.stats().refresh_grants, 1);
 }

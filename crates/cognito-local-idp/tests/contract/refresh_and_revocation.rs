@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use cognito_local_idp::TokenLifetimes;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -185,4 +186,35 @@ async fn a_retry_grace_period_lets_the_old_refresh_token_work_once_more() {
     assert_eq!(refresh_rotating(&idp, &old).await.status(), StatusCode::OK);
     idp.advance(Duration::from_secs(11));
     assert_eq!(oauth_error(refresh_rotating(&idp, &old).await).await.2["error"], "invalid_grant", "grace period over");
+}
+
+/// Rotation hands the sign-in's deadline to the new refresh token and never extends it
+/// (`RefreshGrant::expires_at` in store.rs): tokens rotated shortly before the refresh lifetime
+/// ends die when it ends, like the token they replaced.
+#[tokio::test]
+async fn rotation_never_extends_the_refresh_token_deadline() {
+    let idp = spawn().await;
+    let lifetime = TokenLifetimes::default().refresh;
+    let original = rotating_refresh_token(&idp).await;
+
+    // A minute before the deadline set at sign-in: rotation still works.
+    idp.advance(lifetime - Duration::from_secs(60));
+    let first = refresh_rotating(&idp, &original).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let rotated = string(&first.json::<Value>().await.expect("json"), "refresh_token");
+    assert_ne!(rotated, original);
+
+    // Half a minute before it: the rotated token works, and rotates again.
+    idp.advance(Duration::from_secs(30));
+    let second = refresh_rotating(&idp, &rotated).await;
+    assert_eq!(second.status(), StatusCode::OK);
+    let rotated_again = string(&second.json::<Value>().await.expect("json"), "refresh_token");
+    assert!(rotated_again != original && rotated_again != rotated);
+
+    // A second past the original deadline: the newest token is dead too, though it was issued
+    // only 31 seconds ago.
+    idp.advance(Duration::from_secs(31));
+    let (status, _, body) = oauth_error(refresh_rotating(&idp, &rotated_again).await).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    assert_eq!(idp.idp.stats().refresh_grants, 2);
 }
