@@ -16,16 +16,27 @@ async fn start() -> (String, String) {
 /// The app and its provider; `callback` is the callback's path (relative to the app's URL),
 /// `adjust` changes the configuration.
 async fn start_with(callback: &str, adjust: impl FnOnce(&mut AuthConfig)) -> (String, String) {
+    let (app, domain, _idp) = start_full(callback, &|_| None, adjust).await;
+    (app, domain)
+}
+
+/// [`start_with`], with the provider's settings from `provider_settings` (its `LOCAL_IDP_*`
+/// variables), and the provider itself to steer.
+async fn start_full(
+    callback: &str,
+    provider_settings: &dyn Fn(&str) -> Option<String>,
+    adjust: impl FnOnce(&mut AuthConfig),
+) -> (String, String, LocalIdp) {
     let app_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let app_url = format!("http://localhost:{}/", app_listener.local_addr().unwrap().port());
     let idp_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let domain = format!("http://{}", idp_listener.local_addr().unwrap());
-    let settings = Settings::from_lookup(&|_| None).unwrap();
+    let settings = Settings::from_lookup(provider_settings).unwrap();
     let options =
         LocalIdpOptions::from_settings(domain.clone(), &settings, &format!("{app_url}{callback}"), &app_url, &[]);
     let idp = LocalIdp::new(LocalIdpOptions { keys_file: None, ..options.unwrap() }).unwrap();
     let issuer = idp.issuer();
-    tokio::spawn(cognito_local_idp::serve(idp, idp_listener, std::future::pending()));
+    tokio::spawn(cognito_local_idp::serve(idp.clone(), idp_listener, std::future::pending()));
 
     let mut cognito =
         CognitoSettings::with_issuer(issuer, domain.parse().unwrap(), defaults::CLIENT_ID, &app_url.parse().unwrap());
@@ -36,7 +47,7 @@ async fn start_with(callback: &str, adjust: impl FnOnce(&mut AuthConfig)) -> (St
     let app = minimal_axum::app(config).await.unwrap();
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(app_listener, app).await });
-    (app_url, domain)
+    (app_url, domain, idp)
 }
 
 fn browser() -> Client {
@@ -154,4 +165,45 @@ async fn names_and_paths_are_settings_and_a_foreign_sign_out_is_refused() {
     let out = browser.post(format!("{app}signout")).header(header::ORIGIN, app.trim_end_matches('/')).send().await;
     assert_eq!(out.unwrap().status(), StatusCode::SEE_OTHER);
     assert_eq!(browser.get(format!("{app}private")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}
+
+/// `Option<SignedIn>` is `None` for nobody, and for a session that is over (its refresh token
+/// revoked), but a provider outage once the tokens have expired still refuses (503) rather than
+/// passing the person off as a stranger. Five-second tokens, refreshed 2 s early.
+#[tokio::test]
+async fn optional_sign_in_is_none_for_an_ended_session_and_refuses_in_an_outage() {
+    let five_seconds =
+        |name: &str| matches!(name, "LOCAL_IDP_ID_TOKEN_SECS" | "LOCAL_IDP_ACCESS_TOKEN_SECS").then(|| "5".to_string());
+    let (app, _domain, idp) = start_full("auth/callback", &five_seconds, |config| config.refresh_skew_secs = 2).await;
+    let home = |browser: &Client| {
+        let request = browser.get(&app);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let browser = browser();
+    sign_in(&browser, format!("{app}auth/login?return_to=%2Fprivate")).await;
+    let (status, text) = home(&browser).await;
+    assert!(status == StatusCode::OK && text.starts_with("Hello, user@example.com"), "{status} {text}");
+
+    // The provider goes away; past the tokens' expiry nothing can be checked: refused, not
+    // "stranger".
+    idp.set_unavailable(true);
+    tokio::time::sleep(std::time::Duration::from_millis(5_500)).await;
+    let (status, text) = home(&browser).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+
+    // Back, but the person's refresh tokens were revoked meanwhile: the session is over.
+    idp.set_unavailable(false);
+    idp.global_sign_out("user@example.com");
+    let mut last = (StatusCode::OK, String::new());
+    for _ in 0..100 {
+        last = home(&browser).await;
+        if last.0 == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(last.0 == StatusCode::OK && last.1.starts_with("Hello, stranger"), "{last:?}");
 }
