@@ -279,6 +279,44 @@ async fn sessions_that_idle_out_or_reach_their_maximum_age_are_counted_once() {
     assert_eq!(delta(&before, &after, max_age), 1.0, "still one at its maximum age");
 }
 
+/// On Redis an idled-out session is counted when its person's sessions are next listed, by
+/// exactly one of the instances that list them (the entry's removal decides which).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_redis_an_idle_session_is_counted_once_across_instances() {
+    let (_redis, redis_port) = start_redis().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics_addr = format!("127.0.0.1:{port}");
+    let clock = common::app_clock_now();
+    let store = format!("redis://127.0.0.1:{redis_port}");
+    let vars =
+        [("METRICS_ADDR", metrics_addr.as_str()), ("SESSION_STORE", &store), ("SESSION_IDLE_TIMEOUT_SECS", "600")];
+    let stack = spawn_stack_with(&vars, IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() }).await;
+    // The second instance's metrics listener cannot share the first one's address; both count
+    // into the one process's registry, which the first one's listener serves.
+    let other_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let other_metrics = format!("127.0.0.1:{other_port}");
+    let other = stack.spawn_another_app_with(&[("METRICS_ADDR", &other_metrics)]).await;
+    let idle = r#"lc_sessions_ended_total{reason="idle"}"#;
+    let before = scrape(&metrics_addr).await;
+
+    let (quiet, busy) = (browser(), browser());
+    stack.sign_in(&quiet, USER, None).await;
+    clock.advance(700);
+    stack.sign_in(&busy, USER, None).await;
+    let listings: Vec<_> = [stack.app.url("/dashboard"), other.url("/dashboard")]
+        .into_iter()
+        .map(|url| {
+            let busy = busy.clone();
+            tokio::spawn(async move { busy.get(url).send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    for listing in listings {
+        assert_eq!(listing.await.unwrap(), 200);
+    }
+    let after = scrape(&metrics_addr).await;
+    assert_eq!(delta(&before, &after, idle), 1.0, "one idled-out session, counted once");
+}
+
 /// Failures are counted by what went wrong: a code the provider refuses at sign-in, a refresh
 /// the provider cannot answer (the session goes on), and one it refuses (the session ends).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -338,9 +338,17 @@ impl TestStack {
     /// A second instance of the app with the same settings (so the same session store and
     /// provider) on its own port, as behind a load balancer.
     pub async fn spawn_another_app(&self) -> TestApp {
+        self.spawn_another_app_with(&[]).await
+    }
+
+    /// [`TestStack::spawn_another_app`] with `vars` in place of the stack's own (a listener of
+    /// its own for metrics, say).
+    pub async fn spawn_another_app_with(&self, vars: &[(&str, &str)]) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
-        let borrowed: Vec<(&str, &str)> = self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        start_app(listener, &borrowed, self.clock.clone()).await
+        let mut all: Vec<(&str, &str)> = self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        all.retain(|(name, _)| !vars.iter().any(|(replaced, _)| replaced == name));
+        all.extend_from_slice(vars);
+        start_app(listener, &all, self.clock.clone()).await
     }
 
     /// Signs `user` in through the hosted UI, hop by hop; returns the app's final response to

@@ -93,3 +93,53 @@ where
         Visitor::SignedOut(_) => Either::Right(view! { <SignInRequired path /> }),
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use std::sync::Arc;
+
+    use leptos::reactive::owner::Owner;
+
+    use super::*;
+    use crate::{identity::SignedInUser, server::PageSignIn};
+
+    /// `/profile`'s body as the server renders it for a page whose sign-in state is `info`.
+    fn render_profile(info: SessionInfo) -> String {
+        let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+        parts.extensions.insert(PageSignIn(Arc::new(info)));
+        Owner::new().with(|| {
+            provide_context(parts);
+            crate::provide_session();
+            view! {
+                <RequireUser path="/profile" let:signed_in>
+                    <p>"Hello " {signed_in.user.username}</p>
+                </RequireUser>
+            }
+            .to_html()
+        })
+    }
+
+    #[test]
+    fn the_signed_in_person_gets_the_view_and_anyone_else_a_way_to_sign_in() {
+        let html = render_profile(SessionInfo::default());
+        assert!(html.contains("Sign-in required"), "{html}");
+        assert!(html.contains(r#"href="/auth/login?return_to=%2Fprofile""#), "back to the page after: {html}");
+        assert!(!html.contains("Hello"), "{html}");
+
+        let user = SignedInUser {
+            sub: "sub-1".into(),
+            username: "ada".into(),
+            email: None,
+            email_verified: None,
+            name: None,
+            groups: vec![],
+            is_admin: false,
+            auth_time: None,
+            id_token_expires_at: 0,
+            access_token_expires_at: 0,
+        };
+        let html = render_profile(SessionInfo { user: Some(user), ..SessionInfo::default() });
+        assert!(html.contains("Hello ") && html.contains("ada"), "{html}");
+        assert!(!html.contains("Sign-in required"), "{html}");
+    }
+}

@@ -40,7 +40,7 @@ fn missing(what: &str) -> AuthError {
 /// extensions until [`crate::provide_session`] picks it up. Cloning it (as Leptos clones the
 /// request parts into context) copies a pointer.
 #[derive(Clone, Debug)]
-struct PageSignIn(Arc<SessionInfo>);
+pub(crate) struct PageSignIn(pub(crate) Arc<SessionInfo>);
 
 /// Reads the visitor's sign-in state for the page `request` asks for, before Leptos renders it,
 /// and leaves it in the request for [`crate::provide_session`]: call it in a middleware in front
