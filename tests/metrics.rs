@@ -450,20 +450,8 @@ async fn sign_in_session_and_bearer_failures_are_counted_by_reason() {
     stack.sign_in(&laptop, USER, None).await;
     stack.sign_in(&phone, USER, None).await;
     let html = laptop.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
-    let phone_item =
-        html.split("data-testid=\"session-item\"").find(|item| item.starts_with(" data-current=\"false\""));
-    let marker = "name=\"session\" value=\"";
-    let phone_item = phone_item.expect("the phone's session is listed");
-    let start = phone_item.find(marker).unwrap() + marker.len();
-    let phone_key = &phone_item[start..start + phone_item[start..].find('"').unwrap()];
-    let ended = laptop
-        .post(stack.app.url("/auth/sessions/end"))
-        .header("origin", &stack.app.base_url)
-        .form(&[("session", phone_key)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ended.status(), 303);
+    let phone_key = common::another_listed_session(&html);
+    assert_eq!(stack.end_listed_session(&laptop, &phone_key).await.status(), 303);
     // Signing in again in the same browser replaces its session (the provider's own session
     // makes this sign-in silent).
     assert_eq!(stack.sign_in(&laptop, USER, None).await.status(), 303, "signed in again");

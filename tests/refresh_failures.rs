@@ -433,21 +433,9 @@ async fn ending_other_sessions_revokes_their_newest_refresh_tokens() {
     let html = status_of(&laptop, stack.app.url("/dashboard")).await.text().await.unwrap();
     let laptops_newest = issued().last().cloned().unwrap();
     assert_eq!(issued().len(), 4, "two sign-ins, two refreshes");
-    let phone_item =
-        html.split("data-testid=\"session-item\"").find(|item| item.starts_with(" data-current=\"false\""));
-    let marker = "name=\"session\" value=\"";
-    let phone_item = phone_item.expect("the phone's session is listed");
-    let start = phone_item.find(marker).unwrap() + marker.len();
-    let phone_key = &phone_item[start..start + phone_item[start..].find('"').unwrap()];
+    let phone_key = common::another_listed_session(&html);
 
-    let ended = laptop
-        .post(stack.app.url("/auth/sessions/end"))
-        .header("origin", &stack.app.base_url)
-        .form(&[("session", phone_key)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ended.status(), 303);
+    assert_eq!(stack.end_listed_session(&laptop, &phone_key).await.status(), 303);
     assert_eq!(proxy.revoked_tokens(), vec![phones_newest], "the phone's newest refresh token");
 
     let tablet = browser();

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use axum_cognito::clock::Clock;
 use common::{
-    ADMIN, IdpSetup, USER, app_clock_now, hosted_ui_sign_in, process::serve_process, proxy::TokenProxy, spawn_stack,
-    spawn_stack_with,
+    ADMIN, IdpSetup, USER, app_clock_now, hosted_ui_sign_in, listed_sessions, process::serve_process,
+    proxy::TokenProxy, spawn_stack, spawn_stack_with,
 };
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -23,20 +23,6 @@ fn browser_with(user_agent: &str) -> reqwest::Client {
         .user_agent(user_agent)
         .build()
         .unwrap()
-}
-
-/// The `session` values of the sign-out forms on the dashboard, with whether each is "this
-/// browser".
-fn listed_sessions(html: &str) -> Vec<(String, bool)> {
-    html.split("data-testid=\"session-item\"")
-        .skip(1)
-        .map(|item| {
-            let current = item.starts_with(" data-current=\"true\"");
-            let marker = "name=\"session\" value=\"";
-            let start = item.find(marker).expect("a sign-out form") + marker.len();
-            (item[start..start + item[start..].find('"').unwrap()].to_string(), current)
-        })
-        .collect()
 }
 
 /// A resource created inside a `<Suspense>`'s children is created again each time Leptos walks
@@ -123,14 +109,7 @@ async fn the_dashboard_lists_the_persons_sessions_and_ends_one() {
     let phone_key = sessions.iter().find(|(_, current)| !current).map(|(key, _)| key.clone()).unwrap();
 
     // Someone else cannot end it.
-    let refused = someone_else
-        .post(stack.app.url("/auth/sessions/end"))
-        .header("origin", &stack.app.base_url)
-        .form(&[("session", phone_key.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 404);
+    assert_eq!(stack.end_listed_session(&someone_else, &phone_key).await.status(), 404);
     assert_eq!(phone.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
 
     // Nor another site.
@@ -145,13 +124,7 @@ async fn the_dashboard_lists_the_persons_sessions_and_ends_one() {
 
     // The owner can.
     let revocations = stack.idp.idp.stats().revocations;
-    let ended = laptop
-        .post(stack.app.url("/auth/sessions/end"))
-        .header("origin", &stack.app.base_url)
-        .form(&[("session", phone_key.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let ended = stack.end_listed_session(&laptop, &phone_key).await;
     assert_eq!(ended.status(), 303);
     assert_eq!(common::location(&ended), "/dashboard");
     assert_eq!(stack.idp.idp.stats().revocations - revocations, 1, "its refresh token is revoked");
@@ -185,13 +158,7 @@ async fn ending_this_browsers_own_session_from_the_list_signs_it_out() {
     let html = laptop.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
     let own = listed_sessions(&html).into_iter().find(|(_, current)| *current).map(|(key, _)| key).unwrap();
 
-    let ended = laptop
-        .post(stack.app.url("/auth/sessions/end"))
-        .header("origin", &stack.app.base_url)
-        .form(&[("session", own.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let ended = stack.end_listed_session(&laptop, &own).await;
     assert_eq!(ended.status(), 303);
     assert!(common::location(&ended).starts_with(&format!("{}/logout?", stack.idp.domain)), "to the provider's logout");
     assert_eq!(stack.idp.idp.stats().revocations, 1, "its refresh token is revoked");

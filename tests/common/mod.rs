@@ -479,3 +479,31 @@ pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
 pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
     response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect()
 }
+
+/// The `session` values of the sign-out forms in a page's "Your sessions" list, with whether
+/// each is "this browser".
+pub fn listed_sessions(html: &str) -> Vec<(String, bool)> {
+    html.split("data-testid=\"session-item\"")
+        .skip(1)
+        .map(|item| {
+            let current = item.starts_with(" data-current=\"true\"");
+            let marker = "name=\"session\" value=\"";
+            let start = item.find(marker).expect("a sign-out form") + marker.len();
+            (item[start..start + item[start..].find('"').unwrap()].to_string(), current)
+        })
+        .collect()
+}
+
+/// The key of the first listed session that is not this browser's.
+pub fn another_listed_session(html: &str) -> String {
+    listed_sessions(html).into_iter().find(|(_, current)| !current).map(|(key, _)| key).expect("another session")
+}
+
+impl TestStack {
+    /// Ends the listed session `key` from `browser`, as its sign-out button in the list does.
+    pub async fn end_listed_session(&self, browser: &reqwest::Client, key: &str) -> reqwest::Response {
+        let form = [("session", key)];
+        let request = browser.post(self.app.url("/auth/sessions/end")).header("origin", &self.app.base_url);
+        request.form(&form).send().await.expect("the app answers")
+    }
+}
