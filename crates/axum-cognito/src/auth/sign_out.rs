@@ -8,8 +8,9 @@
 //! that refreshes afterwards gets `invalid_grant`.
 //!
 //! A slow or hung revocation endpoint does not hold the sign-out: the sessions are gone locally
-//! before any revocation starts, and the answer waits at most 2 s for the provider (the revocations of a sign-out everywhere run side by side); what has not finished
-//! by then goes on in the background.
+//! before any revocation starts, and the answer waits at most 2 s for the provider (the
+//! revocations of a sign-out everywhere run side by side); what has not finished by then goes
+//! on in the background.
 
 use std::time::Duration;
 
