@@ -28,6 +28,8 @@ fn start(keys_file: &std::path::Path) -> (Running, String) {
         .env("LOCAL_IDP_ADDR", "127.0.0.1:0")
         .env("LOCAL_IDP_KEYS_FILE", keys_file)
         .env("LOCAL_IDP_CALLBACK_URLS", "http://localhost:8080/callback, http://localhost:8080/other")
+        .env("LOCAL_IDP_LOGOUT_URLS", "http://localhost:8080/signed-out")
+        .env("LOCAL_IDP_IDENTITY_PROVIDERS", "Google")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -86,6 +88,41 @@ async fn serves_discovery_and_the_code_flow_entry_from_environment_settings() {
     }
     let response = authorize("http://localhost:8080/elsewhere").await.expect("authorize");
     assert_eq!(response.status(), reqwest::StatusCode::BAD_REQUEST);
+
+    // LOCAL_IDP_IDENTITY_PROVIDERS: a listed provider goes to its simulated sign-in, another
+    // is refused back to the app.
+    let federated = |provider: &'static str| {
+        client
+            .get(format!("{domain}/oauth2/authorize"))
+            .query(&[
+                ("response_type", "code"),
+                ("client_id", cognito_local_idp::defaults::CLIENT_ID),
+                ("redirect_uri", "http://localhost:8080/callback"),
+                ("scope", "openid"),
+                ("state", "s"),
+                ("identity_provider", provider),
+            ])
+            .send()
+    };
+    let google = federated("Google").await.expect("authorize");
+    let location = google.headers()["location"].to_str().expect("ascii").to_string();
+    assert!(location.starts_with("/federated?"), "{location}");
+    let okta = federated("Okta").await.expect("authorize");
+    let location = okta.headers()["location"].to_str().expect("ascii").to_string();
+    assert!(location.starts_with("http://localhost:8080/callback?") && location.contains("error=invalid_request"));
+
+    // LOCAL_IDP_LOGOUT_URLS: a registered sign-out URL is where /logout sends the browser;
+    // any other is refused.
+    let logout = |logout_uri: &'static str| {
+        client
+            .get(format!("{domain}/logout"))
+            .query(&[("client_id", cognito_local_idp::defaults::CLIENT_ID), ("logout_uri", logout_uri)])
+            .send()
+    };
+    let signed_out = logout("http://localhost:8080/signed-out").await.expect("logout");
+    assert_eq!(signed_out.headers()["location"], "http://localhost:8080/signed-out");
+    let elsewhere = logout("http://localhost:8080/elsewhere").await.expect("logout");
+    assert_eq!(elsewhere.status(), reqwest::StatusCode::BAD_REQUEST);
 }
 
 #[test]
