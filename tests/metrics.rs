@@ -13,6 +13,11 @@ use common::{
 };
 use serde_json::Value;
 
+/// A free loopback address for a metrics listener.
+fn free_address() -> String {
+    format!("127.0.0.1:{}", common::redis::free_port())
+}
+
 async fn scrape(addr: &str) -> HashMap<String, f64> {
     let text = reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
     text.lines()
@@ -30,8 +35,7 @@ fn delta(before: &HashMap<String, f64>, after: &HashMap<String, f64>, series: &s
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counters_follow_a_scripted_session_and_labels_stay_bounded() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let metrics_addr = format!("127.0.0.1:{port}");
+    let metrics_addr = free_address();
     let stack = spawn_stack_with(
         &[("METRICS_ADDR", &metrics_addr), ("TOKEN_REFRESH_SKEW_SECS", "2")],
         IdpSetup {
@@ -124,8 +128,7 @@ fn moved(before: &HashMap<String, f64>, after: &HashMap<String, f64>, name: &str
 /// The app with metrics on a free port, 5-second tokens refreshed 2 s early, and its token
 /// requests passing through a proxy the test can make answer as it likes.
 async fn stack_with_metrics_behind_proxy() -> (TestStack, TokenProxy, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let metrics_addr = format!("127.0.0.1:{port}");
+    let metrics_addr = free_address();
     let proxy = TokenProxy::start().await;
     let vars = [
         ("METRICS_ADDR", metrics_addr.as_str()),
@@ -171,13 +174,7 @@ async fn the_series_the_alerts_use_move() {
     tokio::time::sleep(Duration::from_millis(3_500)).await;
     assert_eq!(first.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200, "still valid");
     proxy.answer_token_requests(None);
-    let everywhere = first
-        .post(stack.app.url("/auth/logout"))
-        .header("origin", &stack.app.base_url)
-        .form(&[("everywhere", "true")])
-        .send()
-        .await
-        .unwrap();
+    let everywhere = stack.sign_out(&first, true).await;
     assert_eq!(everywhere.status(), 303);
 
     let after = scrape(&metrics_addr).await;
@@ -209,8 +206,7 @@ async fn the_series_the_alerts_use_move() {
 /// (which moves the idle timeout) at most once a minute.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_in_pages_write_the_session_at_most_once_a_minute() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let metrics_addr = format!("127.0.0.1:{port}");
+    let metrics_addr = free_address();
     let clock = common::app_clock_now();
     let stack = spawn_stack_with(
         &[("METRICS_ADDR", &metrics_addr)],
@@ -240,8 +236,7 @@ async fn signed_in_pages_write_the_session_at_most_once_a_minute() {
 /// reached its maximum age by the request that found it so; neither twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_that_idle_out_or_reach_their_maximum_age_are_counted_once() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let metrics_addr = format!("127.0.0.1:{port}");
+    let metrics_addr = free_address();
     let clock = common::app_clock_now();
     let stack = spawn_stack_with(
         &[("METRICS_ADDR", &metrics_addr), ("SESSION_IDLE_TIMEOUT_SECS", "600"), ("SESSION_MAX_AGE_SECS", "1000")],
@@ -284,8 +279,7 @@ async fn sessions_that_idle_out_or_reach_their_maximum_age_are_counted_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_redis_an_idle_session_is_counted_once_across_instances() {
     let (_redis, redis_port) = start_redis().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let metrics_addr = format!("127.0.0.1:{port}");
+    let metrics_addr = free_address();
     let clock = common::app_clock_now();
     let store = format!("redis://127.0.0.1:{redis_port}");
     let vars =
@@ -293,8 +287,7 @@ async fn on_redis_an_idle_session_is_counted_once_across_instances() {
     let stack = spawn_stack_with(&vars, IdpSetup { app_clock: Some(clock.clone()), ..IdpSetup::default() }).await;
     // The second instance's metrics listener cannot share the first one's address; both count
     // into the one process's registry, which the first one's listener serves.
-    let other_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let other_metrics = format!("127.0.0.1:{other_port}");
+    let other_metrics = free_address();
     let other = stack.spawn_another_app_with(&[("METRICS_ADDR", &other_metrics)]).await;
     let idle = r#"lc_sessions_ended_total{reason="idle"}"#;
     let before = scrape(&metrics_addr).await;
@@ -476,8 +469,7 @@ async fn sign_in_session_and_bearer_failures_are_counted_by_reason() {
     // The session store stops answering: its errors are counted.
     drop(stack);
     let (redis, redis_port) = start_redis().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let metrics_addr = format!("127.0.0.1:{port}");
+    let metrics_addr = free_address();
     let store = format!("redis://127.0.0.1:{redis_port}");
     let stack =
         spawn_stack_with(&[("METRICS_ADDR", &metrics_addr), ("SESSION_STORE", &store)], IdpSetup::default()).await;
@@ -499,8 +491,7 @@ async fn sign_in_session_and_bearer_failures_are_counted_by_reason() {
 /// check as `keys_unavailable`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_keys_out_of_reach_are_counted_as_unavailable() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let metrics_addr = format!("127.0.0.1:{port}");
+    let metrics_addr = free_address();
     let proxy = TokenProxy::start().await;
     let five_seconds = Duration::from_secs(5);
     let setup = IdpSetup { id_token_ttl: five_seconds, access_token_ttl: five_seconds, ..IdpSetup::default() };
@@ -529,8 +520,7 @@ async fn signing_keys_out_of_reach_are_counted_as_unavailable() {
 
     // A new instance while the keys are still out of reach: nothing to check tokens with.
     // (Metrics on a port of its own: the stopped instance may still hold the first one.)
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let metrics_addr = format!("127.0.0.1:{port}");
+    let metrics_addr = free_address();
     stack.restart_app_with(&[("METRICS_ADDR", &metrics_addr)]).await;
     let before = scrape(&metrics_addr).await;
     assert_eq!(before.get("lc_jwks_keys").copied(), Some(0.0), "no keys loaded");
@@ -547,8 +537,7 @@ async fn signing_keys_out_of_reach_are_counted_as_unavailable() {
 /// failure.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_callback_outcome_has_its_label() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let metrics_addr = format!("127.0.0.1:{port}");
+    let metrics_addr = free_address();
     let stack = spawn_stack_with(&[("METRICS_ADDR", &metrics_addr)], IdpSetup::default()).await;
     let callback = |client: &reqwest::Client, query: String| {
         let request = client.get(stack.app.url(&format!("/auth/callback{query}")));

@@ -443,13 +443,7 @@ async fn ending_other_sessions_revokes_their_newest_refresh_tokens() {
     tokio::time::sleep(Duration::from_millis(3_500)).await;
     assert_eq!(status_of(&tablet, stack.app.url("/api/v1/me")).await.status(), 200, "the tablet refreshed");
     let tablets_newest = issued().last().cloned().unwrap();
-    let everywhere = laptop
-        .post(stack.app.url("/auth/logout"))
-        .header("origin", &stack.app.base_url)
-        .form(&[("everywhere", "true")])
-        .send()
-        .await
-        .unwrap();
+    let everywhere = stack.sign_out(&laptop, true).await;
     assert_eq!(everywhere.status(), 303);
     let mut revoked = proxy.revoked_tokens()[1..].to_vec();
     revoked.sort();

@@ -494,8 +494,7 @@ async fn a_public_client_signs_in_refreshes_and_signs_out() {
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
     assert_eq!(stack.idp.idp.stats().refresh_grants, 1, "refreshed");
 
-    let signed_out =
-        browser.post(stack.app.url("/auth/logout")).header("origin", &stack.app.base_url).send().await.unwrap();
+    let signed_out = stack.sign_out(&browser, false).await;
     assert_eq!(signed_out.status(), 303);
     assert_eq!(stack.idp.idp.stats().revocations, 1, "its refresh token revoked");
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
@@ -511,8 +510,7 @@ async fn the_client_secret_is_sent_by_basic_authentication_only() {
     proxy.forward_to(&stack.idp.domain);
     let browser = browser();
     assert_eq!(stack.sign_in(&browser, USER, None).await.status(), 303);
-    let signed_out =
-        browser.post(stack.app.url("/auth/logout")).header("origin", &stack.app.base_url).send().await.unwrap();
+    let signed_out = stack.sign_out(&browser, false).await;
     assert_eq!(signed_out.status(), 303);
 
     let requests = proxy.client_requests();

@@ -500,6 +500,14 @@ pub fn another_listed_session(html: &str) -> String {
 }
 
 impl TestStack {
+    /// Signs `browser` out with the sign-out form (`POST /auth/logout`), of every session of
+    /// the person when `everywhere`.
+    pub async fn sign_out(&self, browser: &reqwest::Client, everywhere: bool) -> reqwest::Response {
+        let request = browser.post(self.app.url("/auth/logout")).header("origin", &self.app.base_url);
+        let request = if everywhere { request.form(&[("everywhere", "true")]) } else { request };
+        request.send().await.expect("the app answers")
+    }
+
     /// Ends the listed session `key` from `browser`, as its sign-out button in the list does.
     pub async fn end_listed_session(&self, browser: &reqwest::Client, key: &str) -> reqwest::Response {
         let form = [("session", key)];

@@ -63,28 +63,30 @@ pub struct SessionInfo {
     pub refresh_in_secs: Option<i64>,
 }
 
+/// A signed-in person for the crate's tests.
+#[cfg(test)]
+pub(crate) fn sample_user() -> SignedInUser {
+    SignedInUser {
+        sub: "s".into(),
+        username: "ada".into(),
+        email: Some("ada@example.com".into()),
+        email_verified: Some(true),
+        name: None,
+        groups: vec![],
+        is_admin: false,
+        auth_time: None,
+        id_token_expires_at: 0,
+        access_token_expires_at: 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn user() -> SignedInUser {
-        SignedInUser {
-            sub: "s".into(),
-            username: "ada".into(),
-            email: Some("ada@example.com".into()),
-            email_verified: Some(true),
-            name: None,
-            groups: vec![],
-            is_admin: false,
-            auth_time: None,
-            id_token_expires_at: 0,
-            access_token_expires_at: 0,
-        }
-    }
-
     #[test]
     fn display_name_prefers_name_then_email_then_username() {
-        let mut u = user();
+        let mut u = sample_user();
         assert_eq!(u.display_name(), "ada@example.com");
         u.name = Some("Ada Lovelace".into());
         assert_eq!(u.display_name(), "Ada Lovelace");

@@ -101,7 +101,10 @@ mod tests {
     use leptos::reactive::owner::Owner;
 
     use super::*;
-    use crate::{identity::SignedInUser, server::PageSignIn};
+    use crate::{
+        identity::{SignedInUser, sample_user},
+        server::PageSignIn,
+    };
 
     /// `/profile`'s body as the server renders it for a page whose sign-in state is `info`.
     fn render_profile(info: SessionInfo) -> String {
@@ -126,18 +129,7 @@ mod tests {
         assert!(html.contains(r#"href="/auth/login?return_to=%2Fprofile""#), "back to the page after: {html}");
         assert!(!html.contains("Hello"), "{html}");
 
-        let user = SignedInUser {
-            sub: "sub-1".into(),
-            username: "ada".into(),
-            email: None,
-            email_verified: None,
-            name: None,
-            groups: vec![],
-            is_admin: false,
-            auth_time: None,
-            id_token_expires_at: 0,
-            access_token_expires_at: 0,
-        };
+        let user = SignedInUser { username: "ada".into(), ..sample_user() };
         let html = render_profile(SessionInfo { user: Some(user), ..SessionInfo::default() });
         assert!(html.contains("Hello ") && html.contains("ada"), "{html}");
         assert!(!html.contains("Sign-in required"), "{html}");

@@ -70,18 +70,19 @@ async fn serves_discovery_and_the_code_flow_entry_from_environment_settings() {
     // Both callback URLs from LOCAL_IDP_CALLBACK_URLS are registered; any other is refused.
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let domain = issuer.rsplit_once('/').expect("pool id").0;
-    let authorize = |redirect_uri: &'static str| {
-        client
-            .get(format!("{domain}/oauth2/authorize"))
-            .query(&[
-                ("response_type", "code"),
-                ("client_id", cognito_local_idp::defaults::CLIENT_ID),
-                ("redirect_uri", redirect_uri),
-                ("scope", "openid"),
-                ("state", "s"),
-            ])
-            .send()
+    // `/oauth2/authorize` for `redirect_uri`, naming `identity_provider` if given.
+    let authorize_via = |redirect_uri: &'static str, identity_provider: Option<&'static str>| {
+        let mut query = vec![
+            ("response_type", "code"),
+            ("client_id", cognito_local_idp::defaults::CLIENT_ID),
+            ("redirect_uri", redirect_uri),
+            ("scope", "openid"),
+            ("state", "s"),
+        ];
+        query.extend(identity_provider.map(|provider| ("identity_provider", provider)));
+        client.get(format!("{domain}/oauth2/authorize")).query(&query).send()
     };
+    let authorize = |redirect_uri: &'static str| authorize_via(redirect_uri, None);
     for registered in ["http://localhost:8080/callback", "http://localhost:8080/other"] {
         let response = authorize(registered).await.expect("authorize");
         assert!(response.status().is_redirection(), "{registered}: {}", response.status());
@@ -91,19 +92,7 @@ async fn serves_discovery_and_the_code_flow_entry_from_environment_settings() {
 
     // LOCAL_IDP_IDENTITY_PROVIDERS: a listed provider goes to its simulated sign-in, another
     // is refused back to the app.
-    let federated = |provider: &'static str| {
-        client
-            .get(format!("{domain}/oauth2/authorize"))
-            .query(&[
-                ("response_type", "code"),
-                ("client_id", cognito_local_idp::defaults::CLIENT_ID),
-                ("redirect_uri", "http://localhost:8080/callback"),
-                ("scope", "openid"),
-                ("state", "s"),
-                ("identity_provider", provider),
-            ])
-            .send()
-    };
+    let federated = |provider: &'static str| authorize_via("http://localhost:8080/callback", Some(provider));
     let google = federated("Google").await.expect("authorize");
     let location = google.headers()["location"].to_str().expect("ascii").to_string();
     assert!(location.starts_with("/federated?"), "{location}");

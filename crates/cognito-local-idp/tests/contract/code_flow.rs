@@ -30,17 +30,13 @@ async fn full_code_flow_through_the_login_form() {
     assert_eq!(query_param(&redirect, "state").as_deref(), Some("state-123"));
 
     let code = query_param(&redirect, "code").expect("code");
-    let response = idp
-        .token(
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", CALLBACK),
-                ("code_verifier", VERIFIER),
-            ],
-            Some((WEB_CLIENT, WEB_SECRET)),
-        )
-        .await;
+    let redeem_code = [
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", CALLBACK),
+        ("code_verifier", VERIFIER),
+    ];
+    let response = idp.token(&redeem_code, Some((WEB_CLIENT, WEB_SECRET))).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header_of(&response, "content-type"), "application/json;charset=UTF-8");
     assert_eq!(header_of(&response, "access-control-allow-origin"), "*");
@@ -88,17 +84,7 @@ async fn full_code_flow_through_the_login_form() {
     assert_eq!(idp.idp.stats().code_grants, 1);
 
     // Error answers of the token endpoint are not cached either: the spent code, replayed.
-    let replay = idp
-        .token(
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", CALLBACK),
-                ("code_verifier", VERIFIER),
-            ],
-            Some((WEB_CLIENT, WEB_SECRET)),
-        )
-        .await;
+    let replay = idp.token(&redeem_code, Some((WEB_CLIENT, WEB_SECRET))).await;
     assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
     assert_eq!(header_of(&replay, "cache-control"), "no-store");
     assert_eq!(header_of(&replay, "pragma"), "no-cache");
