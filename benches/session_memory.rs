@@ -87,6 +87,7 @@ fn signed_in_record(i: usize) -> (Record, AuthSession) {
         signed_in_at: 1_795_000_000,
         device: "Firefox on Linux".into(),
         token_generation: 0,
+        client_id: "0123456789abcdefghijklmnop".into(),
     };
     let mut data = std::collections::HashMap::new();
     data.insert("auth".to_string(), auth_session::stored_value(&auth).expect("serialisable"));
@@ -114,6 +115,7 @@ async fn add_sessions(store: &SessionMemoryStore, directory: &SessionDirectory, 
             device: auth.device.clone(),
             signed_in_at: auth.signed_in_at,
             last_active: auth.signed_in_at,
+            client_id: auth.client_id.clone(),
         };
         directory.register(&auth.sub, &entry, Duration::from_secs(86_400)).await.expect("register");
     }

@@ -6,6 +6,7 @@
 mod common;
 
 use std::{
+    collections::HashMap,
     process::{Child, Command},
     time::{Duration, Instant},
 };
@@ -16,12 +17,92 @@ use common::{
     redis::{free_port, redis_cli, start_redis, start_redis_on, start_redis_with, start_tls_redis},
     spawn_stack, spawn_stack_with,
 };
+use leptos_cognito::server::{
+    config::{RedisSetting, SessionStoreSetting},
+    session::{auth_session, auth_session::AuthSession, directory::SessionEntry, store::AppSessionStore},
+};
+use time::OffsetDateTime;
+use tower_sessions::{
+    SessionStore,
+    session::{Id, Record},
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_sessions_survive_a_restart() {
     let (_redis, port) = start_redis().await;
     let store = format!("redis://127.0.0.1:{port}");
     common::assert_signed_in_across_a_restart(&store).await;
+}
+
+/// Two apps of one pool on one Redis and one host, each with its own app client, and both with
+/// the default key prefix (so the same cookie name and Redis keys): a session signed in at the
+/// first signs nobody in at the second, which leaves it alone; an instance of the first app
+/// reads it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_is_read_only_by_an_app_of_its_client() {
+    let (_redis, port) = start_redis().await;
+    let store = format!("redis://127.0.0.1:{port}");
+    let stack = spawn_stack(&[("SESSION_STORE", &store)]).await;
+    let other_app = stack.spawn_another_app_with(&[("COGNITO_CLIENT_ID", common::OTHER_CLIENT)]).await;
+    let same_app = stack.spawn_another_app().await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    let status = |url: String| {
+        let request = browser.get(url);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // The cookie jar sends the cookie to every port of the host, as a browser does.
+    assert_eq!(status(other_app.url("/api/v1/me")).await, 401, "another client's session");
+    assert_ne!(status(other_app.url("/dashboard")).await, 200, "no page for it either");
+    assert_eq!(status(same_app.url("/api/v1/me")).await, 200, "an instance of the same app reads it");
+    assert_eq!(status(stack.app.url("/api/v1/me")).await, 200, "and the session is still there");
+}
+
+/// The person's list of sessions is shared by apps of one pool on one Redis and key prefix:
+/// each app lists, ends and signs out everywhere only its own client's. Here the other app's
+/// session is written as that app would (a record and a list entry naming its client).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_clients_sessions_are_neither_listed_nor_ended() {
+    let (_redis, port) = start_redis().await;
+    let setting = SessionStoreSetting::Redis(RedisSetting::new("127.0.0.1", port));
+    let store = format!("redis://127.0.0.1:{port}");
+    let stack = spawn_stack(&[("SESSION_STORE", &store)]).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    let me: serde_json::Value = browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    let sub = me["sub"].as_str().expect("a sub").to_string();
+
+    let other_app = AppSessionStore::open(&setting).await.expect("opens");
+    let foreign: AuthSession = serde_json::from_value(serde_json::json!({
+        "session_key": "other-apps-session", "sub": sub, "username": "user", "email": null,
+        "email_verified": null, "name": null, "groups": [], "auth_time": null, "id_claims": {},
+        "signed_in_at": 0, "client_id": common::OTHER_CLIENT,
+        "tokens": { "access_token": "a", "refresh_token": "r", "id_token_expires_at": 0, "access_token_expires_at": 0 }
+    }))
+    .unwrap();
+    let mut record = Record {
+        id: Id::default(),
+        data: HashMap::from([("auth".to_string(), auth_session::stored_value(&foreign).unwrap())]),
+        expiry_date: OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    other_app.create(&mut record).await.expect("create");
+    let entry = SessionEntry {
+        session_key: foreign.session_key.clone(),
+        session_id: record.id.to_string(),
+        device: "Safari on iOS".into(),
+        signed_in_at: OffsetDateTime::now_utc().unix_timestamp(),
+        last_active: OffsetDateTime::now_utc().unix_timestamp(),
+        client_id: common::OTHER_CLIENT.into(),
+    };
+    let directory = other_app.directory("leptos-cognito:").await.expect("directory");
+    directory.register(&sub, &entry, Duration::from_secs(3_600)).await.expect("register");
+
+    let dashboard = browser.get(stack.app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(common::listed_sessions(&dashboard).len(), 1, "only this app's session is listed");
+    assert_eq!(stack.end_listed_session(&browser, "other-apps-session").await.status(), 404, "not this app's to end");
+    assert_eq!(stack.sign_out(&browser, true).await.status(), 303);
+    assert!(other_app.load(&record.id).await.expect("load").is_some(), "the other app's session is still there");
+    assert_eq!(directory.all(&sub).await.expect("all"), vec![entry], "and listed by its app");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

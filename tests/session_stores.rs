@@ -93,6 +93,7 @@ async fn directory_conformance(first: &SessionDirectory, second: &SessionDirecto
         device: "Firefox on Linux".into(),
         signed_in_at: 0,
         last_active,
+        client_id: "app".into(),
     };
     let keep = Duration::from_secs(1_000);
     first.register("alice", &entry("a", 900), keep).await.expect("register");
@@ -266,10 +267,44 @@ async fn redis_store() {
         device: "Firefox on Linux".into(),
         signed_in_at: 0,
         last_active: 0,
+        client_id: "app".into(),
     };
     directories.0.register("someone", &person, Duration::from_secs(60)).await.expect("register");
     let neighbour = other_instance.directory("another-app:").await.expect("directory");
     assert!(neighbour.all("someone").await.expect("all").is_empty(), "session lists are apart too");
+
+    // And the session records themselves: under `{prefix}session:{id}`, out of the neighbour's
+    // reach, which also cannot delete them.
+    let mut ours = record(time::Duration::hours(1));
+    store.create(&mut ours).await.expect("create");
+    assert_eq!(redis_cli(&["EXISTS", &format!("{PREFIX}session:{}", ours.id)]), "1", "a record under the prefix");
+    let neighbour = AppSessionStore::open(&setting).await.expect("opens").with_key_prefix("another-app:");
+    assert!(neighbour.load(&ours.id).await.expect("load").is_none(), "session records are apart too");
+    neighbour.delete(&ours.id).await.expect("delete");
+    neighbour.save(&ours).await.expect("save");
+    assert!(store.load(&ours.id).await.expect("load").is_some(), "the neighbour changed nothing");
+    assert_eq!(redis_cli(&["EXISTS", &format!("another-app:session:{}", ours.id)]), "0", "nor created a copy");
+
+    // A record an earlier version wrote under the bare session id (same encoding) still loads,
+    // is saved in place (no copy under the prefix) and deleted, so nobody is signed out by the
+    // upgrade.
+    let earlier = record(time::Duration::hours(1));
+    let bare = earlier.id.to_string();
+    let mut written_by_earlier_version = earlier.clone();
+    other_instance.clone().with_key_prefix("").create(&mut written_by_earlier_version).await.expect("create");
+    redis_cli(&["RENAME", &format!("session:{bare}"), &bare]);
+    assert_eq!(redis_cli(&["EXISTS", &bare]), "1", "a record under the bare id, as earlier versions wrote");
+    let loaded = store.load(&earlier.id).await.expect("load").expect("an earlier record loads");
+    assert_eq!(loaded.data, earlier.data);
+    let mut changed = earlier.clone();
+    changed.data.insert("greeting".into(), json!("saved in place"));
+    store.save(&changed).await.expect("save");
+    assert_eq!(store.load(&earlier.id).await.expect("load").expect("loads").data["greeting"], json!("saved in place"));
+    assert_eq!(redis_cli(&["EXISTS", &format!("{PREFIX}session:{bare}")]), "0", "no second copy");
+    let ttl_ms: i64 = redis_cli(&["PTTL", &bare]).parse().expect("a number");
+    assert!(ttl_ms > 3_500_000, "the save kept the record's expiry: {ttl_ms} ms");
+    store.delete(&earlier.id).await.expect("delete");
+    assert_eq!(redis_cli(&["EXISTS", &bare]), "0", "deleted where it was");
 
     // What holds a sign-in in flight, a person's session list and a published refresh result
     // (refresh tokens inside) expire in Redis itself, whether or not any instance sweeps.

@@ -40,6 +40,7 @@ pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AuthError> {
     tracing::debug!(sessions = entries.len(), "listed the person's sessions");
     Ok(entries
         .into_iter()
+        .filter(|entry| entry.belongs_to(&state.auth.config.cognito.client_id))
         .map(|entry| SessionSummary {
             current: entry.session_key == auth.session_key,
             key: entry.session_key,

@@ -356,8 +356,7 @@ async fn end_session(
     refuse_foreign_origin(&headers, &core)?;
     let Ok(Form(form)) = form else { return Err(RouteRefusal::NoSessionNamed) };
     let return_to = return_to_or_default(form.return_to.as_deref());
-    let max_age = core.config.session.max_age.as_secs() as i64;
-    let loaded = auth_session::load(&session, core.clock.now(), max_age).await.map_err(|error| {
+    let loaded = auth_session::load(&session, core.read_rules(core.clock.now())).await.map_err(|error| {
         tracing::error!(%error, "session store failed");
         RouteRefusal::StoreUnavailable
     })?;

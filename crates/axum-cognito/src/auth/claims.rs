@@ -17,9 +17,15 @@ impl Audience {
     /// True only when the sole audience is `client_id`: OpenID Connect Core §3.1.3.7 says to
     /// reject tokens that list audiences the client does not trust.
     pub fn is_exactly(&self, client_id: &str) -> bool {
+        self.sole() == Some(client_id)
+    }
+
+    /// The audience when there is exactly one.
+    pub fn sole(&self) -> Option<&str> {
         match self {
-            Audience::One(aud) => aud == client_id,
-            Audience::Many(auds) => auds.len() == 1 && auds[0] == client_id,
+            Audience::One(aud) => Some(aud),
+            Audience::Many(auds) if auds.len() == 1 => Some(&auds[0]),
+            Audience::Many(_) => None,
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::{
     clock::SharedClock,
     config::AuthConfig,
     session::{
+        auth_session::ReadRules,
         directory::{Lifetimes, SessionDirectory},
         login_transactions::LoginTransactions,
         refresh_lock::RefreshLocks,
@@ -92,6 +93,7 @@ impl AuthCore {
             clock.clone(),
         ));
         let oauth = Arc::new(CognitoOAuthClient::new(http, config.cognito.clone()));
+        let sessions = sessions.with_key_prefix(&config.names.redis_key_prefix);
         Ok(AuthCore {
             login_transactions: Arc::new(sessions.login_transactions(&config.names.redis_key_prefix)),
             refresh_locks: Arc::new(sessions.refresh_locks(&config.names.redis_key_prefix)),
@@ -106,6 +108,15 @@ impl AuthCore {
             oauth,
             verifier,
         })
+    }
+
+    /// How this app reads a session at `now`: its maximum age, and only sessions of its client.
+    pub fn read_rules(&self, now: i64) -> ReadRules<'_> {
+        ReadRules {
+            now,
+            max_age_secs: self.config.session.max_age.as_secs() as i64,
+            client_id: &self.config.cognito.client_id,
+        }
     }
 
     /// When listed sessions stop counting as active.
@@ -175,6 +186,7 @@ mod tests {
             device: "Firefox on Linux".into(),
             signed_in_at: 0,
             last_active: 0,
+            client_id: String::new(),
         };
         core.directory.register("alice", &idled_out, Duration::from_secs(60)).await.expect("register");
         tokio::time::sleep(Duration::from_secs(59)).await;

@@ -95,8 +95,7 @@ async fn read_fresh_session(
     skew: i64,
 ) -> Result<Option<AuthSession>, RefreshError> {
     let now = core.clock.now();
-    let max_age = core.config.session.max_age.as_secs() as i64;
-    let Some(mut auth) = auth_session::load(session, now, max_age).await? else {
+    let Some(mut auth) = auth_session::load(session, core.read_rules(now)).await? else {
         return Ok(None);
     };
     crate::request_span::record_session(&auth.session_key);

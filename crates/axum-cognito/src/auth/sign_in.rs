@@ -303,8 +303,7 @@ async fn complete_sign_in(
     let code = params.code.as_deref().filter(|c| !c.is_empty()).ok_or(SignInError::MissingCode)?;
     let mut auth = exchange_and_verify(core, &transaction, code).await?;
     auth.device = device_name(user_agent);
-    let max_age = core.config.session.max_age.as_secs() as i64;
-    let replaced = auth_session::load(session, now, max_age).await.ok().flatten();
+    let replaced = auth_session::load(session, core.read_rules(now)).await.ok().flatten();
     let session_id = match auth_session::start(session, &auth, now).await {
         Ok(session_id) => session_id,
         Err(error) => {
@@ -326,6 +325,7 @@ async fn complete_sign_in(
         device: auth.device.clone(),
         signed_in_at: auth.signed_in_at,
         last_active: now,
+        client_id: auth.client_id.clone(),
     };
     if let Err(error) = core.directory.register(&auth.sub, &entry, core.config.session.max_age).await {
         // Signed in all the same; only the list of sessions misses this one.

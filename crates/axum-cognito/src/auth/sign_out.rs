@@ -79,8 +79,7 @@ impl Scope {
 /// the provider's logout URL to redirect to.
 pub async fn sign_out(core: &AuthCore, session: &tower_sessions::Session, scope: Scope) -> Url {
     let now = core.clock.now();
-    let max_age = core.config.session.max_age.as_secs() as i64;
-    let auth = match auth_session::load(session, now, max_age).await {
+    let auth = match auth_session::load(session, core.read_rules(now)).await {
         Ok(auth) => auth,
         Err(error) => {
             tracing::warn!(%error, "could not read the session being signed out");
@@ -98,7 +97,10 @@ pub async fn sign_out(core: &AuthCore, session: &tower_sessions::Session, scope:
     if scope == Scope::Everywhere {
         match core.directory.all(&auth.sub).await {
             Ok(entries) => {
-                let others = entries.into_iter().filter(|entry| entry.session_key != auth.session_key);
+                let client_id = &core.config.cognito.client_id;
+                let others = entries
+                    .into_iter()
+                    .filter(|entry| entry.session_key != auth.session_key && entry.belongs_to(client_id));
                 for entry in others {
                     end_listed_session(core, &auth.sub, &entry, "sign_out_everywhere", &mut revocations).await;
                 }
@@ -116,7 +118,8 @@ pub async fn sign_out(core: &AuthCore, session: &tower_sessions::Session, scope:
 /// Ends another session of `sub`, found in the person's list (the dashboard's per-session
 /// sign-out, and sign out everywhere). Returns false when the list has no such session.
 pub async fn end_other_session(core: &AuthCore, sub: &str, session_key: &str) -> Result<bool, SessionStoreError> {
-    let Some(entry) = core.directory.get(sub, session_key).await? else {
+    let listed = core.directory.get(sub, session_key).await?;
+    let Some(entry) = listed.filter(|entry| entry.belongs_to(&core.config.cognito.client_id)) else {
         return Ok(false);
     };
     let mut revocations = Revocations::default();
@@ -157,13 +160,16 @@ async fn end_listed_session(
         }
     };
     match record.and_then(|record| auth_session::from_record(&record)) {
-        // Only a session of this person: the list entry names it, the record must agree.
-        Some(auth) if auth.sub == sub => {
+        // Only a session of this person and this app: the list entry names it, the record
+        // must agree.
+        Some(auth) if auth.sub == sub && auth.belongs_to(&core.config.cognito.client_id) => {
             let sessions = core.sessions.clone();
             let delete = async move { sessions.delete(&id).await.map_err(|e| SessionStoreError::new(e.to_string())) };
             end_session(core, auth, delete, revocations).await;
             metrics::session_ended(reason);
         }
+        // The person's session at another app client that shares the store: its app's to end.
+        Some(auth) if auth.sub == sub => {}
         // Gone already (idled out, or ended elsewhere): only the entry is left.
         _ => remove_gone_session(core, sub, entry).await,
     }

@@ -207,8 +207,8 @@ pub struct Names {
     /// The cookie that binds a sign-in in flight to its browser (`lc_login`); `__Host-` is put in
     /// front under https.
     pub login_cookie: String,
-    /// The start of every Redis key the core writes besides the session records themselves
-    /// (`leptos-cognito:`): sign-ins in flight, refresh locks, people's session lists.
+    /// The start of every Redis key the core writes (`leptos-cognito:`): session records,
+    /// sign-ins in flight, refresh locks, people's session lists.
     pub redis_key_prefix: String,
     /// The realm of the API's `WWW-Authenticate: Bearer` challenges (RFC 6750 §3):
     /// `leptos-cognito`.

@@ -4,7 +4,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, value::RawValue};
 use tower_sessions::Session;
 
-use crate::auth::{claims::VerifiedIdToken, token_string::TokenString};
+use crate::auth::{
+    claims::{Audience, VerifiedIdToken},
+    token_string::TokenString,
+};
 
 const AUTH_KEY: &str = "auth";
 /// When a request of the session was last recorded (Unix seconds), kept apart from the tokens.
@@ -60,6 +63,10 @@ pub struct AuthSession {
     /// copies of the session ([`AuthSession::is_newer_than`]).
     #[serde(default)]
     pub token_generation: u64,
+    /// The app client the person signed in to (the ID token's `aud`): a session is read only by
+    /// an app of that client ([`load`]). Empty in sessions stored before it was kept.
+    #[serde(default)]
+    pub client_id: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -172,6 +179,7 @@ impl AuthSession {
             signed_in_at: now,
             device: String::new(),
             token_generation: 0,
+            client_id: claims.aud.sole().unwrap_or_default().to_owned(),
         }
     }
 
@@ -204,6 +212,17 @@ impl AuthSession {
             > (other.tokens.access_token_expires_at, other.token_generation)
     }
 
+    /// Whether this session belongs to the app client `client_id`: the client it was signed in
+    /// to, or for a session stored before that was kept, its ID token's `aud`. A session that
+    /// names no client at all (none of Cognito's ID tokens lacks `aud`) is given the benefit of
+    /// the doubt, so that no upgrade signs anyone out.
+    pub fn belongs_to(&self, client_id: &str) -> bool {
+        if !self.client_id.is_empty() {
+            return self.client_id == client_id;
+        }
+        audience(&self.id_claims.to_map()).is_none_or(|audience| audience == client_id)
+    }
+
     /// Whether the person is in the Cognito group `group`.
     pub fn is_member_of(&self, group: &str) -> bool {
         self.groups.iter().any(|g| g == group)
@@ -217,6 +236,12 @@ impl AuthSession {
         claims.sort();
         claims
     }
+}
+
+/// The sole audience of ID token claims (the client id), if they name one.
+fn audience(claims: &Map<String, Value>) -> Option<String> {
+    let audience = Audience::deserialize(claims.get("aud")?).ok()?;
+    audience.sole().map(str::to_owned)
 }
 
 fn new_session_key() -> String {
@@ -254,17 +279,47 @@ pub fn stored_session(value: &Value) -> Result<AuthSession, SessionStoreError> {
     .map_err(|e| SessionStoreError(format!("the stored session could not be read: {e}")))
 }
 
-/// Reads the signed-in state, ending sessions older than `max_age_secs` since sign-in.
-pub async fn load(session: &Session, now: i64, max_age_secs: i64) -> Result<Option<AuthSession>, SessionStoreError> {
+/// Who may read a session, and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadRules<'a> {
+    /// The time now (Unix seconds).
+    pub now: i64,
+    /// Sessions older than this since sign-in end (`SESSION_MAX_AGE_SECS`).
+    pub max_age_secs: i64,
+    /// This app's client id: a session signed in to another client is not this app's.
+    pub client_id: &'a str,
+}
+
+/// Reads the signed-in state, ending sessions older than the maximum age since sign-in.
+///
+/// A session of another app client reads as nobody signed in, and reading leaves it as it is:
+/// another app that shares the store (and the cookie's name and host), or this app's session
+/// from before its client changed, must not sign the person in to this one with claims it
+/// never verified. (A sign-in or sign-out here replaces or clears the browser's cookie, and
+/// with it that session's record.)
+pub async fn load(session: &Session, rules: ReadRules<'_>) -> Result<Option<AuthSession>, SessionStoreError> {
     let value = session.get_value(AUTH_KEY).await.map_err(|e| SessionStoreError(e.to_string()))?;
     let auth = value.as_ref().map(stored_session).transpose()?;
     match auth {
-        Some(auth) if now - auth.signed_in_at > max_age_secs => {
+        Some(auth) if !auth.belongs_to(rules.client_id) => {
+            tracing::warn!(session_client = %auth.client_id, "a session of another app client was presented; not signed in");
+            Ok(None)
+        }
+        Some(auth) if rules.now - auth.signed_in_at > rules.max_age_secs => {
             session.flush().await.map_err(|e| SessionStoreError(e.to_string()))?;
             crate::metrics::session_ended("max_age");
             Ok(None)
         }
-        other => Ok(other),
+        Some(mut auth) => {
+            // A session stored before the client was kept, found to be this client's: kept
+            // from now on (written with the session's next change), so its claims are not
+            // parsed again for the check.
+            if auth.client_id.is_empty() {
+                auth.client_id = rules.client_id.to_owned();
+            }
+            Ok(Some(auth))
+        }
+        None => Ok(None),
     }
 }
 
@@ -359,6 +414,40 @@ mod tests {
         .unwrap();
         auth.id_claims = IdClaims::from_map(&claims());
         auth
+    }
+
+    /// Two apps on one store (and one cookie): the session signed in to app A's client reads as
+    /// nobody signed in at app B, and stays A's.
+    #[tokio::test]
+    async fn a_session_of_another_app_client_reads_as_nobody_and_is_left_alone() {
+        let store = std::sync::Arc::new(crate::session::memory_store::SessionMemoryStore::default());
+        let signing_in = Session::new(None, store.clone(), None);
+        let signed_in = AuthSession { client_id: "app-a".into(), ..session() };
+        start(&signing_in, &signed_in, 10).await.unwrap();
+        let id = signing_in.id();
+        let rules = |client_id| ReadRules { now: 10, max_age_secs: 3_600, client_id };
+
+        let at_b = Session::new(id, store.clone(), None);
+        assert!(load(&at_b, rules("app-b")).await.unwrap().is_none(), "not B's session");
+        let at_a = Session::new(id, store.clone(), None);
+        assert_eq!(load(&at_a, rules("app-a")).await.unwrap().map(|auth| auth.sub), Some("s".into()), "still A's");
+    }
+
+    /// Sessions stored before the client was kept: their ID token's `aud` decides (a string or
+    /// an array); one naming no client at all still reads.
+    #[test]
+    fn a_session_from_before_the_client_was_kept_belongs_to_its_audience() {
+        let with_claims = |claims: Value| {
+            let Value::Object(map) = claims else { unreachable!() };
+            AuthSession { client_id: String::new(), id_claims: IdClaims::from_map(&map), ..session() }
+        };
+        let earlier = with_claims(json!({ "sub": "s", "aud": "app-a" }));
+        assert!(earlier.belongs_to("app-a") && !earlier.belongs_to("app-b"));
+        let listed = with_claims(json!({ "sub": "s", "aud": ["app-a"] }));
+        assert!(listed.belongs_to("app-a") && !listed.belongs_to("app-b"));
+        assert!(with_claims(json!({ "sub": "s" })).belongs_to("app-b"), "no client named: as before");
+        let kept = AuthSession { client_id: "app-a".into(), ..earlier };
+        assert!(kept.belongs_to("app-a") && !kept.belongs_to("app-b"));
     }
 
     #[test]

@@ -35,6 +35,19 @@ pub struct SessionEntry {
     pub signed_in_at: i64,
     /// When the session was last used (Unix seconds), to within a minute.
     pub last_active: i64,
+    /// The app client the session was signed in to (`AuthSession::client_id`): two apps of one
+    /// pool that share the store and key prefix share a person's list, and each sees and ends
+    /// only its own entries. Empty in entries written before it was kept.
+    #[serde(default)]
+    pub client_id: String,
+}
+
+impl SessionEntry {
+    /// Whether the entry is of a session of the app client `client_id` (an entry that names no
+    /// client is taken to be).
+    pub fn belongs_to(&self, client_id: &str) -> bool {
+        self.client_id.is_empty() || self.client_id == client_id
+    }
 }
 
 /// When entries stop counting as active.
@@ -377,6 +390,7 @@ mod tests {
             device: "Firefox on Linux".into(),
             signed_in_at,
             last_active,
+            client_id: "app".into(),
         }
     }
 

@@ -11,7 +11,9 @@ use crate::config::AuthConfig;
 /// [`AuthCore::session_layer`](crate::AuthCore::session_layer) returns.
 pub fn session_layer(store: AppSessionStore, config: &AuthConfig) -> SessionManagerLayer<AppSessionStore> {
     let idle = time::Duration::seconds(config.session.idle_timeout.as_secs().min(i64::MAX as u64) as i64);
-    SessionManagerLayer::new(store)
+    // The configured key prefix, whatever the store was opened with: the core's copy of the
+    // store must find the records this layer writes.
+    SessionManagerLayer::new(store.with_key_prefix(&config.names.redis_key_prefix))
         .with_name(config.session_cookie_name())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

@@ -6,5 +6,7 @@ pub mod directory;
 pub mod layer;
 pub mod login_transactions;
 pub mod memory_store;
+#[cfg(feature = "redis")]
+pub mod redis_store;
 pub mod refresh_lock;
 pub mod store;

@@ -19,11 +19,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 #[cfg(feature = "redis")]
 use fred::{
-    prelude::{ClientLike, Config, ConnectionConfig, KeysInterface, PerformanceConfig, Pool, ReconnectPolicy},
-    types::{
-        Expiration, SetOptions,
-        config::{ServerConfig, TlsConnector},
-    },
+    prelude::{ClientLike, Config, ConnectionConfig, PerformanceConfig, Pool, ReconnectPolicy},
+    types::config::{ServerConfig, TlsConnector},
 };
 #[cfg(feature = "redis")]
 use secrecy::ExposeSecret;
@@ -34,14 +31,14 @@ use tower_sessions::{
     session::{Id, Record},
     session_store,
 };
-#[cfg(feature = "redis")]
-use tower_sessions_redis_store::RedisStore;
 #[cfg(feature = "sqlite")]
 use tower_sessions_sqlx_store::{
     SqliteStore,
     sqlx::{self, SqlitePool, sqlite::SqliteConnectOptions, sqlite::SqlitePoolOptions},
 };
 
+#[cfg(feature = "redis")]
+use super::redis_store::RedisSessions;
 use super::{
     auth_session::SessionStoreError, directory::SessionDirectory, login_transactions::LoginTransactions,
     memory_store::SessionMemoryStore, refresh_lock::RefreshLocks,
@@ -88,8 +85,8 @@ pub enum AppSessionStore {
     /// Sessions in Redis.
     #[cfg(feature = "redis")]
     Redis {
-        /// tower-sessions-redis-store's store (creates, loads and deletes records).
-        store: RedisStore<Pool>,
+        /// The session records, under the app's key prefix.
+        store: RedisSessions,
         /// The Redis connections, shared with refresh locks, sign-ins in flight and session
         /// lists.
         pool: Pool,
@@ -110,6 +107,22 @@ impl AppSessionStore {
             SessionStoreSetting::Redis(setting) => open_redis(setting).await,
             #[cfg(not(feature = "redis"))]
             SessionStoreSetting::Redis(_) => Err(not_built_in("redis://", "redis")),
+        }
+    }
+
+    /// The same store with its session records under `key_prefix` in Redis (a prefix of their
+    /// own: `{key_prefix}session:{id}`), so that apps with different prefixes on one Redis
+    /// never read each other's sessions. [`crate::AuthCore::new`] applies the configured
+    /// [`crate::config::Names::redis_key_prefix`]; until then Redis keys use the default one.
+    /// Memory and SQLite stores are one app's own and have no prefix.
+    #[cfg_attr(not(feature = "redis"), allow(unused_variables, reason = "only Redis keys have a prefix"))]
+    pub fn with_key_prefix(self, key_prefix: &str) -> Self {
+        match self {
+            #[cfg(feature = "redis")]
+            AppSessionStore::Redis { pool, .. } => {
+                AppSessionStore::Redis { store: RedisSessions::new(pool.clone(), key_prefix), pool }
+            }
+            other => other,
         }
     }
 
@@ -273,8 +286,10 @@ async fn open_redis(setting: &RedisSetting) -> Result<AppSessionStore, StoreOpen
         .await
         .map_err(|_| unreachable(&"no answer within 5 s"))?
         .map_err(|e| unreachable(&e))?;
-    // Redis expires the keys itself, from each session's expiry.
-    Ok(AppSessionStore::Redis { store: RedisStore::new(pool.clone()), pool })
+    // Redis expires the keys itself, from each session's expiry. Under the default prefix until
+    // the core names the app's (`with_key_prefix`).
+    let store = RedisSessions::new(pool.clone(), &crate::config::Names::default().redis_key_prefix);
+    Ok(AppSessionStore::Redis { store, pool })
 }
 
 #[cfg(feature = "sqlite")]
@@ -288,25 +303,6 @@ async fn sqlite_update(pool: &SqlitePool, record: &Record) -> session_store::Res
         .execute(pool)
         .await
         .map_err(|e| session_store::Error::Backend(e.to_string()))?;
-    Ok(())
-}
-
-#[cfg(feature = "redis")]
-/// Redis's `save` as `SET … XX`, like the crate's, but a session deleted meanwhile is not an
-/// error (the crate fails to read Redis's nil answer, which would turn a request that ends just
-/// after its sign-out into a 500).
-async fn redis_update(pool: &Pool, record: &Record) -> session_store::Result<()> {
-    let data = rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-    let expire = Expiration::EXAT(record.expiry_date.unix_timestamp());
-    pool.set::<fred::types::Value, _, _>(
-        record.id.to_string(),
-        data.as_slice(),
-        Some(expire),
-        Some(SetOptions::XX),
-        false,
-    )
-    .await
-    .map_err(|e| session_store::Error::Backend(e.to_string()))?;
     Ok(())
 }
 
@@ -359,7 +355,7 @@ impl AppSessionStore {
             #[cfg(feature = "sqlite")]
             AppSessionStore::Sqlite { pool, .. } => sqlite_update(pool, record).await,
             #[cfg(feature = "redis")]
-            AppSessionStore::Redis { pool, .. } => redis_update(pool, record).await,
+            AppSessionStore::Redis { store, .. } => store.save(record).await,
         }
     }
 
