@@ -25,7 +25,7 @@ log="$work/server.log"
   env -u LEPTOS_SITE_ROOT -u LEPTOS_HASH_FILES -u LEPTOS_OUTPUT_NAME -u LEPTOS_SITE_PKG_DIR -u LEPTOS_ENV \
     LEPTOS_SITE_ADDR="127.0.0.1:$port_app" APP_URL="http://localhost:$port_app" \
     LOCAL_IDP=on LOCAL_IDP_ADDR="127.0.0.1:$port_idp" LOCAL_IDP_KEYS_FILE="$work/keys.json" \
-    "$work/leptos-cognito/leptos-cognito" serve >"$log" 2>&1
+    "$work/leptos-cognito/leptos-cognito" >"$log" 2>&1
 ) &
 server=$!
 trap 'kill $server 2>/dev/null; pkill -f "$work/leptos-cognito/leptos-cognito" 2>/dev/null || true; rm -rf "$work"' EXIT

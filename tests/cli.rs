@@ -5,7 +5,7 @@ mod common;
 use std::process::Command;
 
 #[cfg(unix)]
-use common::process::{exit_status, serve_process, terminate};
+use common::process::{exit_status, send_signal, serve_process, terminate};
 
 fn run_with(vars: &[(&str, &str)]) -> std::process::Output {
     // An empty working directory, so no developer's .env file leaks in.
@@ -77,11 +77,18 @@ fn serve_in(dir: &std::path::Path, vars: &[(&str, &str)]) -> (std::process::Chil
     (child, connection, port)
 }
 
-/// SIGTERM (what a balancer's orchestrator sends): the app lets a request in flight finish and
-/// exits with status 0.
+/// SIGTERM (what a balancer's orchestrator sends), and SIGINT (Ctrl-C in a terminal): the app
+/// lets a request in flight finish and exits with status 0.
 #[cfg(unix)]
 #[test]
-fn sigterm_lets_requests_finish_and_exits_0() {
+fn sigterm_and_sigint_let_requests_finish_and_exit_0() {
+    for signal in ["TERM", "INT"] {
+        a_signal_lets_requests_finish_and_exits_0(signal);
+    }
+}
+
+#[cfg(unix)]
+fn a_signal_lets_requests_finish_and_exits_0(signal: &str) {
     use std::{io::Read, io::Write, time::Duration};
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -95,14 +102,14 @@ fn sigterm_lets_requests_finish_and_exits_0() {
     )
     .unwrap();
     std::thread::sleep(Duration::from_millis(200));
-    terminate(&child);
+    send_signal(&child, signal);
     std::thread::sleep(Duration::from_millis(200));
     connection.write_all(body.as_bytes()).unwrap();
     let mut answer = String::new();
     connection.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let _ = connection.read_to_string(&mut answer);
-    assert!(answer.starts_with("HTTP/1.1 303"), "the request in flight is answered: {answer}");
-    assert_eq!(exit_status(&mut child, Duration::from_secs(15)).code(), Some(0));
+    assert!(answer.starts_with("HTTP/1.1 303"), "SIG{signal}: the request in flight is answered: {answer}");
+    assert_eq!(exit_status(&mut child, Duration::from_secs(15)).code(), Some(0), "SIG{signal}");
 }
 
 /// Behind a balancer the app always has idle connections: a reverse proxy keeps its upstream

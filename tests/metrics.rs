@@ -454,6 +454,17 @@ async fn sign_in_session_and_bearer_failures_are_counted_by_reason() {
     let made_up = format!("{header}.{}.c2ln", base64_url(r#"{"sub":"x"}"#));
     let me = reqwest::Client::new().get(stack.app.url("/api/v1/me")).bearer_auth(made_up).send().await.unwrap();
     assert_eq!(me.status(), 401);
+    // The pool's access token with its signature altered, and another app client's.
+    let bearer = |token: String| {
+        let request = reqwest::Client::new().get(stack.app.url("/api/v1/me")).bearer_auth(token);
+        async move { request.send().await.unwrap().status() }
+    };
+    let apps = initiate_auth(&stack.idp.domain, defaults::CLIENT_ID, USER).await;
+    let access_token = apps["AccessToken"].as_str().expect("an access token");
+    let (signed, signature) = access_token.rsplit_once('.').expect("three parts");
+    let altered = format!("{signed}.{}", base64_url(&"x".repeat(signature.len() * 3 / 4)));
+    assert_eq!(bearer(altered).await, 401);
+    assert_eq!(bearer(other["AccessToken"].as_str().expect("an access token").to_string()).await, 401);
 
     let after = scrape(&metrics_addr).await;
     let expected = [
@@ -461,6 +472,8 @@ async fn sign_in_session_and_bearer_failures_are_counted_by_reason() {
         (r#"lc_sessions_ended_total{reason="ended_by_owner"}"#, 1.0),
         (r#"lc_sessions_ended_total{reason="replaced"}"#, 1.0),
         (r#"lc_bearer_verifications_total{outcome="rejected",reason="unknown_key"}"#, 1.0),
+        (r#"lc_bearer_verifications_total{outcome="rejected",reason="bad_signature"}"#, 1.0),
+        (r#"lc_bearer_verifications_total{outcome="rejected",reason="wrong_client"}"#, 1.0),
     ];
     for (series, moved) in expected {
         assert_eq!(delta(&before, &after, series), moved, "{series}");

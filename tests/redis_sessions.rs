@@ -254,6 +254,23 @@ async fn the_password_and_database_of_a_redis_url_are_used() {
     assert_eq!(keys_in("0"), 0, "nothing in database 0");
 }
 
+/// A Redis 6+ ACL user (`redis://USER:PASSWORD@…`): the app signs in as that user, with the
+/// default user switched off, so a connection without the user name would be refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_user_name_of_a_redis_url_is_used() {
+    let port = free_port();
+    let acl = ["--user", "sessions", "on", ">p@ss", "~*", "&*", "+@all", "--user", "default", "off"];
+    let _redis = start_redis_with(port, &[&["--port", &port.to_string()][..], &acl].concat()).await;
+    let stack = spawn_stack(&[("SESSION_STORE", &format!("redis://sessions:p%40ss@127.0.0.1:{port}"))]).await;
+    let browser = browser();
+    assert_eq!(stack.sign_in(&browser, USER, None).await.status(), 303);
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    let as_sessions = ["--user", "sessions", "--pass", "p@ss", "--no-auth-warning", "dbsize"];
+    let output = Command::new("redis-cli").args(["-p", &port.to_string()]).args(as_sessions).output().unwrap();
+    let keys: u64 = String::from_utf8_lossy(&output.stdout).trim().parse().expect("a number of keys");
+    assert!(keys > 0, "the session is stored as the user `sessions`");
+}
+
 /// What the process wrote to stderr, once it has exited (within `within`).
 fn exit_message(mut child: Child, within: Duration) -> (std::process::ExitStatus, String) {
     exit_status(&mut child, within);

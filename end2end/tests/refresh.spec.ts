@@ -57,3 +57,33 @@ test("the dashboard asks for a refresh when the tab regains focus", async ({ pag
   expect(answer?.status()).toBe(200);
   await expect(page.getByTestId("claim-email")).toContainText("user@example.com");
 });
+
+// A session ended elsewhere (here from another browser's list of sessions, as for a lost
+// phone): the open dashboard learns it at its next keep-alive call and goes to "Your session
+// has expired", with the way back to the dashboard.
+test("an open dashboard leaves when its session is ended from another browser", async ({ page, browser }) => {
+  await signInToDashboard(page);
+  const origin = new URL(page.url()).origin;
+  const thisSession = page.locator('[data-testid="session-item"][data-current="true"] input[name="session"]');
+  const key = await thisSession.getAttribute("value");
+  expect(key).toBeTruthy();
+
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await otherPage.goto(`${origin}/auth/login?return_to=/dashboard`);
+  await otherPage.getByLabel("Username").fill("user@example.com");
+  await otherPage.getByLabel("Password").fill("User-Passw0rd!");
+  await otherPage.getByRole("button", { name: /sign in/i }).click();
+  await expect(otherPage).toHaveURL(/\/dashboard$/);
+  const ended = await other.request.post(`${origin}/auth/sessions/end`, {
+    form: { session: key ?? "" },
+    headers: { origin },
+    maxRedirects: 0,
+  });
+  expect(ended.status()).toBe(303);
+  await other.close();
+
+  await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+  await expect(page).toHaveURL(/\/auth\/session-expired\?return_to=(%2F|\/)dashboard$/);
+  await expect(page.getByTestId("session-expired")).toContainText("Your session has expired");
+});

@@ -48,3 +48,14 @@ impl Cli {
         self.command.clone().unwrap_or(Command::Serve)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_binary_serves_without_a_subcommand() {
+        assert!(matches!(Cli::parse_from(["leptos-cognito"]).command(), Command::Serve));
+        assert!(matches!(Cli::parse_from(["leptos-cognito", "local-idp"]).command(), Command::LocalIdp));
+    }
+}

@@ -395,6 +395,13 @@ mod tests {
         let from_the_environment = options.site_root.clone();
         layout.apply(&mut options, |name| name == "LEPTOS_SITE_ROOT");
         assert_eq!(options.site_root, from_the_environment, "a variable that is set wins");
+        assert!(options.hash_files && options.env == leptos::config::Env::PROD, "the others still apply");
+
+        let mut options = LeptosOptions::builder().output_name("leptos-cognito").build();
+        let (hash_files, env) = (options.hash_files, options.env.clone());
+        layout.apply(&mut options, |name| matches!(name, "LEPTOS_HASH_FILES" | "LEPTOS_ENV"));
+        assert_eq!((options.hash_files, options.env), (hash_files, env), "LEPTOS_HASH_FILES and LEPTOS_ENV win too");
+        assert_eq!(options.site_root.as_ref(), dir.path().join("site").to_string_lossy());
     }
 
     /// A connection accepted by [`app_listener`] (and its client, kept open).

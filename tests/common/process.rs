@@ -33,9 +33,14 @@ pub fn serve_process(dir: &Path, vars: &[(&str, &str)]) -> (Child, u16) {
 
 /// Sends SIGTERM with the shell's own `kill` (procps' /bin/kill is not on every fresh Debian).
 pub fn terminate(child: &Child) {
-    let terminated =
-        Command::new("sh").args(["-c", "kill -TERM \"$0\"", &child.id().to_string()]).status().expect("sh runs");
-    assert!(terminated.success());
+    send_signal(child, "TERM");
+}
+
+/// Sends the signal `name` (`TERM`, `INT`) with the shell's own `kill`.
+pub fn send_signal(child: &Child, name: &str) {
+    let script = format!("kill -{name} \"$0\"");
+    let sent = Command::new("sh").args(["-c", &script, &child.id().to_string()]).status().expect("sh runs");
+    assert!(sent.success());
 }
 
 /// The exit status, which must come within `within` (the process is killed otherwise).

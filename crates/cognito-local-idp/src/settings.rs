@@ -133,6 +133,9 @@ mod tests {
     fn defaults_are_cognitos() {
         let s = settings(&[]).expect("defaults");
         assert_eq!(s.addr, SocketAddr::from(([127, 0, 0, 1], 9229)));
+        assert_eq!(s.keys_file, std::path::PathBuf::from(".local/local-idp-keys.json"));
+        assert_eq!(s.users_file, None, "the demo users");
+        assert_eq!((s.id_token_ttl, s.access_token_ttl), (Duration::from_secs(3600), Duration::from_secs(3600)));
         assert_eq!(s.refresh_token_ttl, Duration::from_secs(30 * 24 * 3600));
         assert!(!s.refresh_token_rotation);
         assert_eq!(s.refresh_token_retry_grace, Duration::ZERO);

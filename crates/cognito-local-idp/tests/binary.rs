@@ -22,14 +22,25 @@ fn binary() -> Command {
     command
 }
 
-/// Starts the binary on port 0 and returns it with the issuer it prints.
+/// Starts the binary on port 0 with the app client's URLs of these tests, and returns it with
+/// the issuer it prints.
 fn start(keys_file: &std::path::Path) -> (Running, String) {
+    start_with(
+        keys_file,
+        &[
+            ("LOCAL_IDP_CALLBACK_URLS", "http://localhost:8080/callback, http://localhost:8080/other"),
+            ("LOCAL_IDP_LOGOUT_URLS", "http://localhost:8080/signed-out"),
+            ("LOCAL_IDP_IDENTITY_PROVIDERS", "Google"),
+        ],
+    )
+}
+
+/// Starts the binary on port 0 with `vars` and returns it with the issuer it prints.
+fn start_with(keys_file: &std::path::Path, vars: &[(&str, &str)]) -> (Running, String) {
     let mut child = binary()
         .env("LOCAL_IDP_ADDR", "127.0.0.1:0")
         .env("LOCAL_IDP_KEYS_FILE", keys_file)
-        .env("LOCAL_IDP_CALLBACK_URLS", "http://localhost:8080/callback, http://localhost:8080/other")
-        .env("LOCAL_IDP_LOGOUT_URLS", "http://localhost:8080/signed-out")
-        .env("LOCAL_IDP_IDENTITY_PROVIDERS", "Google")
+        .envs(vars.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -112,6 +123,37 @@ async fn serves_discovery_and_the_code_flow_entry_from_environment_settings() {
     assert_eq!(signed_out.headers()["location"], "http://localhost:8080/signed-out");
     let elsewhere = logout("http://localhost:8080/elsewhere").await.expect("logout");
     assert_eq!(elsewhere.status(), reqwest::StatusCode::BAD_REQUEST);
+}
+
+/// Without the URL variables the app client is registered for the leptos-cognito app on
+/// `http://localhost:3000`, as the README's table says.
+#[tokio::test]
+async fn without_url_settings_the_client_is_registered_for_localhost_3000() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_running, issuer) = start_with(&dir.path().join("keys.json"), &[]);
+    let domain = issuer.rsplit_once('/').expect("pool id").0.to_string();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let authorize = |redirect_uri: &str| {
+        let query = [
+            ("response_type", "code"),
+            ("client_id", cognito_local_idp::defaults::CLIENT_ID),
+            ("redirect_uri", redirect_uri),
+            ("scope", "openid"),
+            ("state", "s"),
+        ];
+        client.get(format!("{domain}/oauth2/authorize")).query(&query).send()
+    };
+    let response = authorize("http://localhost:3000/auth/callback").await.expect("authorize");
+    assert!(response.status().is_redirection(), "the default callback URL: {}", response.status());
+    let response = authorize("http://localhost:8080/callback").await.expect("authorize");
+    assert_eq!(response.status(), reqwest::StatusCode::BAD_REQUEST, "no other");
+    let logout = |logout_uri: &str| {
+        let query = [("client_id", cognito_local_idp::defaults::CLIENT_ID), ("logout_uri", logout_uri)];
+        client.get(format!("{domain}/logout")).query(&query).send()
+    };
+    let signed_out = logout("http://localhost:3000/").await.expect("logout");
+    assert_eq!(signed_out.headers()["location"], "http://localhost:3000/", "the default sign-out URL");
+    assert_eq!(logout("http://localhost:8080/").await.expect("logout").status(), reqwest::StatusCode::BAD_REQUEST);
 }
 
 #[test]

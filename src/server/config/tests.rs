@@ -174,3 +174,55 @@ fn retry_grace_period_is_zero_to_sixty_seconds() {
         assert_eq!(grace(bad).unwrap_err().variable, "LOCAL_IDP_REFRESH_RETRY_GRACE_SECS", "{bad}");
     }
 }
+
+/// `.env.example` (copied into the release directory) names only variables the app reads, and
+/// every value in it, uncommented, is accepted: in each of its two blocks, the development one
+/// and the production one.
+#[test]
+fn the_example_env_file_names_variables_the_app_reads_with_valid_values() {
+    let text = include_str!("../../../.env.example");
+    let blocks: Vec<Vec<(String, String)>> = text
+        .split("\n\n")
+        .map(|block| {
+            block
+                .lines()
+                .filter_map(|line| line.strip_prefix("# ")?.split_once('='))
+                .filter(|(name, _)| name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect()
+        })
+        .filter(|block: &Vec<_>| !block.is_empty())
+        .collect();
+    assert_eq!(blocks.len(), 2, "a development block and a production block");
+    // Read by tracing's filter rather than by the configuration.
+    let read_elsewhere = ["RUST_LOG"];
+    // What a filled-in `.env` holds: the development block with the client's id and secret
+    // written in, and for production the production block over it.
+    let filled_in = |block: &[(String, String)]| -> Vec<(String, String)> {
+        let fill = |(name, value): &(String, String)| {
+            // Cognito's client ids and secrets are letters and digits.
+            (name.clone(), if value.is_empty() { "example0123456789abcdefghij".to_string() } else { value.clone() })
+        };
+        block.iter().map(fill).collect()
+    };
+    let development = filled_in(&blocks[0]);
+    let production = [development.clone(), blocks[1].clone()].concat();
+    for block in [&development, &production] {
+        let asked = std::cell::RefCell::new(std::collections::HashSet::new());
+        let values: HashMap<&str, &str> = block.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let parsed = AppConfig::from_lookup(|name| {
+            asked.borrow_mut().insert(name.to_string());
+            values.get(name).map(|value| value.to_string())
+        });
+        if let Err(error) = parsed {
+            panic!("{error} (block starting with {:?})", block[0].0);
+        }
+        for (name, _) in block {
+            assert!(asked.borrow().contains(name) || read_elsewhere.contains(&name.as_str()), "{name} is not read");
+        }
+    }
+    let production_names: Vec<&str> = blocks[1].iter().map(|(name, _)| name.as_str()).collect();
+    for needed in ["APP_URL", "LEPTOS_SITE_ADDR", "SESSION_STORE", "TRUSTED_PROXIES"] {
+        assert!(production_names.contains(&needed), "the production block names {needed}");
+    }
+}

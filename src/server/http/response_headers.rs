@@ -69,3 +69,37 @@ pub fn is_hashed_asset(path: &str) -> bool {
 fn set_if_absent(headers: &mut HeaderMap, name: HeaderName, value: &'static HeaderValue) {
     headers.entry(name).or_insert_with(|| value.clone());
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, http::StatusCode};
+
+    use super::*;
+
+    fn cache_control(hashed_asset: bool, status: StatusCode) -> HeaderValue {
+        let mut response = Response::builder().status(status).body(Body::empty()).expect("a response");
+        HeaderPolicy { strict_transport_security: false }.apply(hashed_asset, &mut response);
+        response.headers()[header::CACHE_CONTROL].clone()
+    }
+
+    /// Only a file of the bundle that was found may be cached, for good: its name changes with
+    /// its content. A missing one (a page of the previous deployment asking a new instance for
+    /// its old bundle, during a rolling deploy) must not stick in a cache as a 404.
+    #[test]
+    fn only_bundle_files_that_were_found_are_cached() {
+        assert!(is_hashed_asset("/pkg/leptos-cognito.0123abcd.css") && !is_hashed_asset("/dashboard"));
+        assert_eq!(cache_control(true, StatusCode::OK), IMMUTABLE);
+        assert_eq!(cache_control(true, StatusCode::NOT_FOUND), NO_STORE);
+        assert_eq!(cache_control(false, StatusCode::OK), NO_STORE);
+    }
+
+    /// A handler's own choice stands.
+    #[test]
+    fn a_handlers_own_cache_control_is_kept() {
+        let mut response = Response::new(Body::empty());
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=5"));
+        HeaderPolicy { strict_transport_security: true }.apply(false, &mut response);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "private, max-age=5");
+        assert_eq!(response.headers()[header::STRICT_TRANSPORT_SECURITY], "max-age=31536000");
+    }
+}

@@ -431,7 +431,13 @@ mod tests {
         sweep_drops_dead_entries(SessionDirectory::sqlite(pool).await.unwrap()).await;
     }
 
+    /// Also counts the session that idled out (`lc_sessions_ended_total{reason="idle"}`), once,
+    /// and not the one that reached its maximum age (the request that finds it so counts it).
     async fn sweep_drops_dead_entries(directory: SessionDirectory) {
+        // This thread's own recorder: a current-thread runtime runs the sweep here.
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let metrics = recorder.handle();
+        let _on_this_thread = metrics::set_default_local_recorder(&recorder);
         let lifetimes = Lifetimes { idle_secs: 100, max_age_secs: 1_000 };
         let keep = Duration::from_secs(1_000);
         directory.register("alice", &entry("live", 500, 950), keep).await.unwrap();
@@ -440,6 +446,10 @@ mod tests {
         directory.sweep(lifetimes, 1_001).await.unwrap();
         assert_eq!(directory.all("alice").await.unwrap(), vec![entry("live", 500, 950)]);
         assert!(directory.all("bob").await.unwrap().is_empty(), "past its maximum age");
+        directory.sweep(lifetimes, 1_002).await.unwrap();
+        let text = metrics.render();
+        let ended: Vec<&str> = text.lines().filter(|line| line.starts_with("lc_sessions_ended_total")).collect();
+        assert_eq!(ended, [r#"lc_sessions_ended_total{reason="idle"} 1"#], "{text}");
     }
 
     #[tokio::test]

@@ -112,7 +112,8 @@ impl AppSessionStore {
 
     /// The same store with its session records under `key_prefix` in Redis (a prefix of their
     /// own: `{key_prefix}session:{id}`), so that apps with different prefixes on one Redis
-    /// never read each other's sessions. [`crate::AuthCore::new`] applies the configured
+    /// never read each other's sessions. [`crate::AuthCore::new`] and
+    /// [`crate::session::layer::session_layer`] apply the configured
     /// [`crate::config::Names::redis_key_prefix`]; until then Redis keys use the default one.
     /// Memory and SQLite stores are one app's own and have no prefix.
     #[cfg_attr(not(feature = "redis"), allow(unused_variables, reason = "only Redis keys have a prefix"))]

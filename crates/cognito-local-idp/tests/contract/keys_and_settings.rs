@@ -37,6 +37,12 @@ async fn keys_survive_a_restart_and_rotation_keeps_old_kids_published() {
     assert_eq!(kids(&before), kids(&after), "same keys after a restart");
     let info = second.userinfo(&string(&tokens, "access_token")).await;
     assert_eq!(info.status(), StatusCode::OK, "access tokens survive a restart");
+    // Refresh tokens live in memory: the restarted provider no longer knows them.
+    let refresh_token = string(&tokens, "refresh_token");
+    let refresh = [("grant_type", "refresh_token"), ("refresh_token", refresh_token.as_str())];
+    let forgotten = second.token(&refresh, Some((WEB_CLIENT, WEB_SECRET))).await;
+    assert_eq!(forgotten.status(), StatusCode::BAD_REQUEST, "refresh tokens do not survive a restart");
+    assert_eq!(forgotten.json::<Value>().await.expect("json")["error"], "invalid_grant");
     let old_kid = jsonwebtoken::decode_header(string(&tokens, "id_token")).expect("header").kid.expect("kid");
 
     second.idp.rotate_keys().expect("rotates");
@@ -91,11 +97,22 @@ async fn the_app_pool_is_built_from_settings() {
     assert!(options.clients[0].refresh_token_rotation);
     assert_eq!(options.clients[0].refresh_token_retry_grace, Duration::from_secs(30));
     assert_eq!(options.lifetimes.access, Duration::from_secs(600));
+    let usernames = |options: &LocalIdpOptions| options.users.iter().map(|u| u.username.clone()).collect::<Vec<_>>();
+    assert!(usernames(&options).contains(&"admin@example.com".to_string()), "the demo users without a file");
     let idp = LocalIdp::new(options).expect("starts");
     assert_eq!(idp.issuer(), format!("http://127.0.0.1:9229/{}", defaults::USER_POOL_ID));
     assert!(dir.path().join("keys.json").exists(), "keys are created on first start");
 
+    // A users file replaces the demo users (their published passwords would let anyone in as
+    // `admin`), it does not add to them.
     let users_file = dir.path().join("users.json");
+    let one_user = r#"[{"username": "carol", "password": "Carol-Passw0rd!", "email": "carol@example.com"}]"#;
+    std::fs::write(&users_file, one_user).expect("write");
+    let with_file = cognito_local_idp::Settings { users_file: Some(users_file.clone()), ..settings.clone() };
+    let options = LocalIdpOptions::from_settings("http://127.0.0.1:9229".into(), &with_file, CALLBACK, LOGOUT, &[])
+        .expect("a valid file");
+    assert_eq!(usernames(&options), ["carol"], "only the file's users");
+
     std::fs::write(&users_file, "[\n  {\"username\": \"a\",\n   \"password\": 5}\n]").expect("write");
     let settings = cognito_local_idp::Settings { users_file: Some(users_file), ..settings };
     let error = LocalIdpOptions::from_settings("http://127.0.0.1:9229".into(), &settings, CALLBACK, LOGOUT, &[])
