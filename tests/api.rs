@@ -111,6 +111,15 @@ async fn the_session_cookie_works_too() {
     assert_eq!(me["groups"], json!(["admin"]));
     assert_eq!(me["credential"], "session");
     assert!(me["scopes"].as_array().unwrap().iter().any(|s| s == "openid"));
+    // Another scheme in `Authorization` (a staging site's Basic auth in front of the app) leaves
+    // the cookie to decide; a Bearer header still wins over it.
+    let behind_basic_auth =
+        browser.get(stack.app.url("/api/v1/me")).header("authorization", "Basic dXNlcjpwYXNz").send().await.unwrap();
+    assert_eq!(behind_basic_auth.status(), 200);
+    assert_eq!(behind_basic_auth.json::<Value>().await.unwrap()["credential"], "session");
+    let bad_bearer =
+        browser.get(stack.app.url("/api/v1/me")).header("authorization", "Bearer not.a.token").send().await.unwrap();
+    assert_eq!(bad_bearer.status(), 401, "a Bearer header is the credential, cookie or not");
     let admin = browser.get(stack.app.url("/api/v1/admin/ping")).send().await.unwrap();
     assert_eq!(admin.status(), 200);
     // The API never redirects nor answers HTML, even for unknown routes.

@@ -59,6 +59,72 @@ fn env_file_is_read_and_the_environment_wins() {
     assert!(stderr.contains("SESSION_STORE"), "{stderr}");
 }
 
+/// A `.env` that does not parse stops start-up with one line naming the entry, and prints none
+/// of the file: after an unclosed quote the parser's error holds the rest of the file, secrets
+/// included.
+#[test]
+fn a_malformed_env_file_is_named_without_printing_its_text() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join(".env"),
+        "COGNITO_SCOPES=\"openid email\nCOGNITO_CLIENT_SECRET=top-secret-value\nSESSION_STORE=redis://:hunter2@cache:6379\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .output()
+        .expect("binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(".env") && stderr.contains("COGNITO_SCOPES"), "{stderr}");
+    for secret in ["top-secret-value", "hunter2", "openid email"] {
+        assert!(!stderr.contains(secret), "{stderr}");
+    }
+}
+
+/// Only the working directory's `.env` is read, not one in a parent directory.
+#[test]
+fn an_env_file_in_a_parent_directory_is_not_read() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    std::fs::write(parent.path().join(".env"), "LEPTOS_SITE_ADDR=not-an-address\n").unwrap();
+    let dir = parent.path().join("app");
+    std::fs::create_dir(&dir).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
+        .arg("serve")
+        .current_dir(&dir)
+        .env_clear()
+        .env("APP_URL", "not-a-url")
+        .output()
+        .expect("binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // LEPTOS_SITE_ADDR is checked before APP_URL: read from the parent, it would be named.
+    assert!(stderr.contains("APP_URL") && !stderr.contains("LEPTOS_SITE_ADDR"), "{stderr}");
+}
+
+/// A value that is not UTF-8 is refused by name rather than read as unset (for
+/// `SESSION_STORE`, that would quietly mean one instance's memory).
+#[cfg(unix)]
+#[test]
+fn a_value_that_is_not_utf8_is_named() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("SESSION_STORE", std::ffi::OsStr::from_bytes(b"redis://cache\xff:6379"))
+        .output()
+        .expect("binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("SESSION_STORE") && stderr.contains("UTF-8"), "{stderr}");
+}
+
 /// The app started with `serve` in `dir` (its log in `dir/app.log`), and a connection to it
 /// once it listens.
 #[cfg(unix)]

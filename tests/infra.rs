@@ -221,6 +221,57 @@ fn the_pool_is_made_as_the_readme_says() {
     assert_eq!(resources["Domain"]["Properties"]["ManagedLoginVersion"].as_i64(), Some(2));
 }
 
+/// The resources follow the parameters, not only their defaults: with the defaults no self
+/// sign-up, no `USER_PASSWORD_AUTH` and no rotation; asked for, each turns on. (The YAML reader
+/// drops CloudFormation's tags, so `!If [c, a, b]` reads as the list `[c, a, b]` and `!Ref p` as
+/// `p`; `resolve_if` evaluates the template's conditions, each an `!Equals [!Ref p, value]`.)
+#[test]
+fn the_resources_follow_the_parameters() {
+    let template = template();
+    let defaults: HashMap<String, String> = template["Parameters"]
+        .as_hash()
+        .unwrap()
+        .iter()
+        .map(|(name, parameter)| {
+            let default = match &parameter["Default"] {
+                Yaml::String(text) => text.clone(),
+                Yaml::Integer(number) => number.to_string(),
+                Yaml::Boolean(flag) => flag.to_string(),
+                _ => String::new(),
+            };
+            (name.as_str().unwrap().to_string(), default)
+        })
+        .collect();
+    let resolve_if = |node: &Yaml, parameters: &HashMap<String, String>| -> Yaml {
+        let [condition, then, otherwise] = node.as_vec().expect("an !If").as_slice() else { panic!("!If [c, a, b]") };
+        let equals = &template["Conditions"][condition.as_str().unwrap()];
+        let holds = parameters[equals[0].as_str().unwrap()] == equals[1].as_str().unwrap();
+        if holds { then.clone() } else { otherwise.clone() }
+    };
+    let resources = &template["Resources"];
+    let pool = &resources["UserPool"]["Properties"];
+    let client = &resources["AppClient"]["Properties"];
+    let flows = |parameters: &HashMap<String, String>| -> Vec<String> {
+        let flows = resolve_if(&client["ExplicitAuthFlows"], parameters);
+        flows.as_vec().unwrap().iter().map(|flow| flow.as_str().unwrap().to_string()).collect()
+    };
+
+    let admin_only = resolve_if(&pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"], &defaults);
+    assert_eq!(admin_only.as_bool(), Some(true), "no self sign-up by default");
+    assert!(!flows(&defaults).contains(&"ALLOW_USER_PASSWORD_AUTH".to_string()), "{:?}", flows(&defaults));
+    assert!(flows(&defaults).contains(&"ALLOW_REFRESH_TOKEN_AUTH".to_string()), "refresh works");
+    let rotation = &client["RefreshTokenRotation"];
+    assert_eq!(defaults[rotation["Feature"].as_str().unwrap()], "DISABLED");
+    assert_eq!(defaults[rotation["RetryGracePeriodSeconds"].as_str().unwrap()], "0");
+
+    let mut asked = defaults.clone();
+    asked.insert("SelfSignUp".into(), "true".into());
+    asked.insert("AllowUserPasswordAuth".into(), "true".into());
+    let admin_only = resolve_if(&pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"], &asked);
+    assert_eq!(admin_only.as_bool(), Some(false), "self sign-up when asked for");
+    assert!(flows(&asked).contains(&"ALLOW_USER_PASSWORD_AUTH".to_string()), "{:?}", flows(&asked));
+}
+
 fn upper_snake(key: &str) -> String {
     let mut name = String::new();
     let mut previous_lower = false;

@@ -356,6 +356,34 @@ async fn failed_sign_ins_and_refreshes_are_counted_by_outcome() {
     }
 }
 
+/// A revocation the provider refuses (here it is down) does not keep anyone signed in: the
+/// sign-out ends the session and is counted as usual, and the failed call shows under
+/// `lc_provider_requests_total{endpoint="revoke"}` with the provider's status, which is what
+/// the operations page's alert on revocation errors reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_revocation_is_counted_and_the_sign_out_still_ends_the_session() {
+    let metrics_addr = free_address();
+    let stack = spawn_stack_with(&[("METRICS_ADDR", &metrics_addr)], IdpSetup::default()).await;
+    let person = browser();
+    stack.sign_in(&person, USER, None).await;
+    let before = scrape(&metrics_addr).await;
+
+    stack.idp.idp.set_unavailable(true);
+    assert_eq!(stack.sign_out(&person, false).await.status(), 303);
+    stack.idp.idp.set_unavailable(false);
+    assert_eq!(person.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401, "signed out");
+
+    let after = scrape(&metrics_addr).await;
+    for (series, moved) in [
+        (r#"lc_provider_requests_total{endpoint="revoke",status="503"}"#, 1.0),
+        (r#"lc_provider_requests_total{endpoint="revoke",status="200"}"#, 0.0),
+        (r#"lc_sign_outs_total{scope="this_session"}"#, 1.0),
+        (r#"lc_sessions_ended_total{reason="sign_out"}"#, 1.0),
+    ] {
+        assert_eq!(delta(&before, &after, series), moved, "{series}");
+    }
+}
+
 /// How a test breaks the provider for one refresh.
 enum Breakage {
     Answer(CannedAnswer),

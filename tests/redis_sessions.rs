@@ -379,6 +379,122 @@ async fn a_failed_session_save_is_an_explained_503() {
     assert_eq!(browser.get(stack.app.url("/dashboard")).send().await.unwrap().status(), 200, "the same cookie");
 }
 
+/// Every key the auth core writes starts with its key prefix (`Names::redis_key_prefix`): the
+/// app's default one, and another set in code for a library user on the same Redis, whose core
+/// then reads none of the app's sessions. Each kind of key is made: a session, a sign-in in
+/// flight, the person's list of sessions, a refresh's lock and published result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_redis_key_starts_with_the_key_prefix() {
+    use axum::{Router, routing::get};
+    use axum_cognito::{AuthConfig, AuthCore, SignedIn, config::CognitoSettings};
+
+    let (_redis, port) = start_redis().await;
+    let setting = SessionStoreSetting::Redis(RedisSetting::new("127.0.0.1", port));
+    let five_seconds = IdpSetup {
+        id_token_ttl: Duration::from_secs(5),
+        access_token_ttl: Duration::from_secs(5),
+        ..IdpSetup::default()
+    };
+    let keys = || {
+        let mut keys: Vec<String> = redis_cli(port, &["--scan"]).lines().map(str::to_string).collect();
+        keys.sort();
+        keys
+    };
+    // Which kinds of key there are: the part after the prefix, up to its first ':'.
+    let kinds = |prefix: &str| {
+        let mut kinds: Vec<String> = keys()
+            .iter()
+            .map(|key| {
+                let rest = key.strip_prefix(prefix).unwrap_or_else(|| panic!("{key} starts with {prefix}"));
+                rest.split(':').next().unwrap().to_string()
+            })
+            .collect();
+        kinds.dedup();
+        kinds
+    };
+
+    // The app, signed in, refreshed once (5-second tokens, refreshed 2 s early), its sessions
+    // listed on the dashboard, and a second sign-in started.
+    let store = format!("redis://127.0.0.1:{port}");
+    let stack =
+        spawn_stack_with(&[("SESSION_STORE", &store), ("TOKEN_REFRESH_SKEW_SECS", "2")], five_seconds.clone()).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!(browser.get(stack.app.url("/dashboard")).send().await.unwrap().status(), 200);
+    assert_eq!(browser.get(stack.app.url("/auth/login")).send().await.unwrap().status(), 303);
+    assert_eq!(kinds("leptos-cognito:"), ["login", "refresh", "session", "user"], "{:?}", keys());
+
+    // A library user's core with a prefix of its own, on the same Redis.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let shop_url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let idp = common::start_idp(&shop_url, &five_seconds).await;
+    let mut cognito = CognitoSettings::with_issuer(
+        idp.idp.issuer(),
+        idp.domain.parse().unwrap(),
+        cognito_local_idp::defaults::CLIENT_ID,
+        &shop_url.parse().unwrap(),
+    );
+    cognito.client_secret = Some(cognito_local_idp::defaults::CLIENT_SECRET.into());
+    let mut config = AuthConfig::new(cognito);
+    config.session.store = setting;
+    config.names.redis_key_prefix = "shop:".into();
+    config.refresh_skew_secs = 2;
+    let core = AuthCore::start(config).await.unwrap();
+    let shop = Router::new()
+        .route("/private", get(|SignedIn(user): SignedIn| async move { user.sub }))
+        .merge(axum_cognito::routes::router(&core.config))
+        .layer(core.session_layer())
+        .with_state(core)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, shop).await });
+
+    // The app's cookie (cookies are per host, not per port: the same jar sends it) is nobody
+    // at the shop.
+    assert_eq!(browser.get(format!("{shop_url}/private")).send().await.unwrap().status(), 401);
+    let shopper = common::browser();
+    let callback = common::hosted_ui_sign_in(&shopper, &shop_url, USER, None).await;
+    assert_eq!(shopper.get(&callback).send().await.unwrap().status(), 303);
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!(shopper.get(format!("{shop_url}/private")).send().await.unwrap().status(), 200, "refreshed");
+    assert_eq!(shopper.get(format!("{shop_url}/auth/login")).send().await.unwrap().status(), 303);
+    let shop_keys: Vec<String> = keys().into_iter().filter(|key| !key.starts_with("leptos-cognito:")).collect();
+    assert!(!shop_keys.is_empty() && shop_keys.iter().all(|key| key.starts_with("shop:")), "{shop_keys:?}");
+    for kind in ["shop:login:", "shop:refresh:", "shop:session:", "shop:user:"] {
+        assert!(shop_keys.iter().any(|key| key.starts_with(kind)), "a {kind} key: {shop_keys:?}");
+    }
+}
+
+/// "Sign out everywhere" with a store that fails part-way is a 503 page that asks to try again,
+/// never a redirect that looks like success while the lost phone stays signed in. This browser's
+/// session is ended last, so it is still there to try again with, and the retry ends all.
+/// (`sign_out.rs` orders it so for a failure part-way, too.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_everywhere_with_a_failing_store_says_so_and_can_be_tried_again() {
+    let (_redis, port) = start_redis().await;
+    let stack = spawn_stack(&[("SESSION_STORE", &format!("redis://127.0.0.1:{port}"))]).await;
+    let (laptop, phone) = (browser(), browser());
+    stack.sign_in(&laptop, USER, None).await;
+    stack.sign_in(&phone, USER, None).await;
+    let me = |browser: &reqwest::Client| {
+        let request = browser.get(stack.app.url("/api/v1/me"));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+
+    // The person's list of sessions cannot be read: nothing can be ended everywhere.
+    assert_eq!(redis_cli(port, &["ACL", "SETUSER", "default", "-hgetall"]), "OK");
+    let refused = stack.sign_out(&laptop, true).await;
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().get("location").is_none());
+    assert!(refused.text().await.unwrap().contains("try again"));
+    assert_eq!((me(&laptop).await, me(&phone).await), (200, 200), "nothing ended, and this browser can retry");
+
+    assert_eq!(redis_cli(port, &["ACL", "SETUSER", "default", "+hgetall"]), "OK");
+    let ended = stack.sign_out(&laptop, true).await;
+    assert_eq!(ended.status(), 303);
+    assert_eq!((me(&laptop).await, me(&phone).await), (401, 401), "ended everywhere on the second try");
+}
+
 /// A sign-in whose session cannot be stored (here Redis refuses `SET`, while the sign-in
 /// attempt can still be taken) is a 409 page that says so, with no session cookie, counted as
 /// `store_error`; once Redis takes writes again, signing in works.

@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use cognito_local_idp::defaults;
 
@@ -308,6 +310,78 @@ async fn a_session_ends_at_its_maximum_age_whatever_happens() {
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
 }
 
+/// "Sign in with Google" against the embedded provider (`COGNITO_IDENTITY_PROVIDERS=Google` with
+/// `LOCAL_IDP` on, as the README's first command runs it): the app's link goes to the provider's
+/// simulated Google account chooser, and choosing an account signs in a federated user, with
+/// the `{pool}_Google` group Cognito gives such users.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn federated_sign_in_through_the_embedded_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, port) = common::process::serve_process(dir.path(), &[("COGNITO_IDENTITY_PROVIDERS", "Google")]);
+    let base = format!("http://127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    while reqwest::get(format!("{base}/healthz")).await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "the app did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let browser = browser();
+    let home = browser.get(&base).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains(r#"href="/auth/login?provider=Google""#), "the home page offers Google");
+
+    // The app, then the provider's authorize endpoint, hand over to the chooser.
+    let mut url = format!("{base}/auth/login?provider=Google");
+    let chooser = loop {
+        let response = browser.get(&url).send().await.unwrap();
+        if !response.status().is_redirection() {
+            break response;
+        }
+        url = absolute(&url, &location(&response));
+    };
+    assert!(url.contains("/federated?"), "{url}");
+    assert_eq!(chooser.status(), 200);
+    let html = chooser.text().await.unwrap();
+    assert!(html.contains("Google"), "{html}");
+    let action = absolute(&url, &common::attribute_after(&html, "<form method=\"post\" action=\"", "\""));
+    let csrf = common::attribute_after(&html, "name=\"_csrf\" value=\"", "\"");
+    let chosen = browser.post(&action).form(&[("_csrf", csrf.as_str()), ("username", USER.0)]).send().await.unwrap();
+    let callback = absolute(&action, &location(&chosen));
+    assert!(callback.starts_with(&format!("{base}/auth/callback?")), "{callback}");
+    assert_eq!(browser.get(&callback).send().await.unwrap().status(), 303, "signed in");
+
+    let me: serde_json::Value = browser.get(format!("{base}/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    assert!(me["username"].as_str().unwrap().starts_with("Google_"), "{me}");
+    let groups: Vec<&str> = me["groups"].as_array().unwrap().iter().filter_map(|g| g.as_str()).collect();
+    assert!(groups.iter().any(|g| g.ends_with("_Google")), "{me}");
+    let _ = app.kill();
+    let _ = app.wait();
+}
+
+/// Refreshing does not extend the maximum age: a session in use, its tokens refreshed every few
+/// seconds, still ends `SESSION_MAX_AGE_SECS` after its sign-in. Real time, 5-second tokens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refreshes_do_not_extend_the_maximum_age() {
+    let setup = IdpSetup {
+        id_token_ttl: Duration::from_secs(5),
+        access_token_ttl: Duration::from_secs(5),
+        ..IdpSetup::default()
+    };
+    let stack = spawn_stack_with(&[("SESSION_MAX_AGE_SECS", "10"), ("TOKEN_REFRESH_SKEW_SECS", "2")], setup).await;
+    let browser = browser();
+    let signed_in_at = std::time::Instant::now();
+    stack.sign_in(&browser, USER, None).await;
+    let grants_before = stack.idp.idp.stats().refresh_grants;
+    while signed_in_at.elapsed() < Duration::from_secs(9) {
+        assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200, "in use, refreshed");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(stack.idp.idp.stats().refresh_grants - grants_before >= 2, "refreshed along the way");
+    tokio::time::sleep(Duration::from_secs(11).saturating_sub(signed_in_at.elapsed())).await;
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+    let page = browser.get(stack.app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(location(&page), "/auth/login?return_to=%2Fdashboard");
+}
+
 /// Under https both cookies the app sets, the sign-in binding and the session, are `Secure`,
 /// `HttpOnly`, `Path=/` and `__Host-` prefixed: a browser never sends them over plain http, and
 /// no other host (a sibling subdomain) can set or read them. The app is reached over plain http
@@ -344,6 +418,22 @@ async fn under_https_the_cookies_are_secure_and_host_only() {
     assert!(set_cookies(&signed_in).iter().all(|c| !c.starts_with("lc_session=")), "no unprefixed session cookie");
     let me = app.get(stack.app.url("/api/v1/me")).header("cookie", &session).send().await.unwrap();
     assert_eq!(me.status(), 200, "the session cookie is the session");
+
+    // Signing out removes the cookie with `Secure` too: a browser ignores a `__Host-` cookie
+    // set without it, and would keep the ended session's cookie.
+    let signed_out = app
+        .post(stack.app.url("/auth/logout"))
+        .header("cookie", &session)
+        .header("origin", public)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 303);
+    let removal = cookie_named(&signed_out, "__Host-lc_session");
+    let attributes: Vec<String> = removal.split(';').skip(1).map(|a| a.trim().to_ascii_lowercase()).collect();
+    for wanted in ["secure", "path=/", "max-age=0"] {
+        assert!(attributes.iter().any(|a| a == wanted), "{wanted} in {removal}");
+    }
 }
 
 /// `SESSION_IDLE_TIMEOUT_SECS` ends a session nobody uses for that long, and never one in use:
@@ -446,6 +536,26 @@ async fn a_throttled_or_unreachable_token_endpoint_at_sign_in_explains_itself() 
         assert_eq!(stack.sign_in(&browser, USER, None).await.status(), 303, "provider {status}, then recovered");
         assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
     }
+}
+
+/// A token endpoint that takes the request and never answers holds the callback for the
+/// provider client's 10-second timeout, then gives the "could not reach" page (424) and no
+/// session: never a request that hangs for as long as the provider does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_endpoint_that_never_answers_times_out_at_the_callback() {
+    let proxy = TokenProxy::start().await;
+    let stack = spawn_stack_with(&[("COGNITO_DOMAIN", proxy.url.as_str())], IdpSetup::default()).await;
+    proxy.forward_to(&stack.idp.domain);
+    let browser = browser();
+    let callback = stack.callback_url(&browser, USER, None).await;
+    proxy.delay_token_answers(Duration::from_secs(60));
+    let started = std::time::Instant::now();
+    let answer = browser.get(&callback).send().await.unwrap();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(14), "answered after {took:?}");
+    assert_eq!(answer.status(), 424);
+    assert!(set_cookies(&answer).iter().all(|c| !c.starts_with("lc_session=")), "no session");
+    assert!(answer.text().await.unwrap().contains("could not reach"));
 }
 
 /// The pool's signing keys out of reach at sign-in (at Cognito they live on another host than

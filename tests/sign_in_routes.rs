@@ -212,3 +212,22 @@ async fn sign_in_options_are_checked_and_passed_to_the_hosted_ui() {
         assert!(response.text().await.unwrap().contains("<h1>"), "{bad}: an explained page");
     }
 }
+
+/// `COGNITO_REDIRECT_URI` and `COGNITO_LOGOUT_URI` name the URLs registered at the pool: the
+/// authorize redirect carries the first, the provider's `/logout` the second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registered_callback_and_sign_out_urls_are_the_ones_sent() {
+    let mut vars = COGNITO.to_vec();
+    vars.extend([
+        ("COGNITO_REDIRECT_URI", "http://localhost:3000/oauth/return"),
+        ("COGNITO_LOGOUT_URI", "http://localhost:3000/goodbye"),
+    ]);
+    let app = spawn_app(&vars).await;
+    let login = app.client().get(app.url("/auth/login")).send().await.unwrap();
+    assert_eq!(query_of(&location(&login))["redirect_uri"], "http://localhost:3000/oauth/return");
+    let logout = app.client().post(app.url("/auth/logout")).header("origin", &app.base_url).send().await.unwrap();
+    assert_eq!(logout.status(), 303);
+    let logout = location(&logout);
+    assert!(logout.starts_with("http://127.0.0.1:9/logout?"), "{logout}");
+    assert_eq!(query_of(&logout)["logout_uri"], "http://localhost:3000/goodbye");
+}

@@ -455,7 +455,7 @@ pub fn absolute(base: &str, target: &str) -> String {
     url::Url::parse(base).and_then(|b| b.join(target)).expect("valid URL").to_string()
 }
 
-fn attribute_after(html: &str, marker: &str, end: &str) -> String {
+pub fn attribute_after(html: &str, marker: &str, end: &str) -> String {
     let start = html.find(marker).unwrap_or_else(|| panic!("{marker} in {html}")) + marker.len();
     let value = &html[start..];
     html_unescape(&value[..value.find(end).expect("attribute end")])

@@ -39,7 +39,7 @@ use crate::{
     },
     client_limit::client_address,
     config::AuthConfig,
-    session::auth_session,
+    session::auth_session::{self, SessionStoreError},
 };
 
 /// Why a sign-in route refuses a request. As a response (the default rendering): plain text
@@ -322,7 +322,16 @@ async fn logout(
         Err(_) => return Err(RouteRefusal::InvalidEverywhereField),
     };
     let scope = Scope::from_everywhere_field(everywhere.as_deref()).ok_or(RouteRefusal::InvalidEverywhereField)?;
-    Ok(to_provider_logout(sign_out(&core, &session, scope).await))
+    signed_out(sign_out(&core, &session, scope).await)
+}
+
+/// The redirect to the provider's `/logout` once a sign-out has ended its sessions, or a 503
+/// when the store failed (so the person knows to try again).
+fn signed_out(result: Result<url::Url, SessionStoreError>) -> Result<Response, RouteRefusal> {
+    result.map(to_provider_logout).map_err(|error| {
+        tracing::error!(%error, "the sign-out could not end every session");
+        RouteRefusal::StoreUnavailable
+    })
 }
 
 /// The redirect to the provider's `/logout` that ends a sign-out.
@@ -365,7 +374,7 @@ async fn end_session(
         return Ok(Redirect::to(&format!("{}?{query}", core.config.paths.login)).into_response());
     };
     if form.session == auth.session_key {
-        return Ok(to_provider_logout(sign_out(&core, &session, Scope::ThisSession).await));
+        return signed_out(sign_out(&core, &session, Scope::ThisSession).await);
     }
     let ended = end_other_session(&core, &auth.sub, &form.session).await.map_err(|error| {
         tracing::error!(%error, "could not end a session");

@@ -57,14 +57,14 @@ impl AppConfig {
     /// Loads `.env` (the real environment wins over it), then parses the environment.
     pub fn from_environment() -> Result<Self, ConfigError> {
         load_dotenv()?;
-        Self::from_lookup(|name| std::env::var(name).ok())
+        from_process_environment(|_, value| value)
     }
 
     /// For `leptos-cognito local-idp`: the embedded provider's settings whatever `LOCAL_IDP`
     /// says, since running it is the whole point of the command.
     pub fn from_environment_for_local_idp() -> Result<Self, ConfigError> {
         load_dotenv()?;
-        Self::from_lookup(|name| if name == "LOCAL_IDP" { Some("on".into()) } else { std::env::var(name).ok() })
+        from_process_environment(|name, value| if name == "LOCAL_IDP" { Some("on".into()) } else { value })
     }
 
     /// Parses settings from any variable source; tests pass a map.
@@ -114,10 +114,55 @@ impl AppConfig {
     }
 }
 
+/// Loads `./.env`, and only that file: `dotenvy::dotenv()` would also search the parent
+/// directories. A line that does not parse is named by its variable, never by its text, since
+/// the text may hold a secret (and, after an unclosed quote, the rest of the file).
 fn load_dotenv() -> Result<(), ConfigError> {
-    match dotenvy::dotenv() {
-        Ok(_) => Ok(()),
+    match dotenvy::from_path(".env") {
+        Ok(()) => Ok(()),
         Err(error) if error.not_found() => Ok(()),
-        Err(error) => Err(ConfigError::new(".env", format!("cannot be read: {error}"))),
+        Err(dotenvy::Error::LineParse(entry, _)) => {
+            Err(ConfigError::new(".env", format!("cannot be parsed at {}", entry_name(&entry))))
+        }
+        Err(dotenvy::Error::Io(error)) => Err(ConfigError::new(".env", format!("cannot be read: {error}"))),
+        Err(_) => Err(ConfigError::new(".env", "cannot be read")),
+    }
+}
+
+/// "the entry for NAME (an unclosed quote, or spaces in a value without quotes?)", from the text
+/// of an entry that did not parse, without any of its value.
+fn entry_name(entry: &str) -> String {
+    let first_line = entry.lines().next().unwrap_or_default().trim_start();
+    let first_line = first_line.strip_prefix("export ").unwrap_or(first_line).trim_start();
+    let name = first_line.split('=').next().unwrap_or_default().trim();
+    let is_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if is_name && first_line.contains('=') {
+        format!("the entry for {name} (an unclosed quote, or spaces in a value without quotes?)")
+    } else {
+        "a line that is not NAME=value".into()
+    }
+}
+
+/// Parses the process's environment, with `adjust` to override a variable's value. A value that
+/// is not UTF-8 stops start-up with its name rather than reading as unset (which would, for
+/// `SESSION_STORE`, quietly fall back to one instance's memory).
+fn from_process_environment(adjust: impl Fn(&str, Option<String>) -> Option<String>) -> Result<AppConfig, ConfigError> {
+    let not_unicode = std::cell::RefCell::new(None);
+    let config = AppConfig::from_lookup(|name| {
+        let value = match std::env::var(name) {
+            Ok(value) => Some(value),
+            Err(std::env::VarError::NotPresent) => None,
+            Err(std::env::VarError::NotUnicode(_)) => {
+                not_unicode.borrow_mut().get_or_insert_with(|| name.to_string());
+                None
+            }
+        };
+        adjust(name, value)
+    });
+    match not_unicode.into_inner() {
+        // Leaked once, on the way to a start-up error: `ConfigError` names variables by
+        // `&'static str`, and the process stops right after printing it.
+        Some(name) => Err(ConfigError::new(String::leak(name), "is not valid UTF-8")),
+        None => config,
     }
 }

@@ -92,11 +92,26 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let core = Arc::<AuthCore>::from_ref(state);
         let caller = match parts.headers.get(header::AUTHORIZATION) {
-            Some(value) => from_bearer(value.to_str().ok(), &core).await,
+            Some(value) if is_bearer_attempt(value) => from_bearer(value.to_str().ok(), &core).await,
+            // Another scheme (a staging site's `Basic`, say) is not for us: the session cookie
+            // decides, and only without a session is the header the refused credential.
+            Some(_) => from_session(parts, &core).await.map_err(|error| match error {
+                ApiError::MissingCredential => ApiError::MalformedCredential("Only the Bearer scheme is accepted"),
+                error => error,
+            }),
             None => from_session(parts, &core).await,
         };
         caller.map_err(|error| ApiRejection { error, realm: core.api_realm.clone() })
     }
+}
+
+/// Whether an `Authorization` value is meant as a Bearer credential: its scheme (the text up to
+/// the first space) is `Bearer` in any case (RFC 9110 §11.1), a bare `Bearer` included. Values
+/// that are not text count too, and are refused as malformed.
+pub fn is_bearer_attempt(value: &header::HeaderValue) -> bool {
+    let bytes = value.as_bytes();
+    let scheme = bytes.split(|b| *b == b' ').next().unwrap_or_default();
+    scheme.eq_ignore_ascii_case(b"bearer") || value.to_str().is_err()
 }
 
 /// Parses `Bearer <token>` (the scheme is case-insensitive, RFC 9110 §11.1).
@@ -169,5 +184,17 @@ mod tests {
             assert!(matches!(bearer_token(Some(bad)), Err(ApiError::MalformedCredential(_))), "{bad}");
         }
         assert!(bearer_token(None).is_err());
+    }
+
+    #[test]
+    fn which_authorization_values_are_bearer_attempts() {
+        let value = |text: &'static str| header::HeaderValue::from_static(text);
+        for bearer in ["Bearer abc", "bearer abc", "BEARER", "Bearer"] {
+            assert!(is_bearer_attempt(&value(bearer)), "{bearer}");
+        }
+        for other in ["Basic dXNlcjpwYXNz", "Digest x", "Bearerish abc", "abc"] {
+            assert!(!is_bearer_attempt(&value(other)), "{other}");
+        }
+        assert!(is_bearer_attempt(&header::HeaderValue::from_bytes(b"\xffBearer").unwrap()));
     }
 }

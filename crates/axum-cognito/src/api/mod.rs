@@ -5,5 +5,5 @@
 pub mod caller;
 pub mod error;
 
-pub use caller::{ApiCaller, Credential};
+pub use caller::{ApiCaller, Credential, is_bearer_attempt};
 pub use error::{ApiError, ApiRejection};

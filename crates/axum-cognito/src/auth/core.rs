@@ -77,7 +77,7 @@ impl AuthCore {
     }
 
     /// The session middleware for routes that sign people in or read who is signed in.
-    pub fn session_layer(&self) -> tower_sessions::SessionManagerLayer<AppSessionStore> {
+    pub fn session_layer(&self) -> crate::session::layer::SessionLayer {
         crate::session::layer::session_layer(self.sessions.clone(), &self.config)
     }
 

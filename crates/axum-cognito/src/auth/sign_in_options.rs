@@ -170,6 +170,30 @@ mod tests {
         assert_eq!(options(SignInQuery::default()).unwrap(), SignInOptions::default());
     }
 
+    /// Exactly the values the README's table lists: each `prompt` and each managed-login
+    /// language passes unchanged, and the language codes are matched as written.
+    #[test]
+    fn every_documented_prompt_and_language_passes() {
+        let prompt = |value: &str| options(SignInQuery { prompt: Some(value.into()), ..SignInQuery::default() });
+        for (value, expected) in [
+            ("none", Prompt::None),
+            ("login", Prompt::Login),
+            ("select_account", Prompt::SelectAccount),
+            ("consent", Prompt::Consent),
+        ] {
+            let checked = prompt(value).unwrap().prompt;
+            assert_eq!(checked, Some(expected), "{value}");
+            assert_eq!(expected.as_str(), value);
+        }
+        let lang = |value: &str| options(SignInQuery { lang: Some(value.into()), ..SignInQuery::default() });
+        for value in "de en es fr id it ja ko nl pt-BR zh-CN zh-TW".split(' ') {
+            assert_eq!(lang(value).unwrap().lang.as_deref(), Some(value));
+        }
+        for value in ["pt-br", "PT-BR", "zh", "EN"] {
+            assert_eq!(lang(value), Err(SignInOptionError::UnknownLanguage), "{value}");
+        }
+    }
+
     /// The limits the README gives, on both sides: a hint of up to 256 characters (counted as
     /// characters, not bytes), an identifier of 1 to 40 of `A-Z a-z 0-9 . _ - @ + =` (empty is
     /// the same as absent, like every option).

@@ -77,42 +77,58 @@ impl Scope {
 
 /// Ends the request's session (and, with [`Scope::Everywhere`], the person's others); returns
 /// the provider's logout URL to redirect to.
-pub async fn sign_out(core: &AuthCore, session: &tower_sessions::Session, scope: Scope) -> Url {
+///
+/// A store that fails is an error, never a quiet partial sign-out: a person who pressed "sign out
+/// everywhere" for a lost phone must learn that it did not happen. The others are ended first and
+/// this browser's session last, so after an error the person is still signed in here and can
+/// try again; the sessions already ended stay ended.
+pub async fn sign_out(
+    core: &AuthCore,
+    session: &tower_sessions::Session,
+    scope: Scope,
+) -> Result<Url, SessionStoreError> {
     let now = core.clock.now();
     let auth = match auth_session::load(session, core.read_rules(now)).await {
         Ok(auth) => auth,
+        // This browser's session is deleted below whatever it holds; every session needs it read.
+        Err(error) if scope == Scope::Everywhere => return Err(error),
         Err(error) => {
             tracing::warn!(%error, "could not read the session being signed out");
             None
         }
     };
     let Some(auth) = auth else {
-        if let Err(error) = auth_session::end(session).await {
-            tracing::warn!(%error, "could not delete the session");
-        }
-        return core.oauth.logout_url();
+        auth_session::end(session).await.map_err(|e| SessionStoreError::new(e.to_string()))?;
+        return Ok(core.oauth.logout_url());
     };
-    metrics::sign_out(if scope == Scope::Everywhere { "everywhere" } else { "this_session" });
     let mut revocations = Revocations::default();
+    let ended = end_sessions(core, session, auth, scope, &mut revocations).await;
+    revocations.settle().await;
+    ended?;
+    metrics::sign_out(if scope == Scope::Everywhere { "everywhere" } else { "this_session" });
+    metrics::session_ended(if scope == Scope::Everywhere { "sign_out_everywhere" } else { "sign_out" });
+    Ok(core.oauth.logout_url())
+}
+
+/// What [`sign_out`] ends once it has read this browser's session (`auth`).
+async fn end_sessions(
+    core: &AuthCore,
+    session: &tower_sessions::Session,
+    auth: AuthSession,
+    scope: Scope,
+    revocations: &mut Revocations,
+) -> Result<(), SessionStoreError> {
     if scope == Scope::Everywhere {
-        match core.directory.all(&auth.sub).await {
-            Ok(entries) => {
-                let client_id = &core.config.cognito.client_id;
-                let others = entries
-                    .into_iter()
-                    .filter(|entry| entry.session_key != auth.session_key && entry.belongs_to(client_id));
-                for entry in others {
-                    end_listed_session(core, &auth.sub, &entry, "sign_out_everywhere", &mut revocations).await;
-                }
-            }
-            Err(error) => tracing::error!(%error, "could not list the sessions to sign out everywhere"),
+        let client_id = &core.config.cognito.client_id;
+        let entries = core.directory.all(&auth.sub).await?;
+        let others =
+            entries.into_iter().filter(|entry| entry.session_key != auth.session_key && entry.belongs_to(client_id));
+        for entry in others {
+            end_listed_session(core, &auth.sub, &entry, "sign_out_everywhere", revocations).await?;
         }
     }
     let delete_own = async { auth_session::end(session).await.map_err(|e| SessionStoreError::new(e.to_string())) };
-    end_session(core, auth, delete_own, &mut revocations).await;
-    metrics::session_ended(if scope == Scope::Everywhere { "sign_out_everywhere" } else { "sign_out" });
-    revocations.settle().await;
-    core.oauth.logout_url()
+    end_session(core, auth, delete_own, revocations).await
 }
 
 /// Ends another session of `sub`, found in the person's list (the dashboard's per-session
@@ -123,9 +139,9 @@ pub async fn end_other_session(core: &AuthCore, sub: &str, session_key: &str) ->
         return Ok(false);
     };
     let mut revocations = Revocations::default();
-    end_listed_session(core, sub, &entry, "ended_by_owner", &mut revocations).await;
+    let ended = end_listed_session(core, sub, &entry, "ended_by_owner", &mut revocations).await;
     revocations.settle().await;
-    Ok(true)
+    ended.map(|()| true)
 }
 
 /// Ends the session that a new sign-in in the same browser replaced, as a sign-out would end
@@ -133,39 +149,34 @@ pub async fn end_other_session(core: &AuthCore, sub: &str, session_key: &str) ->
 /// deleted its record: deleted before revoked, as every sign-out here orders it.
 pub(crate) async fn end_replaced_session(core: &AuthCore, previous: AuthSession) {
     let mut revocations = Revocations::default();
-    end_session(core, previous, async { Ok(()) }, &mut revocations).await;
+    // Nothing to delete, so nothing to fail: the record went with the new sign-in.
+    let _ = end_session(core, previous, async { Ok(()) }, &mut revocations).await;
     metrics::session_ended("replaced");
     revocations.settle().await;
 }
 
-/// `reason`: the metrics label of why the session ended.
+/// `reason`: the metrics label of why the session ended. An error leaves the list entry in
+/// place: it is how a second try finds the session.
 async fn end_listed_session(
     core: &AuthCore,
     sub: &str,
     entry: &SessionEntry,
     reason: &'static str,
     revocations: &mut Revocations,
-) {
+) -> Result<(), SessionStoreError> {
     let Ok(id) = entry.session_id.parse::<Id>() else {
         // Not a session id this app writes: only the entry is there to remove.
         remove_gone_session(core, sub, entry).await;
-        return;
+        return Ok(());
     };
-    let record = match core.sessions.load(&id).await {
-        Ok(record) => record,
-        Err(error) => {
-            // The entry stays: it is how a later sign-out finds this session.
-            tracing::warn!(%error, "could not read a session to end it");
-            return;
-        }
-    };
+    let record = core.sessions.load(&id).await.map_err(|e| SessionStoreError::new(e.to_string()))?;
     match record.and_then(|record| auth_session::from_record(&record)) {
         // Only a session of this person and this app: the list entry names it, the record
         // must agree.
         Some(auth) if auth.sub == sub && auth.belongs_to(&core.config.cognito.client_id) => {
             let sessions = core.sessions.clone();
             let delete = async move { sessions.delete(&id).await.map_err(|e| SessionStoreError::new(e.to_string())) };
-            end_session(core, auth, delete, revocations).await;
+            end_session(core, auth, delete, revocations).await?;
             metrics::session_ended(reason);
         }
         // The person's session at another app client that shares the store: its app's to end.
@@ -173,6 +184,7 @@ async fn end_listed_session(
         // Gone already (idled out, or ended elsewhere): only the entry is left.
         _ => remove_gone_session(core, sub, entry).await,
     }
+    Ok(())
 }
 
 async fn remove_gone_session(core: &AuthCore, sub: &str, entry: &SessionEntry) {
@@ -183,28 +195,33 @@ async fn remove_gone_session(core: &AuthCore, sub: &str, entry: &SessionEntry) {
 
 /// Ends one session: waits for a refresh in flight, deletes the record (`delete`), forgets the
 /// published refresh result and the list entry, and starts revoking the newest refresh token
-/// (in `revocations`).
+/// (in `revocations`). When the record cannot be deleted, the refresh token is revoked all the
+/// same (the session then lasts at most as long as its access token) and the error returned.
 async fn end_session(
     core: &AuthCore,
     auth: AuthSession,
     delete: impl std::future::Future<Output = Result<(), SessionStoreError>>,
     revocations: &mut Revocations,
-) {
+) -> Result<(), SessionStoreError> {
     // With rotation, a refresh by another request (of any instance) may have replaced, or be
     // about to replace, the stored refresh token: the newest one is the one to revoke. Holding
     // the session's refresh turn until the revocation also keeps new refreshes out meanwhile.
     let turn = wait_for_refreshes(core, &auth.session_key).await;
     let auth = newest(auth, turn.as_ref().and_then(|turn| turn.latest()));
-    if let Err(error) = delete.await {
-        tracing::warn!(%error, "could not delete the session");
+    let deleted = delete.await;
+    match &deleted {
+        Ok(()) => {
+            core.refresh_locks.forget(&auth.session_key).await;
+            if let Err(error) = core.directory.remove(&auth.sub, &auth.session_key).await {
+                tracing::warn!(%error, "could not remove the session from the list");
+            }
+            tracing::info!(sub = %auth.sub, "signed out");
+        }
+        // The list entry stays, so that trying again finds the session.
+        Err(error) => tracing::error!(%error, "could not delete the session; revoking its refresh token all the same"),
     }
-    core.refresh_locks.forget(&auth.session_key).await;
-    if let Err(error) = core.directory.remove(&auth.sub, &auth.session_key).await {
-        tracing::warn!(%error, "could not remove the session from the list");
-    }
-    tracing::info!(sub = %auth.sub, "signed out");
     let Some(refresh_token) = auth.tokens.refresh_token else {
-        return;
+        return deleted;
     };
     let oauth = core.oauth.clone();
     let revocation = async move {
@@ -217,6 +234,7 @@ async fn end_session(
         drop(turn);
     };
     revocations.0.spawn(revocation.instrument(tracing::Span::current()));
+    deleted
 }
 
 /// The session's refresh turn, once no refresh of it is in flight; `None` (signing out anyway)

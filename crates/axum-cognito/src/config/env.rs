@@ -367,10 +367,18 @@ fn parse_redis(value: &str) -> Result<RedisSetting, ConfigError> {
 pub fn parse_seconds(variable: &'static str, value: Option<String>, default: u64) -> Result<Duration, ConfigError> {
     let Some(value) = value else { return Ok(Duration::from_secs(default)) };
     match value.parse::<u64>() {
+        Ok(seconds) if seconds > MAX_SECONDS => {
+            Err(ConfigError::new(variable, format!("{value:?} is more than {MAX_SECONDS} seconds (100 years)")))
+        }
         Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
         _ => Err(ConfigError::new(variable, format!("{value:?} is not a positive whole number of seconds"))),
     }
 }
+
+/// The longest duration a `*_SECS` variable takes: 100 years. Durations become signed Unix
+/// times (`now + max age`), and a value near `u64::MAX` would wrap negative there and end
+/// every session on its first read.
+pub const MAX_SECONDS: u64 = 100 * 365 * 24 * 60 * 60;
 
 /// A whole number of at least one (a rate, a number of seconds), `default` when unset.
 pub fn parse_positive(variable: &'static str, value: Option<String>, default: u32) -> Result<u32, ConfigError> {
@@ -483,6 +491,35 @@ mod tests {
             parse(&vars).unwrap_err().to_string(),
             "SESSION_STORE: \"postgres://x\" is not memory, sqlite://PATH, redis://… or rediss://…"
         );
+    }
+
+    #[test]
+    fn seconds_beyond_a_hundred_years_are_refused() {
+        for variable in ["SESSION_MAX_AGE_SECS", "SESSION_IDLE_TIMEOUT_SECS", "TOKEN_REFRESH_SKEW_SECS"] {
+            let mut vars = POOL.to_vec();
+            vars.push((variable, "18446744073709551615"));
+            let error = parse(&vars).unwrap_err();
+            assert_eq!(error.variable, variable);
+            assert!(error.to_string().contains("100 years"), "{error}");
+        }
+        let mut vars = POOL.to_vec();
+        let hundred_years = MAX_SECONDS.to_string();
+        vars.push(("SESSION_MAX_AGE_SECS", &hundred_years));
+        assert_eq!(parse(&vars).unwrap().session.max_age.as_secs(), MAX_SECONDS);
+    }
+
+    #[test]
+    fn registered_callback_and_sign_out_urls_can_be_named() {
+        let mut vars = POOL.to_vec();
+        vars.extend([
+            ("COGNITO_REDIRECT_URI", "https://app.example.com/oauth/return"),
+            ("COGNITO_LOGOUT_URI", "https://app.example.com/goodbye"),
+        ]);
+        let config = parse(&vars).unwrap();
+        assert_eq!(config.cognito.redirect_uri.as_str(), "https://app.example.com/oauth/return");
+        assert_eq!(config.cognito.logout_uri.as_str(), "https://app.example.com/goodbye");
+        let defaults = parse(POOL).unwrap();
+        assert_eq!(defaults.cognito.logout_uri.as_str(), "https://app.example.com/");
     }
 
     #[test]

@@ -9,11 +9,11 @@ use crate::config::AuthConfig;
 
 /// The tower-sessions layer over `store` with the cookie and expiry rules of the module notes; what
 /// [`AuthCore::session_layer`](crate::AuthCore::session_layer) returns.
-pub fn session_layer(store: AppSessionStore, config: &AuthConfig) -> SessionManagerLayer<AppSessionStore> {
+pub fn session_layer(store: AppSessionStore, config: &AuthConfig) -> SessionLayer {
     let idle = time::Duration::seconds(config.session.idle_timeout.as_secs().min(i64::MAX as u64) as i64);
     // The configured key prefix, whatever the store was opened with: the core's copy of the
     // store must find the records this layer writes.
-    SessionManagerLayer::new(store.with_key_prefix(&config.names.redis_key_prefix))
+    let sessions = SessionManagerLayer::new(store.with_key_prefix(&config.names.redis_key_prefix))
         .with_name(config.session_cookie_name())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -23,14 +23,86 @@ pub fn session_layer(store: AppSessionStore, config: &AuthConfig) -> SessionMana
         // Saved when changed; `auth_session::touch` changes it at most once a minute (every
         // half timeout for timeouts under two minutes), which is what moves the idle timeout
         // forward (a save on every request would cost a store write per page).
-        .with_always_save(false)
+        .with_always_save(false);
+    SecureHostCookies(sessions)
 }
 
-/// Applies a layer (the session layer) to every request but those with an `Authorization`
+/// The session layer [`session_layer`] builds.
+pub type SessionLayer = SecureHostCookies<SessionManagerLayer<AppSessionStore>>;
+
+/// Wraps a layer so that every `__Host-` cookie its responses set carries `Secure`.
+///
+/// tower-sessions builds the cookie that removes the session cookie (at sign-out) from the
+/// request's cookie, with the path but without `Secure`; a browser ignores a `__Host-` cookie
+/// set without `Secure` (RFC 6265bis §4.1.3.2), so under https the removal would be dropped and
+/// the cookie of an ended session kept. Such a cookie is invalid without `Secure` whatever else
+/// it says, so adding the attribute is always what was meant.
+#[derive(Clone, Debug)]
+pub struct SecureHostCookies<L>(pub L);
+
+impl<L: tower_layer::Layer<S>, S> tower_layer::Layer<S> for SecureHostCookies<L> {
+    type Service = SecureHostCookiesService<L::Service>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SecureHostCookiesService(self.0.layer(inner))
+    }
+}
+
+/// The service of [`SecureHostCookies`].
+#[derive(Clone, Debug)]
+pub struct SecureHostCookiesService<S>(S);
+
+impl<S, Req, B> tower_service::Service<Req> for SecureHostCookiesService<S>
+where
+    S: tower_service::Service<Req, Response = axum::http::Response<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = futures_util::future::MapOk<S::Future, fn(axum::http::Response<B>) -> axum::http::Response<B>>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Req) -> Self::Future {
+        use futures_util::TryFutureExt;
+        self.0.call(request).map_ok(secure_host_cookies::<B>)
+    }
+}
+
+fn secure_host_cookies<B>(mut response: axum::http::Response<B>) -> axum::http::Response<B> {
+    use axum::http::{HeaderValue, header::SET_COOKIE};
+    let is_insecure_host_cookie = |value: &HeaderValue| {
+        let text = value.to_str().unwrap_or_default();
+        let is_host = text.get(..7).is_some_and(|prefix| prefix.eq_ignore_ascii_case("__Host-"));
+        is_host && !text.split(';').skip(1).any(|attribute| attribute.trim().eq_ignore_ascii_case("secure"))
+    };
+    let headers = response.headers_mut();
+    if !headers.get_all(SET_COOKIE).iter().any(is_insecure_host_cookie) {
+        return response;
+    }
+    let fixed: Vec<HeaderValue> = headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|value| match is_insecure_host_cookie(value) {
+            true => HeaderValue::from_str(&format!("{}; Secure", value.to_str().unwrap_or_default()))
+                .unwrap_or_else(|_| value.clone()),
+            false => value.clone(),
+        })
+        .collect();
+    headers.remove(SET_COOKIE);
+    for value in fixed {
+        headers.append(SET_COOKIE, value);
+    }
+    response
+}
+
+/// Applies a layer (the session layer) to every request but those with a Bearer `Authorization`
 /// header, which go straight to the inner service.
 ///
 /// An [`ApiCaller`](crate::api::ApiCaller) with that header is a Bearer caller (RFC 6750 §2.1)
-/// and never reads the session, so for such requests the layer's work (parsing cookies, setting
+/// and never reads the session (another scheme, such as a staging site's `Basic`, still goes
+/// through the layer: such a caller is read from its session cookie), so for such requests the layer's work (parsing cookies, setting
 /// up a session, checking it after the response) buys nothing, and no `Set-Cookie` can come
 /// back to a machine client. Wrap only routes that read the caller through `ApiCaller` (an API
 /// router): a page would find no session for a request that carries the header.
@@ -75,11 +147,9 @@ where
 
     fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
         use futures_util::future::Either;
-        if request.headers().contains_key(axum::http::header::AUTHORIZATION) {
-            Either::Right(self.inner.call(request))
-        } else {
-            Either::Left(self.layered.call(request))
-        }
+        let bearer =
+            request.headers().get(axum::http::header::AUTHORIZATION).is_some_and(crate::api::is_bearer_attempt);
+        if bearer { Either::Right(self.inner.call(request)) } else { Either::Left(self.layered.call(request)) }
     }
 }
 
@@ -93,25 +163,48 @@ mod tests {
     #[derive(Clone)]
     struct Layered;
 
-    async fn answer(request: Request<Body>, authorized: bool) -> String {
+    async fn answer(request: Request<Body>, authorization: Option<&str>) -> String {
         let app = Router::new()
             .route("/", get(|layered: Option<Extension<Layered>>| async move { layered.is_some().to_string() }))
             .layer(SkipWhenAuthorized(Extension(Layered)));
         let mut request = request;
-        if authorized {
-            request.headers_mut().insert("authorization", "Bearer a.b.c".parse().unwrap());
+        if let Some(authorization) = authorization {
+            request.headers_mut().insert("authorization", authorization.parse().unwrap());
         }
         let response = app.oneshot(request).await.unwrap();
         String::from_utf8(axum::body::to_bytes(response.into_body(), 64).await.unwrap().to_vec()).unwrap()
     }
 
+    #[test]
+    fn host_cookies_set_without_secure_get_it() {
+        let mut response = axum::http::Response::new(());
+        for cookie in [
+            "__Host-lc_session=; Path=/; Max-Age=0",
+            "__Host-lc_login=x; Path=/; Secure; HttpOnly",
+            "lc_theme=dark; Path=/",
+        ] {
+            response.headers_mut().append("set-cookie", cookie.parse().unwrap());
+        }
+        let response = super::secure_host_cookies(response);
+        let cookies: Vec<&str> = response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+        assert_eq!(
+            cookies,
+            [
+                "__Host-lc_session=; Path=/; Max-Age=0; Secure",
+                "__Host-lc_login=x; Path=/; Secure; HttpOnly",
+                "lc_theme=dark; Path=/"
+            ]
+        );
+    }
+
     #[tokio::test]
-    async fn requests_with_an_authorization_header_skip_the_layer() {
-        assert_eq!(answer(Request::new(Body::empty()), true).await, "false");
+    async fn requests_with_a_bearer_authorization_header_skip_the_layer() {
+        assert_eq!(answer(Request::new(Body::empty()), Some("Bearer a.b.c")).await, "false");
     }
 
     #[tokio::test]
     async fn other_requests_go_through_the_layer() {
-        assert_eq!(answer(Request::new(Body::empty()), false).await, "true");
+        assert_eq!(answer(Request::new(Body::empty()), None).await, "true");
+        assert_eq!(answer(Request::new(Body::empty()), Some("Basic dXNlcjpwYXNz")).await, "true");
     }
 }
