@@ -112,18 +112,14 @@ impl AuthCore {
 
     /// How this app reads a session at `now`: its maximum age, and only sessions of its client.
     pub fn read_rules(&self, now: i64) -> ReadRules<'_> {
-        ReadRules {
-            now,
-            max_age_secs: self.config.session.max_age.as_secs() as i64,
-            client_id: &self.config.cognito.client_id,
-        }
+        ReadRules { now, max_age_secs: self.config.session.max_age_secs(), client_id: &self.config.cognito.client_id }
     }
 
     /// When listed sessions stop counting as active.
     pub fn session_lifetimes(&self) -> Lifetimes {
         Lifetimes {
-            idle_secs: self.config.session.idle_timeout.as_secs() as i64,
-            max_age_secs: self.config.session.max_age.as_secs() as i64,
+            idle_secs: self.config.session.idle_timeout_secs(),
+            max_age_secs: self.config.session.max_age_secs(),
         }
     }
 

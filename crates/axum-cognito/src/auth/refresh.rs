@@ -216,8 +216,8 @@ impl GrantCore {
             backoff: core.refresh_backoff.clone(),
             locks: core.refresh_locks.clone(),
             directory: core.directory.clone(),
-            max_age_secs: core.config.session.max_age.as_secs() as i64,
-            idle_timeout_secs: core.config.session.idle_timeout.as_secs() as i64,
+            max_age_secs: core.config.session.max_age_secs(),
+            idle_timeout_secs: core.config.session.idle_timeout_secs(),
         }
     }
 
@@ -293,8 +293,8 @@ impl Grant {
 }
 
 fn keep_published_for(max_age: i64, idle: i64, signed_in_at: i64, now: i64) -> Duration {
-    let lifetime_left = max_age - (now - signed_in_at);
-    Duration::from_secs(lifetime_left.min(idle + PUBLISHED_MARGIN_SECS).max(1) as u64)
+    let lifetime_left = max_age.saturating_sub(now - signed_in_at);
+    Duration::from_secs(lifetime_left.min(idle.saturating_add(PUBLISHED_MARGIN_SECS)).max(1) as u64)
 }
 
 fn newer_than(latest: Option<AuthSession>, current: &AuthSession) -> Option<AuthSession> {
@@ -440,6 +440,16 @@ mod tests {
         // Never past the maximum age.
         assert_eq!(keep_published_for(1_000, 3_600, 0, 900), Duration::from_secs(100));
         assert_eq!(keep_published_for(1_000, 3_600, 0, 5_000), Duration::from_secs(1));
+        // Lifetimes set in code as "forever" are capped at 100 years rather than wrapping.
+        let forever = crate::config::SessionSettings {
+            store: crate::config::SessionStoreSetting::Memory,
+            idle_timeout: Duration::MAX,
+            max_age: Duration::MAX,
+        };
+        let hundred_years = crate::config::env::MAX_SECONDS as i64;
+        assert_eq!((forever.idle_timeout_secs(), forever.max_age_secs()), (hundred_years, hundred_years));
+        let kept = keep_published_for(forever.max_age_secs(), forever.idle_timeout_secs(), 0, 100);
+        assert_eq!(kept, Duration::from_secs(hundred_years as u64 - 100));
     }
 
     #[test]

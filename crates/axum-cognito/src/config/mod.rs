@@ -198,6 +198,26 @@ pub struct SessionSettings {
     pub max_age: Duration,
 }
 
+impl SessionSettings {
+    /// [`SessionSettings::idle_timeout`] in whole seconds, at most 100 years
+    /// ([`env::MAX_SECONDS`]): durations set in code as "forever" are added to clocks and Unix
+    /// times, where a larger value would overflow.
+    pub fn idle_timeout_secs(&self) -> i64 {
+        capped_secs(self.idle_timeout)
+    }
+
+    /// [`SessionSettings::max_age`] in whole seconds, capped as
+    /// [`SessionSettings::idle_timeout_secs`].
+    pub fn max_age_secs(&self) -> i64 {
+        capped_secs(self.max_age)
+    }
+}
+
+fn capped_secs(duration: Duration) -> i64 {
+    // 100 years fits an i64 of seconds many times over.
+    duration.as_secs().min(env::MAX_SECONDS) as i64
+}
+
 /// The names the core gives to what it sends and stores, so that two apps on one domain or one
 /// Redis do not collide. The defaults are leptos-cognito's.
 #[derive(Debug, Clone, PartialEq, Eq)]

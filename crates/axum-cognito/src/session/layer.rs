@@ -10,7 +10,7 @@ use crate::config::AuthConfig;
 /// The tower-sessions layer over `store` with the cookie and expiry rules of the module notes; what
 /// [`AuthCore::session_layer`](crate::AuthCore::session_layer) returns.
 pub fn session_layer(store: AppSessionStore, config: &AuthConfig) -> SessionLayer {
-    let idle = time::Duration::seconds(config.session.idle_timeout.as_secs().min(i64::MAX as u64) as i64);
+    let idle = time::Duration::seconds(config.session.idle_timeout_secs());
     // The configured key prefix, whatever the store was opened with: the core's copy of the
     // store must find the records this layer writes.
     let sessions = SessionManagerLayer::new(store.with_key_prefix(&config.names.redis_key_prefix))
