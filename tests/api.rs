@@ -65,10 +65,11 @@ async fn bearer_access_tokens_are_verified() {
     assert_eq!(me["email"], Value::Null);
     assert!(me["client_id"].is_string());
 
-    // An ID token is not an access token.
+    // An ID token is not an access token, and is refused as such.
     let (status, challenge, _, body) = get(&stack.app.url("/api/v1/me"), Some(&format!("Bearer {id}"))).await;
     assert_eq!(status, 401);
     assert_eq!(body["error"], "invalid_token");
+    assert_eq!(body["error_description"], "the token is an id token where an access token is required");
     assert!(challenge.unwrap().contains("error=\"invalid_token\""));
 
     // A tampered signature.
@@ -123,7 +124,16 @@ async fn the_session_cookie_works_too() {
     let admin = browser.get(stack.app.url("/api/v1/admin/ping")).send().await.unwrap();
     assert_eq!(admin.status(), 200);
     // The API never redirects nor answers HTML, even for unknown routes.
-    for path in ["/api/v1/nope", "/api/v1/admin/nope", "/api/v1", "/api/v1/", "/api/v1/me/", "/api/v1//me"] {
+    for path in [
+        "/api/v1/nope",
+        "/api/v1/admin/nope",
+        "/api/v1",
+        "/api/v1/",
+        "/api/v1/me/",
+        "/api/v1//me",
+        "/api",
+        "/api/v2/me",
+    ] {
         let unknown = browser.get(stack.app.url(path)).send().await.unwrap();
         assert_eq!(unknown.status(), 404, "{path}");
         let body: Value = unknown.json().await.unwrap();
@@ -133,6 +143,28 @@ async fn the_session_cookie_works_too() {
     let post = browser.post(stack.app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(post.status(), 405);
     assert_eq!(post.headers()["allow"], "GET,HEAD");
+}
+
+/// Another app on the domain may set a cookie whose value is not ASCII (Latin-1, say), which
+/// browsers then send in the same `Cookie` header: the session cookie beside it still counts,
+/// for the API, the pages and a sign-in's callback alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cookie_that_is_not_ascii_does_not_hide_the_session() {
+    let stack = spawn_stack(&[]).await;
+    let signed_in = stack.sign_in(&browser(), USER, None).await;
+    let session = common::session_cookie(&signed_in).expect("a session cookie");
+    let header = reqwest::header::HeaderValue::from_bytes(format!("x=caf\u{e9}; lc_session={session}").as_bytes())
+        .expect("a header of bytes");
+    let latin1 =
+        reqwest::header::HeaderValue::from_bytes(&[&b"x=caf\xe9; lc_session="[..], session.as_bytes()].concat())
+            .unwrap();
+    for cookie in [header, latin1] {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let me = client.get(stack.app.url("/api/v1/me")).header("cookie", cookie.clone()).send().await.unwrap();
+        assert_eq!(me.status(), 200, "{cookie:?}");
+        let page = client.get(stack.app.url("/dashboard")).header("cookie", cookie).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

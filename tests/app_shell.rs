@@ -143,3 +143,29 @@ async fn a_method_a_path_does_not_answer_gets_405_with_allow_and_an_explanation(
         }
     }
 }
+
+/// Server functions answer under `/fn/`, so `/api/` is the JSON API alone (its RFC 6750 rules),
+/// and a request a server function cannot read is the client's mistake: 400 for arguments that
+/// do not parse, 413 for a body over the limit, never a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_functions_answer_under_fn_and_refuse_bad_requests_with_4xx() {
+    use leptos::server_fn::ServerFn;
+    use leptos_cognito::components::your_sessions::ListMySessions;
+
+    let app = spawn_app(&[]).await;
+    let path = ListMySessions::PATH;
+    assert!(path.starts_with(axum_cognito_leptos::SERVER_FN_PREFIX), "{path}");
+    let client = reqwest::Client::new();
+    let post = |body: Vec<u8>| {
+        client.post(app.url(path)).header("content-type", "application/x-www-form-urlencoded").body(body).send()
+    };
+    assert_eq!(post(b"a=1&a=2".to_vec()).await.unwrap().status(), 400, "a key twice");
+    assert_eq!(post(b"\xff".to_vec()).await.unwrap().status(), 400, "not UTF-8");
+    assert_eq!(post(vec![b'a'; 3 << 20]).await.unwrap().status(), 413, "over the body limit");
+    assert_eq!(post(Vec::new()).await.unwrap().status(), 200, "the call itself works: nobody's sessions");
+
+    // Nothing of Leptos's under /api/: that is the JSON API's, which answers its own 404.
+    let old = client.post(app.url(&path.replacen("/fn/", "/api/", 1))).send().await.unwrap();
+    assert_eq!(old.status(), 404);
+    assert_eq!(old.json::<serde_json::Value>().await.unwrap()["error"], "not_found");
+}

@@ -162,7 +162,11 @@ async fn the_series_the_alerts_use_move() {
         let me = reqwest::Client::new().get(stack.app.url("/api/v1/me")).bearer_auth(&access).send().await.unwrap();
         assert_eq!(me.status(), 200);
     }
-    let made_up = browser().get(stack.app.url("/auth/callback?code=x&state=made-up")).send().await.unwrap();
+    // A browser in the middle of a sign-in (it has the binding cookie) comes back with a state
+    // nobody issued.
+    let stranger = browser();
+    stranger.get(stack.app.url("/auth/login")).send().await.unwrap();
+    let made_up = stranger.get(stack.app.url("/auth/callback?code=x&state=made-up")).send().await.unwrap();
     assert!(made_up.status().is_client_error());
 
     // Two browsers of one person; a refresh the provider throttles; then sign out everywhere.
@@ -592,11 +596,16 @@ async fn each_callback_outcome_has_its_label() {
     let before = scrape(&metrics_addr).await;
 
     let person = browser();
+    // The person's browser holds a binding cookie from here on (without one, every callback is
+    // `wrong_browser`).
+    started(&person, "/auth/login").await;
     assert_eq!(callback(&person, "?code=a&state=one&state=two".into()).await, 400);
     assert_eq!(callback(&person, "?code=abc".into()).await, 400);
     assert_eq!(callback(&person, "?code=abc&state=made-up".into()).await, 400);
     let state = started(&person, "/auth/login").await;
-    assert_eq!(callback(&browser(), format!("?code=abc&state={state}")).await, 400, "another browser");
+    let someone_else = browser();
+    started(&someone_else, "/auth/login").await;
+    assert_eq!(callback(&someone_else, format!("?code=abc&state={state}")).await, 400, "another browser");
     let state = started(&person, "/auth/login").await;
     assert_eq!(callback(&person, format!("?error=access_denied&state={state}")).await, 403);
     let state = started(&person, "/auth/login").await;

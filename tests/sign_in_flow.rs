@@ -357,6 +357,21 @@ async fn federated_sign_in_through_the_embedded_provider() {
     let _ = app.wait();
 }
 
+/// A callback link opened in a browser that did not start the sign-in (pasted elsewhere, or
+/// fetched by a chat app's link preview) gets the "started elsewhere" page, and without a
+/// binding cookie it does not use the sign-in up: the browser that started it still finishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_opened_elsewhere_leaves_the_sign_in_to_its_browser() {
+    let stack = spawn_stack(&[]).await;
+    let person = browser();
+    let callback = stack.callback_url(&person, USER, None).await;
+    let preview = browser().get(&callback).send().await.unwrap();
+    assert_eq!(preview.status(), 400);
+    assert!(preview.text().await.unwrap().contains("Sign-in started elsewhere"));
+    assert_eq!(person.get(&callback).send().await.unwrap().status(), 303, "still the person's to finish");
+    assert_eq!(person.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+}
+
 /// Refreshing does not extend the maximum age: a session in use, its tokens refreshed every few
 /// seconds, still ends `SESSION_MAX_AGE_SECS` after its sign-in. Real time, 5-second tokens.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

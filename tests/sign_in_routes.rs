@@ -120,8 +120,18 @@ async fn callback_from_another_browser_is_refused_and_the_state_is_spent() {
     let started = browser.get(app.url("/auth/login")).send().await.unwrap();
     let state = query_of(&location(&started))["state"].clone();
 
-    // A different browser (no binding cookie) presents the state: refused.
+    // A different browser presents the state: refused. Without a binding cookie of its own
+    // (a link preview, the link pasted elsewhere) that is all; `sign_in_flow.rs` shows the
+    // sign-in still finishing in its own browser.
+    let preview = app.client();
+    let response = preview.get(app.url(&format!("/auth/callback?code=x&state={state}"))).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("another browser"));
+
+    // A browser in the middle of a sign-in of its own (its binding cookie is not this
+    // sign-in's) is refused too.
     let attacker = app.client();
+    attacker.get(app.url("/auth/login")).send().await.unwrap();
     let response = attacker.get(app.url(&format!("/auth/callback?code=x&state={state}"))).send().await.unwrap();
     assert_eq!(response.status(), 400);
     assert!(response.text().await.unwrap().contains("another browser"));

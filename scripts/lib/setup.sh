@@ -142,11 +142,25 @@ ensure_build_tools() {
 # works and makes the larger bundle.
 # https://doc.rust-lang.org/cargo/reference/unstable.html#build-std and
 # https://github.com/johnthagen/min-sized-rust (build-std, immediate abort).
+#
+# cargo-leptos 0.3.10 exits 0 when the server fails to compile (after building the front end),
+# so the end-to-end tests would "pass" without running, or a stale binary be shipped: its
+# output is read for cargo's "could not compile" as well.
 cargo_leptos_release() {
   local command=$1
   shift
+  local log
+  log="$(mktemp)"
+  local status=0
   RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-    cargo leptos "$command" --release --precompress --lib-cargo-args=-Zbuild-std=std,panic_abort "$@"
+    cargo leptos "$command" --release --precompress --lib-cargo-args=-Zbuild-std=std,panic_abort "$@" 2>&1 \
+    | tee "$log" || status=$?
+  if grep -q "error: could not compile" "$log"; then
+    echo "cargo leptos $command: the build failed (see above), though cargo-leptos exited $status" >&2
+    status=1
+  fi
+  rm -f "$log"
+  return "$status"
 }
 
 # A TCP port on loopback that nothing listens on right now (the kernel picks it).

@@ -24,7 +24,7 @@ pub struct SessionSummary {
     pub current: bool,
 }
 
-#[server]
+#[server(prefix = "/fn")]
 pub async fn list_my_sessions() -> Result<Vec<SessionSummary>, AuthError> {
     use crate::server::leptos_bridge::app_state;
     use axum_cognito_leptos::server::signed_in;

@@ -18,7 +18,7 @@ pub struct AdminOverview {
 
 /// Checked again here, not only by the page guard: a server function is an endpoint of its
 /// own that anyone can call.
-#[server]
+#[server(prefix = "/fn")]
 pub async fn get_admin_overview() -> Result<AdminOverview, AuthError> {
     use crate::server::leptos_bridge::app_state;
     use axum_cognito_leptos::server::require_group;

@@ -7,6 +7,7 @@ use anyhow::Context;
 use axum::serve::ListenerExt;
 use leptos::config::LeptosOptions;
 use tokio::{net::TcpListener, sync::watch};
+use tower_http::timeout::TimeoutBody;
 
 use crate::server::{
     clock::{SharedClock, SystemClock},
@@ -102,6 +103,10 @@ impl Server {
 /// What `axum::serve` does, with hyper's HTTP/1 connection builder in our hands so that
 /// [`HEADER_READ_TIMEOUT`] can be set (it needs a timer, which `axum::serve` does not give
 /// hyper, so there a stalled client holds its connection for good).
+///
+/// A request body that stops arriving (a `Content-Length` promised, then nothing) would hold
+/// its connection and handler for good; each piece of it must come within `header_read_timeout`
+/// of the last (tower-http's `TimeoutBody`), or the read fails and the handler answers.
 async fn serve_app<S>(
     mut listener: impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = SocketAddr>,
     app: S,
@@ -109,7 +114,7 @@ async fn serve_app<S>(
     shutdown: impl Future<Output = ()>,
 ) where
     S: tower::Service<
-            axum::http::Request<hyper::body::Incoming>,
+            axum::http::Request<TimeoutBody<hyper::body::Incoming>>,
             Response = axum::response::Response,
             Error = std::convert::Infallible,
         > + Clone
@@ -139,7 +144,7 @@ async fn serve_app<S>(
         // The peer address names the client for per-client limits (see `axum_cognito::client_limit`).
         let service = hyper::service::service_fn(move |mut request: axum::http::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().oneshot(request)
+            app.clone().oneshot(request.map(|body| TimeoutBody::new(header_read_timeout, body)))
         });
         let connection = connections.watch(http.serve_connection(TokioIo::new(tcp), service));
         tokio::spawn(async move {
@@ -423,10 +428,12 @@ mod tests {
     /// A small router served by [`serve_app`] with `header_read_timeout`, and its address.
     async fn serve_test_router(header_read_timeout: Duration) -> SocketAddr {
         use axum::extract::ConnectInfo;
-        let router = axum::Router::new().route(
-            "/peer",
-            axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.to_string() }),
-        );
+        let router = axum::Router::new()
+            .route(
+                "/peer",
+                axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.to_string() }),
+            )
+            .route("/echo", axum::routing::post(|body: String| async move { body }));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(serve_app(app_listener(listener), router, header_read_timeout, std::future::pending()));
@@ -486,6 +493,36 @@ mod tests {
         // And the handler saw the client's address (per-client limits depend on it).
         let own_addr = client.local_addr().unwrap().to_string();
         assert!(answer.ends_with(&own_addr), "peer address {own_addr} in {answer}");
+    }
+
+    /// A body promised by `Content-Length` that stops arriving: the handler's read fails once
+    /// nothing has come for the timeout, and the request is answered (an error) and its
+    /// connection closed, rather than held for as long as the client likes. A body that keeps
+    /// coming is read whole.
+    #[tokio::test]
+    async fn a_request_body_that_stops_arriving_is_cut_off() {
+        use tokio::io::AsyncWriteExt;
+        let addr = serve_test_router(Duration::from_secs(1)).await;
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let started = std::time::Instant::now();
+        client.write_all(b"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nabc").await.unwrap();
+        let answer = read_until_closed(&mut client, Duration::from_secs(10)).await.unwrap();
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(5), "cut off after {took:?}");
+        assert!(!answer.contains("200 OK"), "{answer}");
+
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        client.set_nodelay(true).unwrap();
+        client
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 6\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        for piece in [&b"ab"[..], b"cd", b"ef"] {
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            client.write_all(piece).await.unwrap();
+        }
+        let answer = read_until_closed(&mut client, Duration::from_secs(10)).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK") && answer.ends_with("abcdef"), "{answer}");
     }
 
     #[tokio::test]

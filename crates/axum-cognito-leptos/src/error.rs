@@ -34,12 +34,21 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// The HTTP status that goes with the error.
+    /// The HTTP status that goes with the error: a request the server function cannot read is
+    /// the client's mistake (400; 413 when its body is over the size limit, 405 for another
+    /// method), not the server's.
     pub fn status(&self) -> u16 {
         match self {
             AuthError::SignInRequired => 401,
             AuthError::Forbidden => 403,
             AuthError::ProviderUnavailable { .. } | AuthError::Unavailable(_) => 503,
+            // The text of http-body-util's `LengthLimitError`, which axum's body limit raises
+            // while the arguments are read; the error reaches here only as text.
+            AuthError::ServerFn(ServerFnErrorErr::Deserialization(why)) if why.contains("length limit exceeded") => 413,
+            AuthError::ServerFn(
+                ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_),
+            ) => 400,
+            AuthError::ServerFn(ServerFnErrorErr::UnsupportedRequestMethod(_)) => 405,
             AuthError::ServerFn(_) => 500,
         }
     }
@@ -60,7 +69,13 @@ impl FromServerFnError for AuthError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AuthError::ServerFn(value)
+        let error = AuthError::ServerFn(value);
+        // On the server this is how a request that cannot be read (bad arguments, a body over
+        // the limit) arrives, before the function runs; without a status of its own it would
+        // answer 500. In the browser, `respond` is not there and nothing needs setting.
+        #[cfg(feature = "ssr")]
+        let error = error.respond();
+        error
     }
 }
 
@@ -73,6 +88,12 @@ mod tests {
         assert_eq!(AuthError::SignInRequired.status(), 401);
         assert_eq!(AuthError::Forbidden.status(), 403);
         assert_eq!(AuthError::ProviderUnavailable { retry_after_secs: 5 }.status(), 503);
+        let bad_request = |error| AuthError::ServerFn(error).status();
+        assert_eq!(bad_request(ServerFnErrorErr::Args("Multiple values for one key".into())), 400);
+        assert_eq!(bad_request(ServerFnErrorErr::Deserialization("invalid utf-8 sequence".into())), 400);
+        assert_eq!(bad_request(ServerFnErrorErr::Deserialization("length limit exceeded".into())), 413);
+        assert_eq!(bad_request(ServerFnErrorErr::UnsupportedRequestMethod("PUT".into())), 405);
+        assert_eq!(bad_request(ServerFnErrorErr::ServerError("no context".into())), 500);
         assert_eq!(AuthError::Unavailable("the session store".into()).to_string(), "the session store is unavailable");
         let error = AuthError::ProviderUnavailable { retry_after_secs: 7 };
         assert_eq!(AuthError::de(error.ser()), error, "the browser gets the same value");

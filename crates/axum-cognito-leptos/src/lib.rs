@@ -16,6 +16,11 @@
 //! * `server` (feature `ssr`): the signed-in person inside any `#[server]` function
 //!   (`server::signed_in()`), and control over the response.
 //!
+//! Its server functions answer under [`SERVER_FN_PREFIX`] (`/fn/…`), not Leptos's default
+//! `/api/…`: an app's `/api/` is its JSON API, with its own rules (RFC 6750 errors, Bearer
+//! tokens), which server functions do not follow. Give the app's own server functions the same
+//! prefix (`#[server(prefix = "/fn")]`).
+//!
 //! The server provides the core as Leptos context (`provide_context(core.clone())`, where `core`
 //! is the app's `Arc<axum_cognito::AuthCore>`) in `leptos_routes_with_context` and the server
 //! function handler, inside axum-cognito's session layer, and reads each page's sign-in state
@@ -51,6 +56,10 @@ mod response;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod session;
+
+/// Where the server functions of this crate answer (`#[server(prefix = "/fn")]`), with the
+/// trailing slash: `path.starts_with(SERVER_FN_PREFIX)` tells a server function's request.
+pub const SERVER_FN_PREFIX: &str = "/fn/";
 
 pub use error::AuthError;
 pub use identity::{IdTokenClaims, SessionInfo, SignedInUser};

@@ -22,7 +22,7 @@ use crate::{
 /// Refreshes the tokens if they are due (the [`keep_alive`](crate::keep_alive()) calls this on a
 /// timer and when the tab regains focus) and returns the signed-in state with the new expiry
 /// times.
-#[server]
+#[server(prefix = "/fn")]
 pub async fn refresh_session() -> Result<SessionInfo, AuthError> {
     use crate::server::{auth_core, session_info, signed_in_within};
     let core = auth_core()?;
@@ -74,7 +74,7 @@ pub fn use_session() -> SignInState {
 
 /// Every claim of the signed-in person's verified ID token, sorted by name;
 /// [`AuthError::SignInRequired`] (401) for anyone else.
-#[server]
+#[server(prefix = "/fn")]
 pub async fn get_id_token_claims() -> Result<IdTokenClaims, AuthError> {
     use crate::server::{auth_core, require_user};
     let core = auth_core()?;

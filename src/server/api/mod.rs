@@ -33,13 +33,14 @@ pub fn router() -> Router<AppState> {
         .method_not_allowed_fallback(handlers::method_not_allowed)
 }
 
-/// Every other path under `/api/v1` (and `/api/v1` itself): a JSON 404, never the HTML page
-/// of the site's fallback, so API clients always get an answer they can parse. Mount it outside
+/// Every other path under `/api` (and `/api` itself): a JSON 404, never the HTML page of the
+/// site's fallback, so API clients always get an answer they can parse (the server functions
+/// answer under `/fn/`, see `axum_cognito_leptos::SERVER_FN_PREFIX`). Mount it outside
 /// the per-route request-log layer: these are unrouted requests (`fallback` in logs and metrics),
 /// not routes of their own.
 pub fn unrouted() -> Router<AppState> {
     Router::new()
-        .route("/api/v1", any(handlers::not_found))
-        .route("/api/v1/", any(handlers::not_found))
-        .route("/api/v1/{*rest}", any(handlers::not_found))
+        .route("/api", any(handlers::not_found))
+        .route("/api/", any(handlers::not_found))
+        .route("/api/{*rest}", any(handlers::not_found))
 }

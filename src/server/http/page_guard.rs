@@ -69,7 +69,11 @@ pub async fn guard_protected_pages(
 /// Paths Leptos renders as pages (not the API, the bundle, health checks or other files).
 fn is_page(path: &str) -> bool {
     let is_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
-    let is_other = path.starts_with("/api/") || path.starts_with("/pkg/") || path == "/healthz" || path == "/readyz";
+    let is_other = path.starts_with("/api/")
+        || path.starts_with(axum_cognito_leptos::SERVER_FN_PREFIX)
+        || path.starts_with("/pkg/")
+        || path == "/healthz"
+        || path == "/readyz";
     !is_file && !is_other
 }
 
@@ -91,6 +95,7 @@ mod tests {
         assert!(is_page("/"));
         assert!(is_page("/auth/session-expired"));
         assert!(!is_page("/api/v1/me"));
+        assert!(!is_page("/fn/list_my_sessions123"), "server functions read the session themselves");
         assert!(!is_page("/pkg/leptos-cognito.js"));
         assert!(!is_page("/favicon.ico"));
         assert!(!is_page("/healthz"));

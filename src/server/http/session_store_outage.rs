@@ -26,7 +26,8 @@ pub fn explain(is_api: bool, response: Response) -> Response {
     if is_api { ApiError::Unavailable.into_response() } else { PageError::SessionsCannotBeStored.into_response() }
 }
 
-/// Whether a request for `path` gets the API's JSON errors rather than HTML pages.
+/// Whether a request for `path` gets the API's JSON errors rather than HTML pages: the API's, and
+/// the server functions' (called by the page's code, not shown as a page).
 pub fn is_api(path: &str) -> bool {
-    path.starts_with("/api/")
+    path.starts_with("/api/") || path.starts_with(axum_cognito_leptos::SERVER_FN_PREFIX)
 }

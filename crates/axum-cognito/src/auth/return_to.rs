@@ -15,7 +15,28 @@ pub fn same_origin_path(candidate: &str) -> Option<String> {
         && !candidate.starts_with("//")
         && !candidate.contains('\\')
         && !candidate.chars().any(|c| c.is_control() || c.is_whitespace());
-    safe.then(|| candidate.to_string())
+    safe.then(|| percent_encode_non_ascii(candidate))
+}
+
+/// The path with each character beyond ASCII percent-encoded as its UTF-8 bytes (RFC 3986
+/// §2.5), so that the `Location` header it ends up in carries only ASCII: the same place for
+/// the browser, and no raw bytes (a right-to-left override, say) in a header.
+fn percent_encode_non_ascii(path: &str) -> String {
+    if path.is_ascii() {
+        return path.to_string();
+    }
+    let mut encoded = String::with_capacity(path.len() * 3);
+    for c in path.chars() {
+        if c.is_ascii() {
+            encoded.push(c);
+        } else {
+            let mut bytes = [0u8; 4];
+            for byte in c.encode_utf8(&mut bytes).bytes() {
+                encoded.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    encoded
 }
 
 /// The path to return to, falling back to the dashboard for anything unsafe or missing.
@@ -51,6 +72,13 @@ mod tests {
             assert_eq!(same_origin_path(bad), None, "{bad:?} must be rejected");
         }
         assert_eq!(same_origin_path(&format!("/{}", "a".repeat(MAX_LENGTH))), None);
+    }
+
+    #[test]
+    fn characters_beyond_ascii_are_percent_encoded() {
+        assert_eq!(same_origin_path("/\u{202e}gnp.exe").as_deref(), Some("/%E2%80%AEgnp.exe"));
+        assert_eq!(same_origin_path("/café?q=ü").as_deref(), Some("/caf%C3%A9?q=%C3%BC"));
+        assert_eq!(same_origin_path("/%E2%80%AE").as_deref(), Some("/%E2%80%AE"), "already encoded stays");
     }
 
     #[test]

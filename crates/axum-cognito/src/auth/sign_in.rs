@@ -286,10 +286,14 @@ async fn complete_sign_in(
     params: CallbackParams,
 ) -> Result<(String, &'static str), SignInError> {
     let state_param = params.state.as_deref().ok_or(SignInError::MissingState)?;
+    // A browser without the binding cookie cannot finish any sign-in: refused before the
+    // transaction is taken, so that opening the callback link elsewhere (pasted into another
+    // browser, fetched by a link preview) leaves the sign-in to the browser that started it.
+    let Some(browser_binding) = browser_binding else { return Err(SignInError::WrongBrowser) };
     // Taking the transaction deletes it: whatever happens below, this state cannot be replayed.
     let now = core.clock.now();
     let transaction = core.login_transactions.take(state_param, now).await?.ok_or(SignInError::UnknownState)?;
-    if browser_binding != Some(transaction.browser_binding.as_str()) {
+    if browser_binding != transaction.browser_binding {
         return Err(SignInError::WrongBrowser);
     }
     if let Some(error) = params.error {

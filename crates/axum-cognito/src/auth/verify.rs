@@ -146,6 +146,7 @@ impl TokenVerifier {
     ) -> Result<VerifiedIdToken, VerifyError> {
         // ID tokens only ever come from the token endpoint, in answer to our own request.
         let all_claims = self.verified_claims(token, TokenSource::TokenEndpoint).await?;
+        check_token_use_claim(&all_claims, "id")?;
         let claims: IdTokenClaims = from_claims(&all_claims)?;
         self.check_common(&claims.iss, &claims.sub, claims.exp, claims.nbf, claims.iat)?;
         check_token_use(&claims.token_use, "id")?;
@@ -176,6 +177,7 @@ impl TokenVerifier {
         source: TokenSource,
     ) -> Result<AccessTokenClaims, VerifyError> {
         let all_claims = self.verified_claims(token, source).await?;
+        check_token_use_claim(&all_claims, "access")?;
         let claims: AccessTokenClaims = from_claims(&all_claims)?;
         self.check_common(&claims.iss, &claims.sub, claims.exp, claims.nbf, claims.iat)?;
         check_token_use(&claims.token_use, "access")?;
@@ -245,6 +247,16 @@ impl TokenVerifier {
 
 fn from_claims<T: serde::de::DeserializeOwned>(claims: &Map<String, Value>) -> Result<T, VerifyError> {
     serde_json::from_value(Value::Object(claims.clone())).map_err(|e| VerifyError::BadClaims(e.to_string()))
+}
+
+/// `token_use` checked before the claims are read into their type: an ID token offered as an
+/// access token is refused as such, not for the `client_id` an ID token has no reason to carry.
+fn check_token_use_claim(claims: &Map<String, Value>, expected: &'static str) -> Result<(), VerifyError> {
+    match claims.get("token_use").and_then(Value::as_str) {
+        Some(found) => check_token_use(found, expected),
+        // Missing: reading the claims names it.
+        None => Ok(()),
+    }
 }
 
 fn check_token_use(found: &str, expected: &'static str) -> Result<(), VerifyError> {

@@ -24,37 +24,42 @@ pub fn session_layer(store: AppSessionStore, config: &AuthConfig) -> SessionLaye
         // half timeout for timeouts under two minutes), which is what moves the idle timeout
         // forward (a save on every request would cost a store write per page).
         .with_always_save(false);
-    SecureHostCookies(sessions)
+    CookieHygiene(sessions)
 }
 
 /// The session layer [`session_layer`] builds.
-pub type SessionLayer = SecureHostCookies<SessionManagerLayer<AppSessionStore>>;
+pub type SessionLayer = CookieHygiene<SessionManagerLayer<AppSessionStore>>;
 
-/// Wraps a layer so that every `__Host-` cookie its responses set carries `Secure`.
+/// Wraps a layer (the session layer) to keep its cookies working in two cases tower-cookies gets
+/// wrong:
 ///
-/// tower-sessions builds the cookie that removes the session cookie (at sign-out) from the
-/// request's cookie, with the path but without `Secure`; a browser ignores a `__Host-` cookie
-/// set without `Secure` (RFC 6265bis §4.1.3.2), so under https the removal would be dropped and
-/// the cookie of an ended session kept. Such a cookie is invalid without `Secure` whatever else
-/// it says, so adding the attribute is always what was meant.
+/// * A `Cookie` header that is not all ASCII (another app on the domain set a cookie with a
+///   Latin-1 value, say) is ignored whole by tower-cookies, session cookie included, so the
+///   person looks signed out and cannot sign in. Such a header keeps its well-formed pairs and
+///   loses the others before the layer reads it (RFC 6265 §4.1.1: a cookie's value is ASCII).
+/// * tower-sessions builds the cookie that removes the session cookie (at sign-out) from the
+///   request's cookie, with the path but without `Secure`; a browser ignores a `__Host-` cookie
+///   set without `Secure` (RFC 6265bis §4.1.3.2), so under https the removal would be dropped
+///   and the cookie of an ended session kept. Such a cookie is invalid without `Secure`
+///   whatever else it says, so every `__Host-` cookie a response sets gets the attribute.
 #[derive(Clone, Debug)]
-pub struct SecureHostCookies<L>(pub L);
+pub struct CookieHygiene<L>(pub L);
 
-impl<L: tower_layer::Layer<S>, S> tower_layer::Layer<S> for SecureHostCookies<L> {
-    type Service = SecureHostCookiesService<L::Service>;
+impl<L: tower_layer::Layer<S>, S> tower_layer::Layer<S> for CookieHygiene<L> {
+    type Service = CookieHygieneService<L::Service>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        SecureHostCookiesService(self.0.layer(inner))
+        CookieHygieneService(self.0.layer(inner))
     }
 }
 
-/// The service of [`SecureHostCookies`].
+/// The service of [`CookieHygiene`].
 #[derive(Clone, Debug)]
-pub struct SecureHostCookiesService<S>(S);
+pub struct CookieHygieneService<S>(S);
 
-impl<S, Req, B> tower_service::Service<Req> for SecureHostCookiesService<S>
+impl<S, ReqBody, B> tower_service::Service<axum::http::Request<ReqBody>> for CookieHygieneService<S>
 where
-    S: tower_service::Service<Req, Response = axum::http::Response<B>>,
+    S: tower_service::Service<axum::http::Request<ReqBody>, Response = axum::http::Response<B>>,
 {
     type Response = S::Response;
     type Error = S::Error;
@@ -64,9 +69,38 @@ where
         self.0.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Req) -> Self::Future {
+    fn call(&mut self, mut request: axum::http::Request<ReqBody>) -> Self::Future {
         use futures_util::TryFutureExt;
+        keep_ascii_cookies(request.headers_mut());
         self.0.call(request).map_ok(secure_host_cookies::<B>)
+    }
+}
+
+/// Rewrites each `Cookie` header that is not all visible ASCII to its pairs that are, in order.
+fn keep_ascii_cookies(headers: &mut axum::http::HeaderMap) {
+    use axum::http::{HeaderValue, header::COOKIE};
+    if headers.get_all(COOKIE).iter().all(|value| value.to_str().is_ok()) {
+        return;
+    }
+    let cleaned: Vec<HeaderValue> = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| {
+            if value.to_str().is_ok() {
+                return Some(value.clone());
+            }
+            let pairs: Vec<&[u8]> = value
+                .as_bytes()
+                .split(|byte| *byte == b';')
+                .map(<[u8]>::trim_ascii)
+                .filter(|pair| !pair.is_empty() && pair.iter().all(|byte| byte.is_ascii_graphic() || *byte == b' '))
+                .collect();
+            HeaderValue::from_bytes(&pairs.join(&b"; "[..])).ok().filter(|value| !value.is_empty())
+        })
+        .collect();
+    headers.remove(COOKIE);
+    for value in cleaned {
+        headers.append(COOKIE, value);
     }
 }
 
@@ -173,6 +207,17 @@ mod tests {
         }
         let response = app.oneshot(request).await.unwrap();
         String::from_utf8(axum::body::to_bytes(response.into_body(), 64).await.unwrap().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn cookie_headers_keep_their_ascii_pairs() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.append("cookie", axum::http::HeaderValue::from_bytes(b"x=caf\xe9; lc_session=abc; y=1").unwrap());
+        headers.append("cookie", "lc_login=def".parse().unwrap());
+        headers.append("cookie", axum::http::HeaderValue::from_bytes(b"only=\xff").unwrap());
+        super::keep_ascii_cookies(&mut headers);
+        let cookies: Vec<&str> = headers.get_all("cookie").iter().map(|v| v.to_str().unwrap()).collect();
+        assert_eq!(cookies, ["lc_session=abc; y=1", "lc_login=def"]);
     }
 
     #[test]
