@@ -14,7 +14,9 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   forbidOnly: !!process.env.CI,
-  reporter: [["list"]],
+  // The JSON report is how scripts/lib/setup.sh knows the tests ran and passed: cargo-leptos
+  // 0.3.10's exit status does not say so.
+  reporter: [["list"], ["json", { outputFile: "test-results/results.json" }]],
   use: {
     baseURL,
     trace: "off",

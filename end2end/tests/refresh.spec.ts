@@ -44,10 +44,10 @@ test("the dashboard asks for a refresh when the tab regains focus", async ({ pag
 
   const refreshCalls: number[] = [];
   page.on("request", (request) => {
-    if (request.url().includes("/api/refresh_session")) refreshCalls.push(Date.now());
+    if (request.url().includes("/fn/refresh_session")) refreshCalls.push(Date.now());
   });
   const focusedAt = Date.now();
-  const call = page.waitForRequest((request) => request.url().includes("/api/refresh_session"), { timeout: 2_000 });
+  const call = page.waitForRequest((request) => request.url().includes("/fn/refresh_session"), { timeout: 2_000 });
   await page.evaluate(() => window.dispatchEvent(new Event("focus")));
   const request = await call;
   expect(request.method()).toBe("POST");

@@ -144,22 +144,36 @@ ensure_build_tools() {
 # https://github.com/johnthagen/min-sized-rust (build-std, immediate abort).
 #
 # cargo-leptos 0.3.10 exits 0 when the server fails to compile (after building the front end),
-# so the end-to-end tests would "pass" without running, or a stale binary be shipped: its
-# output is read for cargo's "could not compile" as well.
+# and when end-to-end tests fail, so a red build or test run would pass, or a stale binary be
+# shipped: its output is read for cargo's "could not compile", and for `end-to-end` the
+# Playwright JSON report (end2end/test-results/results.json) must show tests run and none failed.
 cargo_leptos_release() {
   local command=$1
   shift
-  local log
+  local log results="$ROOT/end2end/test-results/results.json"
   log="$(mktemp)"
+  rm -f "$results"
   local status=0
-  RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-    cargo leptos "$command" --release --precompress --lib-cargo-args=-Zbuild-std=std,panic_abort "$@" 2>&1 \
-    | tee "$log" || status=$?
+  { RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+      cargo leptos "$command" --release --precompress --lib-cargo-args=-Zbuild-std=std,panic_abort "$@" 2>&1 \
+      | tee "$log"
+    status=${PIPESTATUS[0]}; } || true
   if grep -q "error: could not compile" "$log"; then
     echo "cargo leptos $command: the build failed (see above), though cargo-leptos exited $status" >&2
     status=1
   fi
   rm -f "$log"
+  if [ "$status" = 0 ] && [ "$command" = end-to-end ]; then
+    python3 - "$results" <<'PY' || status=1
+import json, sys
+try:
+    stats = json.load(open(sys.argv[1]))["stats"]
+except (OSError, ValueError, KeyError) as error:
+    sys.exit(f"end-to-end: no Playwright report ({error}): the tests did not run")
+if stats.get("expected", 0) == 0 or stats.get("unexpected", 0) or stats.get("flaky", 0):
+    sys.exit(f"end-to-end: {stats.get('unexpected', 0)} failed, {stats.get('flaky', 0)} flaky, {stats.get('expected', 0)} passed")
+PY
+  fi
   return "$status"
 }
 
