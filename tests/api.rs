@@ -147,7 +147,7 @@ async fn the_session_cookie_works_too() {
 
 /// Another app on the domain may set a cookie whose value is not ASCII (Latin-1, say), which
 /// browsers then send in the same `Cookie` header: the session cookie beside it still counts,
-/// for the API, the pages and a sign-in's callback alike.
+/// for the API and the pages alike.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cookie_that_is_not_ascii_does_not_hide_the_session() {
     let stack = spawn_stack(&[]).await;

@@ -110,6 +110,9 @@ async fn callback_without_a_known_state_is_a_4xx_page() {
         let html = response.text().await.unwrap();
         assert!(html.contains("data-testid=\"sign-in-error\""), "{query}: {html}");
         assert!(html.contains("Sign in again"), "{query}: offers a way on");
+        // No sign-in of that state is waiting: it expired, whatever the browser (one without a
+        // binding cookie, here) — not "started in another browser".
+        assert!(!html.contains("another browser"), "{query}: {html}");
     }
 }
 

@@ -35,8 +35,7 @@ pub enum AuthError {
 
 impl AuthError {
     /// The HTTP status that goes with the error: a request the server function cannot read is
-    /// the client's mistake (400; 413 when its body is over the size limit, 405 for another
-    /// method), not the server's.
+    /// the client's mistake (400; 413 when its body is over the size limit), not the server's.
     pub fn status(&self) -> u16 {
         match self {
             AuthError::SignInRequired => 401,
@@ -48,7 +47,6 @@ impl AuthError {
             AuthError::ServerFn(
                 ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_),
             ) => 400,
-            AuthError::ServerFn(ServerFnErrorErr::UnsupportedRequestMethod(_)) => 405,
             AuthError::ServerFn(_) => 500,
         }
     }
@@ -92,7 +90,6 @@ mod tests {
         assert_eq!(bad_request(ServerFnErrorErr::Args("Multiple values for one key".into())), 400);
         assert_eq!(bad_request(ServerFnErrorErr::Deserialization("invalid utf-8 sequence".into())), 400);
         assert_eq!(bad_request(ServerFnErrorErr::Deserialization("length limit exceeded".into())), 413);
-        assert_eq!(bad_request(ServerFnErrorErr::UnsupportedRequestMethod("PUT".into())), 405);
         assert_eq!(bad_request(ServerFnErrorErr::ServerError("no context".into())), 500);
         assert_eq!(AuthError::Unavailable("the session store".into()).to_string(), "the session store is unavailable");
         let error = AuthError::ProviderUnavailable { retry_after_secs: 7 };

@@ -286,12 +286,16 @@ async fn complete_sign_in(
     params: CallbackParams,
 ) -> Result<(String, &'static str), SignInError> {
     let state_param = params.state.as_deref().ok_or(SignInError::MissingState)?;
-    // A browser without the binding cookie cannot finish any sign-in: refused before the
-    // transaction is taken, so that opening the callback link elsewhere (pasted into another
-    // browser, fetched by a link preview) leaves the sign-in to the browser that started it.
-    let Some(browser_binding) = browser_binding else { return Err(SignInError::WrongBrowser) };
-    // Taking the transaction deletes it: whatever happens below, this state cannot be replayed.
     let now = core.clock.now();
+    // A browser without the binding cookie cannot finish any sign-in: refused without taking
+    // the transaction, so that opening the callback link elsewhere (pasted into another
+    // browser, fetched by a link preview) leaves the sign-in to the browser that started it.
+    // The cookie lasts as long as the transaction, so without either the sign-in has expired.
+    let Some(browser_binding) = browser_binding else {
+        let pending = core.login_transactions.is_pending(state_param, now).await?;
+        return Err(if pending { SignInError::WrongBrowser } else { SignInError::UnknownState });
+    };
+    // Taking the transaction deletes it: whatever happens below, this state cannot be replayed.
     let transaction = core.login_transactions.take(state_param, now).await?.ok_or(SignInError::UnknownState)?;
     if browser_binding != transaction.browser_binding {
         return Err(SignInError::WrongBrowser);
@@ -331,7 +335,8 @@ async fn complete_sign_in(
         last_active: now,
         client_id: auth.client_id.clone(),
     };
-    if let Err(error) = core.directory.register(&auth.sub, &entry, core.config.session.max_age).await {
+    let keep_for = std::time::Duration::from_secs(core.config.session.max_age_secs().unsigned_abs());
+    if let Err(error) = core.directory.register(&auth.sub, &entry, keep_for).await {
         // Signed in all the same; only the list of sessions misses this one.
         tracing::warn!(%error, "could not add the session to the person's list");
     }

@@ -82,6 +82,19 @@ impl LoginTransactions {
         }
     }
 
+    /// Whether a transaction for `state` is waiting for its callback, without taking it.
+    pub async fn is_pending(&self, state: &str, now: i64) -> Result<bool, SessionStoreError> {
+        let transaction = match self {
+            LoginTransactions::InProcess(cache) => cache.get(state),
+            #[cfg(feature = "redis")]
+            LoginTransactions::Redis { pool, prefix } => {
+                let stored: Option<String> = pool.get(format!("{prefix}{state}")).await.map_err(redis_error)?;
+                stored.and_then(|json| serde_json::from_str(&json).ok())
+            }
+        };
+        Ok(transaction.is_some_and(|t: LoginTransaction| !t.is_expired(now)))
+    }
+
     /// Removes and returns the transaction for `state`: a `state` is good for one callback.
     /// Expired transactions are treated as missing.
     pub async fn take(&self, state: &str, now: i64) -> Result<Option<LoginTransaction>, SessionStoreError> {
@@ -116,6 +129,19 @@ mod tests {
         assert_eq!(store.take(&second.state, 100).await.unwrap().unwrap().return_to, "/b");
         assert_eq!(store.take(&first.state, 100).await.unwrap().unwrap().return_to, "/a");
         assert!(store.take(&first.state, 100).await.unwrap().is_none(), "replay finds nothing");
+    }
+
+    #[tokio::test]
+    async fn a_pending_state_is_seen_without_being_taken() {
+        let store = LoginTransactions::in_process();
+        let transaction = LoginTransaction::begin("browser", "/a".into(), 100);
+        store.put(&transaction).await.unwrap();
+        assert!(store.is_pending(&transaction.state, 100).await.unwrap());
+        assert!(store.is_pending(&transaction.state, 100).await.unwrap(), "still there");
+        assert!(!store.is_pending(&transaction.state, 100 + TRANSACTION_TTL_SECS + 1).await.unwrap(), "expired");
+        assert!(!store.is_pending("made-up", 100).await.unwrap());
+        store.take(&transaction.state, 100).await.unwrap();
+        assert!(!store.is_pending(&transaction.state, 100).await.unwrap(), "taken");
     }
 
     #[test]
