@@ -42,17 +42,22 @@ fn missing_cognito_values_exit_2_without_printing_secrets() {
     assert!(!stderr.contains("top-secret-value"));
 }
 
+/// Starts `serve` in `dir` with only `vars` in its environment (no PATH either: start-up stops
+/// before it would need one) and waits for it to exit; for start-up errors.
+fn serve_in_dir(dir: &std::path::Path, vars: &[(&str, &std::ffi::OsStr)]) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"));
+    command.arg("serve").current_dir(dir).env_clear();
+    for (key, value) in vars {
+        command.env(key, value);
+    }
+    command.output().expect("binary runs")
+}
+
 #[test]
 fn env_file_is_read_and_the_environment_wins() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join(".env"), "APP_URL=also-not-a-url\nSESSION_STORE=bogus\n").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
-        .arg("serve")
-        .current_dir(dir.path())
-        .env_clear()
-        .env("APP_URL", "http://localhost:3999")
-        .output()
-        .expect("binary runs");
+    let output = serve_in_dir(dir.path(), &[("APP_URL", "http://localhost:3999".as_ref())]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     // APP_URL from the environment is valid, so the first problem is SESSION_STORE from .env.
@@ -70,12 +75,7 @@ fn a_malformed_env_file_is_named_without_printing_its_text() {
         "COGNITO_SCOPES=\"openid email\nCOGNITO_CLIENT_SECRET=top-secret-value\nSESSION_STORE=redis://:hunter2@cache:6379\n",
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
-        .arg("serve")
-        .current_dir(dir.path())
-        .env_clear()
-        .output()
-        .expect("binary runs");
+    let output = serve_in_dir(dir.path(), &[]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
@@ -92,13 +92,7 @@ fn an_env_file_in_a_parent_directory_is_not_read() {
     std::fs::write(parent.path().join(".env"), "LEPTOS_SITE_ADDR=not-an-address\n").unwrap();
     let dir = parent.path().join("app");
     std::fs::create_dir(&dir).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
-        .arg("serve")
-        .current_dir(&dir)
-        .env_clear()
-        .env("APP_URL", "not-a-url")
-        .output()
-        .expect("binary runs");
+    let output = serve_in_dir(&dir, &[("APP_URL", "not-a-url".as_ref())]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     // LEPTOS_SITE_ADDR is checked before APP_URL: read from the parent, it would be named.
@@ -112,13 +106,7 @@ fn an_env_file_in_a_parent_directory_is_not_read() {
 fn a_value_that_is_not_utf8_is_named() {
     use std::os::unix::ffi::OsStrExt;
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(env!("CARGO_BIN_EXE_leptos-cognito"))
-        .arg("serve")
-        .current_dir(dir.path())
-        .env_clear()
-        .env("SESSION_STORE", std::ffi::OsStr::from_bytes(b"redis://cache\xff:6379"))
-        .output()
-        .expect("binary runs");
+    let output = serve_in_dir(dir.path(), &[("SESSION_STORE", std::ffi::OsStr::from_bytes(b"redis://cache\xff:6379"))]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
