@@ -105,7 +105,7 @@ async fn twenty_concurrent_requests_cause_one_refresh_so_rotation_needs_no_grace
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_revoked_refresh_token_ends_the_session_with_a_notice() {
+async fn a_revoked_refresh_token_ends_the_session_and_the_page_goes_to_sign_in() {
     let stack = short_lived(false).await;
     let browser = browser();
     stack.sign_in(&browser, USER, Some("/profile")).await;
@@ -113,7 +113,9 @@ async fn a_revoked_refresh_token_ends_the_session_with_a_notice() {
     tokio::time::sleep(Duration::from_millis(3_500)).await;
 
     let page = browser.get(stack.app.url("/profile")).send().await.unwrap();
-    assert_eq!(location(&page), "/auth/session-expired?return_to=%2Fprofile");
+    // A page load without a session, whatever ended it, goes to sign-in and comes back.
+    assert_eq!(location(&page), "/auth/login?return_to=%2Fprofile");
+    // The notice an open dashboard goes to when its background refresh ends the session.
     let notice = browser.get(stack.app.url("/auth/session-expired?return_to=%2Fprofile")).send().await.unwrap();
     let html = notice.text().await.unwrap();
     assert!(html.contains("Your session has expired"));

@@ -241,7 +241,7 @@ async fn a_truncated_answer_keeps_the_session() {
 async fn the_refresh_ends_the_session(stack: &TestStack, browser: &reqwest::Client, what: &str) {
     tokio::time::sleep(Duration::from_millis(3_500)).await;
     let page = status_of(browser, stack.app.url("/dashboard")).await;
-    assert_eq!(location(&page), "/auth/session-expired?return_to=%2Fdashboard", "{what}");
+    assert_eq!(location(&page), "/auth/login?return_to=%2Fdashboard", "{what}");
     let api = status_of(browser, stack.app.url("/api/v1/me")).await;
     assert_eq!(api.status(), 401, "{what}: the session is gone");
     let page = status_of(browser, stack.app.url("/dashboard")).await;

@@ -61,8 +61,13 @@ pub async fn guard_protected_pages(
             }
             response
         }
-        (Err(SignInRequired::NotSignedIn), Some(_)) => Redirect::to(&links::login_url(path)).into_response(),
-        (Err(SignInRequired::SessionEnded), Some(_)) => Redirect::to(&links::session_expired_url(path)).into_response(),
+        // A session that ended at its refresh (`invalid_grant`) is no session either: a page
+        // load goes to sign-in with the same redirect as any visitor without one (the hosted UI
+        // signs the person straight back in while its own session lasts). An open dashboard
+        // whose background refresh ends the session shows the "session expired" notice instead.
+        (Err(SignInRequired::NotSignedIn | SignInRequired::SessionEnded), Some(_)) => {
+            Redirect::to(&links::login_url(path)).into_response()
+        }
     }
 }
 
