@@ -354,7 +354,7 @@ async fn a_wrong_redis_password_or_no_redis_stops_the_app_at_start_up() {
 async fn a_failed_session_save_is_an_explained_503() {
     let (_redis, port) = start_redis().await;
     let store = format!("redis://127.0.0.1:{port}");
-    // A 6-second idle timeout: a request in use saves the session every 3 s.
+    // A 6-second idle timeout: every request saves the session.
     let stack = spawn_stack(&[("SESSION_STORE", &store), ("SESSION_IDLE_TIMEOUT_SECS", "6")]).await;
     let browser = browser();
     stack.sign_in(&browser, USER, None).await;

@@ -472,6 +472,21 @@ async fn an_idle_session_ends_and_one_in_use_does_not() {
     assert_eq!(location(&page), "/auth/login?return_to=%2Fdashboard");
 }
 
+/// The idle timeout counts from the session's last request, not from its last save: a request
+/// that comes soon after a save still moves it (sessions are saved at most every tenth of the
+/// timeout, so a session ends at most that much early).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idle_timeout_counts_from_the_last_request() {
+    let stack = spawn_stack(&[("SESSION_IDLE_TIMEOUT_SECS", "10")]).await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    // 12.5 s after sign-in, 8.5 s after the last request.
+    tokio::time::sleep(std::time::Duration::from_millis(8_500)).await;
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200, "still in use");
+}
+
 /// `prompt=none`: with a managed-login session the sign-in is silent; without one the provider
 /// answers `login_required`, which the app takes as "not signed in", not as an error page.
 /// `prompt=login` asks for the password again even with a session.
