@@ -27,6 +27,8 @@ pub enum PageError {
     SessionsCannotBeStored,
     /// The path exists but does not answer this method.
     MethodNotAllowed(Method),
+    /// The server failed while answering (a handler panicked, say).
+    Internal,
 }
 
 impl PageError {
@@ -37,6 +39,7 @@ impl PageError {
             | PageError::SessionUnreadable
             | PageError::SessionsCannotBeStored => StatusCode::SERVICE_UNAVAILABLE,
             PageError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -57,6 +60,7 @@ impl PageError {
             PageError::ProviderUnavailable { .. } => "Identity provider unreachable",
             PageError::SessionUnreadable | PageError::SessionsCannotBeStored => "Temporarily unavailable",
             PageError::MethodNotAllowed(_) => "Method not allowed",
+            PageError::Internal => "Something went wrong",
         }
     }
 
@@ -79,6 +83,9 @@ impl PageError {
             // §15.5.6).
             PageError::MethodNotAllowed(method) => {
                 format!("This address does not answer {method} requests; the Allow header lists those it does.")
+            }
+            PageError::Internal => {
+                "The server failed to answer this request. The failure is logged; please try again.".into()
             }
         }
     }

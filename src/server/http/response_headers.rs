@@ -39,6 +39,12 @@ impl HeaderPolicy {
     pub fn for_config(config: &AppConfig) -> Self {
         HeaderPolicy { strict_transport_security: config.uses_https() }
     }
+
+    /// An http deployment's policy, for tests of the services that apply it.
+    #[cfg(test)]
+    pub fn for_http() -> Self {
+        HeaderPolicy { strict_transport_security: false }
+    }
 }
 
 impl HeaderPolicy {

@@ -37,6 +37,8 @@ pub enum ApiError {
     MethodNotAllowed(String),
     /// The session store or identity provider failed; details are logged, not sent.
     Unavailable,
+    /// The server failed while answering (a handler panicked, say); details are logged, not sent.
+    Internal,
     /// The session's tokens need renewing and the identity provider cannot renew them now.
     ProviderUnavailable {
         /// Seconds to wait before trying again, sent as `Retry-After`.
@@ -91,6 +93,11 @@ impl ApiError {
             ApiError::Unavailable => {
                 (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "Please try again shortly".into())
             }
+            ApiError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "The server failed to answer this request; the failure is logged".into(),
+            ),
             ApiError::SigningKeysUnavailable { .. } => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "temporarily_unavailable",
