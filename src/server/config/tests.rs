@@ -139,6 +139,25 @@ fn bad_values_name_their_variable() {
     }
 }
 
+/// Cognito's pattern for client ids, `[\w+]+` up to 128 characters: an emulator's `test_client`
+/// is one, anything else stops start-up naming the variable.
+#[test]
+fn client_ids_follow_cognitos_pattern() {
+    let with_client = |id: &str| {
+        let mut vars = REAL_COGNITO.to_vec();
+        vars.retain(|(name, _)| *name != "COGNITO_CLIENT_ID");
+        vars.push(("COGNITO_CLIENT_ID", id));
+        parse(&vars)
+    };
+    for id in ["1example23456789", "test_client", "a+b"] {
+        assert_eq!(with_client(id).expect(id).auth.cognito.client_id, id);
+    }
+    let too_long = "a".repeat(129);
+    for id in ["client-id", "client id", "kliënt", too_long.as_str()] {
+        assert_eq!(with_client(id).expect_err(id).variable, "COGNITO_CLIENT_ID", "{id}");
+    }
+}
+
 #[test]
 fn real_cognito_needs_its_variables() {
     for (index, (variable, _)) in REAL_COGNITO.iter().enumerate() {

@@ -177,8 +177,11 @@ fn pool_from_lookup(get: Lookup<'_>) -> Result<KnownProvider, ConfigError> {
         &get("COGNITO_DOMAIN").ok_or_else(|| missing("COGNITO_DOMAIN", "the hosted UI domain"))?,
     )?;
     let client_id = get("COGNITO_CLIENT_ID").ok_or_else(|| missing("COGNITO_CLIENT_ID", "the app client id"))?;
-    if !client_id.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(ConfigError::new("COGNITO_CLIENT_ID", "must contain only letters and digits"));
+    if !is_client_id(&client_id) {
+        return Err(ConfigError::new(
+            "COGNITO_CLIENT_ID",
+            "must be 1 to 128 letters, digits, '_' or '+' (Cognito's pattern for client ids)",
+        ));
     }
     Ok(KnownProvider {
         region,
@@ -426,6 +429,12 @@ pub fn parse_client_ids(variable: &'static str, value: Option<String>) -> Result
             }
         })
         .collect()
+}
+
+/// Cognito's `ClientId`: `[\w+]+`, at most 128 characters (Amazon Cognito API reference,
+/// `DescribeUserPoolClient`). The id goes into URLs and the `SECRET_HASH`, so nothing else is let in.
+fn is_client_id(id: &str) -> bool {
+    (1..=128).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '+')
 }
 
 #[cfg(test)]
