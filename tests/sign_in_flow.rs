@@ -446,7 +446,7 @@ async fn under_https_the_cookies_are_secure_and_host_only() {
     assert_eq!(signed_out.status(), 303);
     let removal = cookie_named(&signed_out, "__Host-lc_session");
     let attributes: Vec<String> = removal.split(';').skip(1).map(|a| a.trim().to_ascii_lowercase()).collect();
-    for wanted in ["secure", "path=/", "max-age=0"] {
+    for wanted in ["secure", "path=/", "max-age=0", "httponly", "samesite=lax"] {
         assert!(attributes.iter().any(|a| a == wanted), "{wanted} in {removal}");
     }
 }

@@ -42,6 +42,9 @@ pub type SessionLayer = CookieHygiene<SessionManagerLayer<AppSessionStore>>;
 ///   set without `Secure` (RFC 6265bis §4.1.3.2), so under https the removal would be dropped
 ///   and the cookie of an ended session kept. Such a cookie is invalid without `Secure`
 ///   whatever else it says, so every `__Host-` cookie a response sets gets the attribute.
+///   A removal (`Max-Age=0`) also gets `HttpOnly` and `SameSite=Lax` when it lacks them: they
+///   change nothing for a cookie that is deleted, but a security scanner reports any
+///   `Set-Cookie` without them, and the removal should look like the cookie it removes.
 #[derive(Clone, Debug)]
 pub struct CookieHygiene<L>(pub L);
 
@@ -106,22 +109,19 @@ fn keep_ascii_cookies(headers: &mut axum::http::HeaderMap) {
 
 fn secure_host_cookies<B>(mut response: axum::http::Response<B>) -> axum::http::Response<B> {
     use axum::http::{HeaderValue, header::SET_COOKIE};
-    let is_insecure_host_cookie = |value: &HeaderValue| {
-        let text = value.to_str().unwrap_or_default();
-        let is_host = text.get(..7).is_some_and(|prefix| prefix.eq_ignore_ascii_case("__Host-"));
-        is_host && !text.split(';').skip(1).any(|attribute| attribute.trim().eq_ignore_ascii_case("secure"))
-    };
     let headers = response.headers_mut();
-    if !headers.get_all(SET_COOKIE).iter().any(is_insecure_host_cookie) {
+    if !headers.get_all(SET_COOKIE).iter().any(|value| cookie_fix(value).is_some()) {
         return response;
     }
     let fixed: Vec<HeaderValue> = headers
         .get_all(SET_COOKIE)
         .iter()
-        .map(|value| match is_insecure_host_cookie(value) {
-            true => HeaderValue::from_str(&format!("{}; Secure", value.to_str().unwrap_or_default()))
-                .unwrap_or_else(|_| value.clone()),
-            false => value.clone(),
+        .map(|value| {
+            cookie_fix(value)
+                .and_then(|suffix| {
+                    HeaderValue::from_str(&format!("{}{suffix}", value.to_str().unwrap_or_default())).ok()
+                })
+                .unwrap_or_else(|| value.clone())
         })
         .collect();
     headers.remove(SET_COOKIE);
@@ -129,6 +129,31 @@ fn secure_host_cookies<B>(mut response: axum::http::Response<B>) -> axum::http::
         headers.append(SET_COOKIE, value);
     }
     response
+}
+
+/// The attributes to append to a `Set-Cookie` value (see [`CookieHygiene`]), if any.
+fn cookie_fix(value: &axum::http::HeaderValue) -> Option<String> {
+    let text = value.to_str().ok()?;
+    let has = |name: &str| {
+        text.split(';').skip(1).any(|attribute| {
+            let attribute = attribute.trim();
+            attribute.eq_ignore_ascii_case(name)
+                || attribute.get(..name.len() + 1).is_some_and(|head| head.eq_ignore_ascii_case(&format!("{name}=")))
+        })
+    };
+    let is_host = text.get(..7).is_some_and(|prefix| prefix.eq_ignore_ascii_case("__Host-"));
+    let is_removal = text.split(';').skip(1).any(|attribute| attribute.trim().eq_ignore_ascii_case("max-age=0"));
+    let mut suffix = String::new();
+    if is_host && !has("Secure") {
+        suffix.push_str("; Secure");
+    }
+    if is_removal && !has("HttpOnly") {
+        suffix.push_str("; HttpOnly");
+    }
+    if is_removal && !has("SameSite") {
+        suffix.push_str("; SameSite=Lax");
+    }
+    (!suffix.is_empty()).then_some(suffix)
 }
 
 /// Applies a layer (the session layer) to every request but those with a Bearer `Authorization`
@@ -221,12 +246,14 @@ mod tests {
     }
 
     #[test]
-    fn host_cookies_set_without_secure_get_it() {
+    fn host_cookies_set_without_secure_get_it_and_removals_look_like_the_cookie() {
         let mut response = axum::http::Response::new(());
         for cookie in [
             "__Host-lc_session=; Path=/; Max-Age=0",
             "__Host-lc_login=x; Path=/; Secure; HttpOnly",
             "lc_theme=dark; Path=/",
+            "lc_session=; Path=/; max-age=0; httponly; samesite=Strict",
+            "lc_session=; Path=/; Max-Age=0",
         ] {
             response.headers_mut().append("set-cookie", cookie.parse().unwrap());
         }
@@ -235,9 +262,11 @@ mod tests {
         assert_eq!(
             cookies,
             [
-                "__Host-lc_session=; Path=/; Max-Age=0; Secure",
+                "__Host-lc_session=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax",
                 "__Host-lc_login=x; Path=/; Secure; HttpOnly",
-                "lc_theme=dark; Path=/"
+                "lc_theme=dark; Path=/",
+                "lc_session=; Path=/; max-age=0; httponly; samesite=Strict",
+                "lc_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
             ]
         );
     }
