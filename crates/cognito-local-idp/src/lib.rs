@@ -247,8 +247,10 @@ fn validate(domain: &str, options: &LocalIdpOptions) -> Result<(), LocalIdpError
         return problem("no app client is registered".to_string());
     }
     for (index, client) in options.clients.iter().enumerate() {
-        if client.client_id.is_empty() || !client.client_id.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return problem(format!("client id {:?} must be letters and digits", client.client_id));
+        // Cognito's pattern for client ids: `[\w+]+`, at most 128 characters.
+        let id = &client.client_id;
+        if !(1..=128).contains(&id.len()) || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '+') {
+            return problem(format!("client id {id:?} must be 1 to 128 letters, digits, '_' or '+'"));
         }
         if options.clients[..index].iter().any(|other| other.client_id == client.client_id) {
             return problem(format!("client id {:?} is registered twice", client.client_id));

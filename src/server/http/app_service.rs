@@ -121,6 +121,9 @@ mod tests {
         let request = Request::get(path).body(Body::empty()).expect("a request");
         let response = service.oneshot(request).await.expect("infallible");
         let status = response.status();
+        // Still the request log's and the header policy's: logged and counted with its 500.
+        assert!(response.headers().contains_key("x-request-id"), "{:?}", response.headers());
+        assert_eq!(response.headers()["cache-control"], "no-store");
         let content_type = response.headers()["content-type"].to_str().expect("text").to_string();
         let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("a body");
         (status, content_type, String::from_utf8_lossy(&body).into_owned())

@@ -422,7 +422,7 @@ pub fn parse_client_ids(variable: &'static str, value: Option<String>) -> Result
         .map(str::trim)
         .filter(|id| !id.is_empty())
         .map(|id| {
-            if id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            if is_client_id(id) {
                 Ok(id.to_string())
             } else {
                 Err(ConfigError::new(variable, format!("{id:?} is not a client id")))

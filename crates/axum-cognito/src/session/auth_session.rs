@@ -18,14 +18,16 @@ const SEEN_KEY: &str = "seen";
 pub const TOUCH_INTERVAL_SECS: i64 = 60;
 
 /// How often a session in use is saved to move its idle timeout forward: once a minute, or every
-/// tenth of the timeout when that is shorter (on every request under ten seconds).
+/// tenth of the timeout when that is shorter, but at most once a second (the `seen` time has
+/// whole seconds).
 ///
 /// A session ends `idle timeout` after its last save, so one whose last request did not save
-/// ends up to an interval early: a tenth keeps that within 10 % of any timeout (a 10-second
-/// timeout, saved every 5 s, would end 9 s after a request that came 4 s after a save).
+/// ends up to an interval early: a tenth keeps that within 10 % of a timeout of ten seconds or
+/// more (saved every half timeout, a 10-second session saved at 0 s and used at 4 s would end
+/// at 10 s, 6 s after that request).
 pub fn touch_interval(idle_timeout_secs: u64) -> i64 {
     let tenth = i64::try_from(idle_timeout_secs / 10).unwrap_or(i64::MAX);
-    tenth.min(TOUCH_INTERVAL_SECS)
+    tenth.clamp(1, TOUCH_INTERVAL_SECS)
 }
 
 /// Stored server-side only. Never serialized into a response.
@@ -395,8 +397,8 @@ mod tests {
         assert_eq!(touch_interval(120), 12);
         assert_eq!(touch_interval(30), 3);
         assert_eq!(touch_interval(10), 1);
-        assert_eq!(touch_interval(9), 0, "every request");
-        assert_eq!(touch_interval(0), 0);
+        assert_eq!(touch_interval(9), 1, "once a second: the time seen has whole seconds");
+        assert_eq!(touch_interval(0), 1);
         assert_eq!(touch_interval(u64::MAX), 60);
     }
 

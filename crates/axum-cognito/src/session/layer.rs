@@ -21,8 +21,8 @@ pub fn session_layer(store: AppSessionStore, config: &AuthConfig) -> SessionLaye
         .with_secure(config.https)
         .with_expiry(Expiry::OnInactivity(idle))
         // Saved when changed; `auth_session::touch` changes it at most once a minute (every
-        // half timeout for timeouts under two minutes), which is what moves the idle timeout
-        // forward (a save on every request would cost a store write per page).
+        // tenth of the timeout for timeouts under ten minutes), which is what moves the idle
+        // timeout forward (a save on every request would cost a store write per page).
         .with_always_save(false);
     CookieHygiene(sessions)
 }
@@ -42,9 +42,12 @@ pub type SessionLayer = CookieHygiene<SessionManagerLayer<AppSessionStore>>;
 ///   set without `Secure` (RFC 6265bis §4.1.3.2), so under https the removal would be dropped
 ///   and the cookie of an ended session kept. Such a cookie is invalid without `Secure`
 ///   whatever else it says, so every `__Host-` cookie a response sets gets the attribute.
-///   A removal (`Max-Age=0`) also gets `HttpOnly` and `SameSite=Lax` when it lacks them: they
-///   change nothing for a cookie that is deleted, but a security scanner reports any
-///   `Set-Cookie` without them, and the removal should look like the cookie it removes.
+///   A removal (`Max-Age=0`) also gets `HttpOnly`, and `SameSite=Lax` when it names no
+///   `SameSite` at all: the session layer's removal carries neither, unlike the cookie it
+///   removes, and a security scanner reports any `Set-Cookie` without them. `HttpOnly` changes
+///   nothing for a deleted cookie, and browsers already treat a cookie without `SameSite` as
+///   `Lax` (RFC 6265bis §5.6.7), so the attribute only says what they assume; a removal that
+///   names its `SameSite` keeps it.
 #[derive(Clone, Debug)]
 pub struct CookieHygiene<L>(pub L);
 
