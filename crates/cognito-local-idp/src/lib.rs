@@ -247,7 +247,8 @@ fn validate(domain: &str, options: &LocalIdpOptions) -> Result<(), LocalIdpError
         return problem("no app client is registered".to_string());
     }
     for (index, client) in options.clients.iter().enumerate() {
-        // Cognito's pattern for client ids: `[\w+]+`, at most 128 characters.
+        // Cognito's pattern for client ids: `[\w+]+`, at most 128 characters (checked here,
+        // not by the app's configuration code: the provider imports none of the client's code).
         let id = &client.client_id;
         if !(1..=128).contains(&id.len()) || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '+') {
             return problem(format!("client id {id:?} must be 1 to 128 letters, digits, '_' or '+'"));

@@ -10,18 +10,16 @@
 use std::{
     convert::Infallible,
     future::Future,
+    panic::AssertUnwindSafe,
     pin::Pin,
     task::{Context, Poll},
 };
 
-use std::panic::AssertUnwindSafe;
-
-use axum::response::IntoResponse;
 use axum::{
     Router,
     body::{Bytes, HttpBody},
     http::Request,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use futures_util::FutureExt;
 use tower::Service;

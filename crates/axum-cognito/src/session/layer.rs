@@ -113,17 +113,17 @@ fn keep_ascii_cookies(headers: &mut axum::http::HeaderMap) {
 fn secure_host_cookies<B>(mut response: axum::http::Response<B>) -> axum::http::Response<B> {
     use axum::http::{HeaderValue, header::SET_COOKIE};
     let headers = response.headers_mut();
-    if !headers.get_all(SET_COOKIE).iter().any(|value| cookie_fix(value).is_some()) {
+    // One look at each cookie: what it needs appended, if anything.
+    let fixes: Vec<Option<String>> = headers.get_all(SET_COOKIE).iter().map(cookie_fix).collect();
+    if fixes.iter().all(Option::is_none) {
         return response;
     }
     let fixed: Vec<HeaderValue> = headers
         .get_all(SET_COOKIE)
         .iter()
-        .map(|value| {
-            cookie_fix(value)
-                .and_then(|suffix| {
-                    HeaderValue::from_str(&format!("{}{suffix}", value.to_str().unwrap_or_default())).ok()
-                })
+        .zip(fixes)
+        .map(|(value, fix)| {
+            fix.and_then(|suffix| HeaderValue::from_str(&format!("{}{suffix}", value.to_str().ok()?)).ok())
                 .unwrap_or_else(|| value.clone())
         })
         .collect();
@@ -137,23 +137,23 @@ fn secure_host_cookies<B>(mut response: axum::http::Response<B>) -> axum::http::
 /// The attributes to append to a `Set-Cookie` value (see [`CookieHygiene`]), if any.
 fn cookie_fix(value: &axum::http::HeaderValue) -> Option<String> {
     let text = value.to_str().ok()?;
-    let has = |name: &str| {
-        text.split(';').skip(1).any(|attribute| {
-            let attribute = attribute.trim();
-            attribute.eq_ignore_ascii_case(name)
-                || attribute.get(..name.len() + 1).is_some_and(|head| head.eq_ignore_ascii_case(&format!("{name}=")))
-        })
-    };
+    let (mut secure, mut http_only, mut same_site, mut removal) = (false, false, false, false);
+    for attribute in text.split(';').skip(1).map(str::trim) {
+        let name = attribute.split('=').next().unwrap_or_default().trim();
+        secure |= name.eq_ignore_ascii_case("Secure");
+        http_only |= name.eq_ignore_ascii_case("HttpOnly");
+        same_site |= name.eq_ignore_ascii_case("SameSite");
+        removal |= attribute.eq_ignore_ascii_case("Max-Age=0");
+    }
     let is_host = text.get(..7).is_some_and(|prefix| prefix.eq_ignore_ascii_case("__Host-"));
-    let is_removal = text.split(';').skip(1).any(|attribute| attribute.trim().eq_ignore_ascii_case("max-age=0"));
     let mut suffix = String::new();
-    if is_host && !has("Secure") {
+    if is_host && !secure {
         suffix.push_str("; Secure");
     }
-    if is_removal && !has("HttpOnly") {
+    if removal && !http_only {
         suffix.push_str("; HttpOnly");
     }
-    if is_removal && !has("SameSite") {
+    if removal && !same_site {
         suffix.push_str("; SameSite=Lax");
     }
     (!suffix.is_empty()).then_some(suffix)
