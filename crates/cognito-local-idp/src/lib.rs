@@ -4,7 +4,7 @@
 //! It serves, on one origin that plays both the user pool domain and the issuer host:
 //! `/oauth2/authorize`, `/login`, `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`,
 //! `/logout`, `/{pool id}/.well-known/{jwks.json,openid-configuration}`, `POST /` with
-//! `X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth`, and `/federated` (the
+//! `X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth` or `…GetUser`, and `/federated` (the
 //! simulated page of a federated provider such as Google).
 //!
 //! # Example: a provider for a test
@@ -161,6 +161,10 @@ pub struct LocalIdpStats {
     pub revocations: u64,
     /// `InitiateAuth` calls received, whether they succeeded or not.
     pub initiate_auth: u64,
+    /// `GetUser` calls received, whether they succeeded or not.
+    pub get_user: u64,
+    /// `/oauth2/userInfo` requests received, whether they succeeded or not.
+    pub user_info: u64,
 }
 
 /// A running user pool: its clients, users, signing keys and issued codes and tokens. Cheap to
@@ -201,6 +205,8 @@ impl LocalIdp {
             jwks_requests: c.jwks_requests.load(Ordering::Relaxed),
             revocations: c.revocations.load(Ordering::Relaxed),
             initiate_auth: c.initiate_auth.load(Ordering::Relaxed),
+            get_user: c.get_user.load(Ordering::Relaxed),
+            user_info: c.user_info.load(Ordering::Relaxed),
         }
     }
 

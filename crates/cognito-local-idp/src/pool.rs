@@ -29,6 +29,8 @@ pub struct Counters {
     pub jwks_requests: AtomicU64,
     pub revocations: AtomicU64,
     pub initiate_auth: AtomicU64,
+    pub get_user: AtomicU64,
+    pub user_info: AtomicU64,
 }
 
 impl Counters {

@@ -1,21 +1,14 @@
-//! `POST /` with `X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth`
-//! (Amazon Cognito user pools API reference, "InitiateAuth"):
-//! the user pools API, used by the `token` command to sign in without a browser.
+//! `InitiateAuth` of the user pools API (Amazon Cognito user pools API reference,
+//! "InitiateAuth"), used by the `token` command to sign in without a browser.
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
-use axum::{
-    body::Bytes,
-    extract::{State, rejection::BytesRejection},
-    http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Response},
-};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::{
     clients::{ADMIN_SCOPE, ClientRegistration, secret_hash_matches},
-    error::{AmzError, amz_json},
+    error::AmzError,
     identity::Identity,
     lockout::PASSWORD_ATTEMPTS_EXCEEDED,
     pool::{Counters, IssuedTokens, Pool, SignIn},
@@ -23,47 +16,20 @@ use crate::{
     tokens::{MintError, MintedTokens},
 };
 
-const TARGET: &str = "AWSCognitoIdentityProviderService.InitiateAuth";
 const FLOWS: &str = "[USER_SRP_AUTH, REFRESH_TOKEN_AUTH, REFRESH_TOKEN, CUSTOM_AUTH, ADMIN_NO_SRP_AUTH, \
                      USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, USER_AUTH]";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct InitiateAuthRequest {
+pub struct InitiateAuthRequest {
     auth_flow: Option<String>,
     client_id: Option<String>,
     #[serde(default)]
     auth_parameters: HashMap<String, String>,
 }
 
-pub async fn initiate_auth(
-    State(pool): State<Arc<Pool>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    match handle(&pool, &headers, body) {
-        Ok(body) => amz_json(StatusCode::OK, &body),
-        Err(error) => {
-            tracing::info!(kind = error.kind, "local IdP InitiateAuth refused");
-            error.into_response()
-        }
-    }
-}
-
-fn handle(pool: &Pool, headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Value, AmzError> {
-    let target = headers.get("x-amz-target").and_then(|value| value.to_str().ok());
-    if target != Some(TARGET) {
-        return Err(AmzError::new("UnknownOperationException", "The operation is not supported by this endpoint."));
-    }
-    Counters::bump(&pool.counters.initiate_auth);
-    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next());
-    if !media.is_some_and(|m| matches!(m.trim(), "application/x-amz-json-1.1" | "application/json")) {
-        return Err(AmzError::new("SerializationException", "Expected Content-Type application/x-amz-json-1.1."));
-    }
-    let body = body.map_err(|_| AmzError::new("SerializationException", "The request body could not be read."))?;
-    let request: InitiateAuthRequest = serde_json::from_slice(&body)
-        .map_err(|_| AmzError::new("SerializationException", "The request body is not valid JSON for InitiateAuth."))?;
-
+/// Signs in with a password, or refreshes.
+pub fn initiate_auth(pool: &Pool, request: InitiateAuthRequest) -> Result<Value, AmzError> {
     let client_id = request.client_id.as_deref().ok_or_else(|| {
         AmzError::invalid_parameter("1 validation error detected: Value null at 'clientId' failed to satisfy constraint: Member must not be null")
     })?;

@@ -5,11 +5,13 @@ mod authorize;
 mod client_auth;
 mod discovery;
 mod federated;
+mod get_user;
 mod initiate_auth;
 mod login;
 mod logout;
 mod revoke;
 mod token;
+mod user_pools_api;
 mod userinfo;
 
 use std::sync::{Arc, atomic::Ordering};
@@ -38,7 +40,7 @@ pub fn router(pool: Arc<Pool>) -> Router {
         .route("/oauth2/userInfo", get(userinfo::userinfo).post(userinfo::userinfo))
         .route("/oauth2/revoke", post(revoke::revoke))
         .route("/logout", get(logout::logout))
-        .route("/", post(initiate_auth::initiate_auth))
+        .route("/", post(user_pools_api::user_pools_api))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(defaults::BODY_LIMIT_BYTES))
         .layer(middleware::from_fn_with_state(pool.clone(), availability))

@@ -12,12 +12,13 @@ use serde_json::{Map, Value, json};
 use crate::{
     error::{UserInfoError, oauth_json},
     identity::Identity,
-    pool::Pool,
+    pool::{Counters, Pool},
     tokens::verify_access_token,
     users::STANDARD_ATTRIBUTES,
 };
 
 pub async fn userinfo(State(pool): State<Arc<Pool>>, headers: HeaderMap) -> Response {
+    Counters::bump(&pool.counters.user_info);
     match attributes(&pool, &headers) {
         Ok(body) => oauth_json(StatusCode::OK, &body),
         Err(error) => error.into_response(),

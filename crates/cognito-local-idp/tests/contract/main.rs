@@ -8,6 +8,7 @@ mod authorize;
 mod code_flow;
 mod discovery;
 mod federated;
+mod get_user;
 mod initiate_auth;
 mod keys_and_settings;
 mod lockout;

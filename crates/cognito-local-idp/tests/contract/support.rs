@@ -206,14 +206,19 @@ impl TestIdp {
     }
 
     pub async fn initiate_auth(&self, body: &Value) -> reqwest::Response {
+        self.user_pools_api("InitiateAuth", body).await
+    }
+
+    /// `POST /` with `X-Amz-Target: AWSCognitoIdentityProviderService.<operation>`.
+    pub async fn user_pools_api(&self, operation: &str, body: &Value) -> reqwest::Response {
         reqwest::Client::new()
             .post(self.url("/"))
-            .header("X-Amz-Target", "AWSCognitoIdentityProviderService.InitiateAuth")
+            .header("X-Amz-Target", format!("AWSCognitoIdentityProviderService.{operation}"))
             .header(header::CONTENT_TYPE, "application/x-amz-json-1.1")
             .body(body.to_string())
             .send()
             .await
-            .expect("InitiateAuth")
+            .expect("user pools API")
     }
 }
 
