@@ -59,10 +59,10 @@ async fn bearer_access_tokens_are_verified() {
     assert_eq!(me["scopes"], json!(["aws.cognito.signin.user.admin"]));
     assert_eq!(me["credential"], "bearer");
     assert!(me["sub"].as_str().unwrap().len() >= 32);
-    // Exactly these fields; an access token carries no email.
+    // Exactly these fields; the email, which an access token does not carry, from the provider.
     let fields: Vec<&str> = me.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(fields, ["client_id", "credential", "email", "groups", "scopes", "sub", "username"]);
-    assert_eq!(me["email"], Value::Null);
+    assert_eq!(me["email"], "user@example.com");
     assert!(me["client_id"].is_string());
 
     // An ID token is not an access token, and is refused as such.
@@ -83,6 +83,99 @@ async fn bearer_access_tokens_are_verified() {
     // Not a JWT at all.
     let (status, _, _, body) = get(&stack.app.url("/api/v1/me"), Some("Bearer not.a.jwt")).await;
     assert_eq!((status, body["error"].as_str()), (401, Some("invalid_token")));
+}
+
+/// An access token carries no email, so `/me` asks the provider, with the token: `GetUser` for a
+/// token of the user pools API (what the `token` command gets), userInfo for a token of the
+/// hosted UI (`openid`). Once per token: the answer stays with the verified token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bearer_callers_get_their_email_from_the_provider_once_per_token() {
+    let stack = spawn_stack(&[]).await;
+    let me = stack.app.url("/api/v1/me");
+    let api_token = initiate_auth(&stack.idp.domain, USER).await["AccessToken"].as_str().unwrap().to_string();
+    for _ in 0..3 {
+        let (status, _, _, body) = get(&me, Some(&format!("Bearer {api_token}"))).await;
+        assert_eq!((status, body["email"].as_str()), (200, Some("user@example.com")), "{body}");
+    }
+    assert_eq!((stack.idp.idp.stats().get_user, stack.idp.idp.stats().user_info), (1, 0));
+
+    let hosted_ui_token = hosted_ui_access_token(&stack, ADMIN).await;
+    for _ in 0..2 {
+        let (status, _, _, body) = get(&me, Some(&format!("Bearer {hosted_ui_token}"))).await;
+        assert_eq!((status, body["email"].as_str()), (200, Some("admin@example.com")), "{body}");
+        assert!(body["scopes"].as_array().unwrap().iter().any(|scope| scope == "openid"), "{body}");
+    }
+    assert_eq!((stack.idp.idp.stats().get_user, stack.idp.idp.stats().user_info), (1, 1));
+
+    // A machine token has no user: no email, and nobody is asked.
+    let machine = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", stack.idp.domain))
+        .basic_auth(defaults::CLIENT_ID, Some(defaults::CLIENT_SECRET))
+        .form(&[("grant_type", "client_credentials"), ("scope", defaults::CUSTOM_SCOPE)])
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let (status, _, _, body) = get(&me, Some(&format!("Bearer {}", machine["access_token"].as_str().unwrap()))).await;
+    assert_eq!((status, &body["email"]), (200, &Value::Null), "{body}");
+    assert_eq!((stack.idp.idp.stats().get_user, stack.idp.idp.stats().user_info), (1, 1));
+}
+
+/// The email adds to `/me`, it never fails it: while the provider cannot answer, a Bearer caller
+/// gets its answer without one, and the email is there again once the provider is back (after
+/// a back-off, so a provider in trouble is not asked on every call).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bearer_me_answers_without_the_email_while_the_provider_is_down() {
+    let stack = spawn_stack(&[]).await;
+    let me = stack.app.url("/api/v1/me");
+    let bearer = format!("Bearer {}", initiate_auth(&stack.idp.domain, USER).await["AccessToken"].as_str().unwrap());
+    stack.idp.idp.set_unavailable(true);
+    let (status, _, _, body) = get(&me, Some(&bearer)).await;
+    assert_eq!((status, &body["email"], body["username"].as_str()), (200, &Value::Null, Some("user@example.com")));
+    stack.idp.idp.set_unavailable(false);
+    let started = std::time::Instant::now();
+    loop {
+        let (status, _, _, body) = get(&me, Some(&bearer)).await;
+        assert_eq!(status, 200);
+        if body["email"] == "user@example.com" {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "the email never came back: {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(stack.idp.idp.stats().get_user, 1, "asked again once the provider was back, not on every call");
+}
+
+/// A hosted-UI sign-in of `user` at the provider, its code exchanged by hand (as the app's client):
+/// its access token.
+async fn hosted_ui_access_token(stack: &common::TestStack, user: (&str, &str)) -> String {
+    let redirect_uri = stack.app.url("/auth/callback");
+    let authorize = url::Url::parse_with_params(
+        &format!("{}/oauth2/authorize", stack.idp.domain),
+        [
+            ("response_type", "code"),
+            ("client_id", defaults::CLIENT_ID),
+            ("redirect_uri", redirect_uri.as_str()),
+            ("scope", "openid email profile"),
+            ("state", "a-state-of-this-test"),
+        ],
+    )
+    .unwrap();
+    let callback = common::sign_in_at_provider(&browser(), authorize.as_str(), user, &redirect_uri).await;
+    let code = common::query_of(&callback).remove("code").unwrap();
+    let tokens: Value = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", stack.idp.domain))
+        .basic_auth(defaults::CLIENT_ID, Some(defaults::CLIENT_SECRET))
+        .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", redirect_uri.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    tokens["access_token"].as_str().unwrap().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

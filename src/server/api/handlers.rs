@@ -28,11 +28,14 @@ struct Me<'a> {
     username: &'a str,
 }
 
-pub async fn me(caller: ApiCaller) -> Response {
+/// For a Bearer caller the email comes from the provider, asked once per token
+/// ([`ApiCaller::lookup_email`]): the contract promises `email`, and access tokens carry none.
+pub async fn me(State(state): State<AppState>, caller: ApiCaller) -> Response {
+    let email = caller.lookup_email(&state.auth).await;
     Json(Me {
         client_id: &caller.client_id,
         credential: caller.credential,
-        email: caller.email.as_deref(),
+        email: email.as_deref(),
         groups: &caller.groups,
         scopes: &caller.scopes,
         sub: &caller.sub,

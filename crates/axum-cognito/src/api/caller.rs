@@ -5,14 +5,19 @@ use std::sync::Arc;
 
 use axum::{
     extract::{FromRef, FromRequestParts},
-    http::{header, request::Parts},
+    http::{HeaderValue, header, request::Parts},
 };
 use tower_sessions::Session;
 
 use super::error::{ApiError, ApiRejection};
 use crate::{
     AuthCore,
-    auth::{jwks::REFETCH_INTERVAL_SECS, verify::VerifyError},
+    auth::{
+        access_token_cache::VerifiedAccessToken,
+        jwks::REFETCH_INTERVAL_SECS,
+        user_email::{EmailSource, fetch_email},
+        verify::VerifyError,
+    },
     extract::require_signed_in,
     metrics,
 };
@@ -40,7 +45,7 @@ pub struct ApiCaller {
     /// token), or `sub` when the token has none.
     pub username: String,
     /// The user's email address from the ID token; `None` for Bearer callers, since access tokens
-    /// carry none.
+    /// carry none: [`ApiCaller::lookup_email`] asks the provider for theirs.
     pub email: Option<String>,
     /// The user's Cognito groups (`cognito:groups`).
     pub groups: Vec<String>,
@@ -52,6 +57,22 @@ pub struct ApiCaller {
     pub credential: Credential,
     /// The realm of challenges for this caller's refusals ([`crate::config::Names::api_realm`]).
     realm: Arc<str>,
+    /// A Bearer caller's verified token, and the header it came in (to ask the provider with).
+    bearer: Option<BearerToken>,
+}
+
+#[derive(Clone)]
+struct BearerToken {
+    verified: Arc<VerifiedAccessToken>,
+    /// `Bearer <token>`, as sent; a clone shares the request's bytes.
+    authorization: HeaderValue,
+}
+
+impl std::fmt::Debug for BearerToken {
+    // The header is a credential: never in a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BearerToken").field("claims", &self.verified.claims).finish_non_exhaustive()
+    }
 }
 
 impl ApiCaller {
@@ -75,6 +96,35 @@ impl ApiCaller {
         }
     }
 
+    /// The caller's email address. For a session, the ID token's ([`ApiCaller::email`]). For a
+    /// Bearer caller, the provider's answer for the token (userInfo, or `GetUser` for a token of
+    /// the user pools API; see [`crate::auth::user_email`]), asked once per token and kept with
+    /// it. `None` for a machine token, a user without one, and while the provider cannot answer
+    /// (asked again on a later call, after a back-off): the email adds to an answer, it never
+    /// fails one.
+    pub async fn lookup_email(&self, core: &AuthCore) -> Option<String> {
+        let Some(bearer) = &self.bearer else { return self.email.clone() };
+        if let Some(known) = bearer.verified.known_email() {
+            return known.map(str::to_owned);
+        }
+        let source = EmailSource::for_token(&bearer.verified.claims)?;
+        if core.user_lookup_backoff.remaining().is_some() {
+            return None;
+        }
+        let token = bearer_token(bearer.authorization.to_str().ok()).ok()?;
+        match bearer.verified.email(|| fetch_email(&core.oauth, source, token)).await {
+            Ok(email) => {
+                core.user_lookup_backoff.succeeded();
+                email.map(str::to_owned)
+            }
+            Err(error) => {
+                let wait = core.user_lookup_backoff.failed();
+                tracing::warn!(%error, retry_in_ms = wait.as_millis(), "could not look up a Bearer caller's email");
+                None
+            }
+        }
+    }
+
     fn refuse(&self, error: ApiError) -> ApiRejection {
         ApiRejection { error, realm: self.realm.clone() }
     }
@@ -92,7 +142,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let core = Arc::<AuthCore>::from_ref(state);
         let caller = match parts.headers.get(header::AUTHORIZATION) {
-            Some(value) if is_bearer_attempt(value) => from_bearer(value.to_str().ok(), &core).await,
+            Some(value) if is_bearer_attempt(value) => from_bearer(value, &core).await,
             // Another scheme (a staging site's `Basic`, say) is not for us: the session cookie
             // decides, and only without a session is the header the refused credential.
             Some(_) => from_session(parts, &core).await.map_err(|error| match error {
@@ -128,23 +178,26 @@ fn bearer_token(header: Option<&str>) -> Result<&str, ApiError> {
     Ok(token)
 }
 
-async fn from_bearer(header: Option<&str>, state: &AuthCore) -> Result<ApiCaller, ApiError> {
-    let token = bearer_token(header).inspect_err(|_| metrics::bearer_verification("rejected", "malformed_header"))?;
-    let claims = state.access_tokens.verify(&state.verifier, token, &state.config.api_allowed_clients).await.map_err(
-        |error| {
-            metrics::bearer_verification("rejected", error.kind());
-            match error {
-                // No key set loaded at all: the token may well be good (RFC 6750 §3.1 keeps
-                // invalid_token for tokens that are not). The key set is asked for again at
-                // most this often for callers' tokens.
-                VerifyError::KeysUnavailable => {
-                    ApiError::SigningKeysUnavailable { retry_after_secs: REFETCH_INTERVAL_SECS.unsigned_abs() }
+async fn from_bearer(header: &HeaderValue, state: &AuthCore) -> Result<ApiCaller, ApiError> {
+    let token = bearer_token(header.to_str().ok())
+        .inspect_err(|_| metrics::bearer_verification("rejected", "malformed_header"))?;
+    let verified =
+        state.access_tokens.verify(&state.verifier, token, &state.config.api_allowed_clients).await.map_err(
+            |error| {
+                metrics::bearer_verification("rejected", error.kind());
+                match error {
+                    // No key set loaded at all: the token may well be good (RFC 6750 §3.1 keeps
+                    // invalid_token for tokens that are not). The key set is asked for again at
+                    // most this often for callers' tokens.
+                    VerifyError::KeysUnavailable => {
+                        ApiError::SigningKeysUnavailable { retry_after_secs: REFETCH_INTERVAL_SECS.unsigned_abs() }
+                    }
+                    error => ApiError::InvalidToken(error.to_string()),
                 }
-                error => ApiError::InvalidToken(error.to_string()),
-            }
-        },
-    )?;
+            },
+        )?;
     metrics::bearer_verification("ok", "none");
+    let claims = &verified.claims;
     Ok(ApiCaller {
         username: claims.username.clone().unwrap_or_else(|| claims.sub.clone()),
         sub: claims.sub.clone(),
@@ -154,6 +207,7 @@ async fn from_bearer(header: Option<&str>, state: &AuthCore) -> Result<ApiCaller
         client_id: claims.client_id.clone(),
         credential: Credential::Bearer,
         realm: state.api_realm.clone(),
+        bearer: Some(BearerToken { verified: verified.clone(), authorization: header.clone() }),
     })
 }
 
@@ -169,6 +223,7 @@ async fn from_session(parts: &mut Parts, state: &AuthCore) -> Result<ApiCaller, 
         client_id: state.config.cognito.client_id.clone(),
         credential: Credential::Session,
         realm: state.api_realm.clone(),
+        bearer: None,
     })
 }
 

@@ -4,9 +4,10 @@
 //! Keyed by a SHA-256 of the token (the cache never holds a usable credential), bounded in size,
 //! and an entry is only ever served while its token is unexpired: expiry is re-checked on every
 //! hit against the injected clock. Revocation is not: like any local JWT check (and like
-//! aws-jwt-verify), a revoked access token passes until it expires.
+//! aws-jwt-verify), a revoked access token passes until it expires. An entry also keeps what the
+//! provider said about the token's user once asked ([`VerifiedAccessToken::email`]).
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use aws_lc_rs::digest;
 use moka::sync::Cache;
@@ -14,6 +15,7 @@ use moka::sync::Cache;
 use super::{
     claims::AccessTokenClaims,
     jwks::TokenSource,
+    user_email::EmailLookupError,
     verify::{LEEWAY_SECS, TokenVerifier, VerifyError},
 };
 use crate::clock::SharedClock;
@@ -22,10 +24,55 @@ const MAX_ENTRIES: u64 = 10_000;
 /// Cognito access tokens live at most one day.
 const MAX_ENTRY_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
+/// An access token that passed verification: its claims, and its user's email once the provider
+/// has been asked.
+#[derive(Debug)]
+pub struct VerifiedAccessToken {
+    /// The token's claims.
+    pub claims: AccessTokenClaims,
+    email: tokio::sync::OnceCell<Option<String>>,
+}
+
+impl VerifiedAccessToken {
+    /// A token verified just now; nobody has asked for its email yet.
+    pub fn new(claims: AccessTokenClaims) -> Self {
+        Self { claims, email: tokio::sync::OnceCell::new() }
+    }
+
+    /// The email known for this token's user, if the provider has been asked: `Some(None)` when
+    /// it has none (or refused the token).
+    pub fn known_email(&self) -> Option<Option<&str>> {
+        self.email.get().map(Option::as_deref)
+    }
+
+    /// The user's email: what `fetch` answers the first time, kept for the token's lifetime.
+    /// Concurrent first asks share one `fetch`. A refusal is kept as "no email"; a provider
+    /// that cannot answer is not kept, so a later ask tries again.
+    pub async fn email<F, Fut>(&self, fetch: F) -> Result<Option<&str>, EmailLookupError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<String>, EmailLookupError>>,
+    {
+        let email = self
+            .email
+            .get_or_try_init(|| async {
+                match fetch().await {
+                    Err(EmailLookupError::Refused(reason)) => {
+                        tracing::info!(%reason, "the provider refused a Bearer token's user lookup");
+                        Ok(None)
+                    }
+                    answer => answer,
+                }
+            })
+            .await?;
+        Ok(email.as_deref())
+    }
+}
+
 /// Verified access tokens by the SHA-256 of the token, so a Bearer token sent again costs no
 /// signature check (see the module notes).
 pub struct AccessTokenCache {
-    entries: Cache<[u8; 32], Arc<AccessTokenClaims>>,
+    entries: Cache<[u8; 32], Arc<VerifiedAccessToken>>,
     clock: SharedClock,
 }
 
@@ -42,23 +89,24 @@ impl AccessTokenCache {
         verifier: &TokenVerifier,
         token: &str,
         allowed_clients: &[String],
-    ) -> Result<Arc<AccessTokenClaims>, VerifyError> {
+    ) -> Result<Arc<VerifiedAccessToken>, VerifyError> {
         let key = fingerprint(token);
         let cached = self.entries.get(&key);
         crate::metrics::verified_token_cache(cached.is_some());
-        if let Some(claims) = cached {
-            if claims.exp + LEEWAY_SECS <= self.clock.now() {
+        if let Some(verified) = cached {
+            if verified.claims.exp + LEEWAY_SECS <= self.clock.now() {
                 self.entries.invalidate(&key);
                 return Err(VerifyError::Expired);
             }
-            if !allowed_clients.contains(&claims.client_id) {
+            if !allowed_clients.contains(&verified.claims.client_id) {
                 return Err(VerifyError::WrongClient);
             }
-            return Ok(claims);
+            return Ok(verified);
         }
-        let claims = Arc::new(verifier.verify_access_token(token, allowed_clients, TokenSource::Caller).await?);
-        self.entries.insert(key, claims.clone());
-        Ok(claims)
+        let claims = verifier.verify_access_token(token, allowed_clients, TokenSource::Caller).await?;
+        let verified = Arc::new(VerifiedAccessToken::new(claims));
+        self.entries.insert(key, verified.clone());
+        Ok(verified)
     }
 }
 

@@ -45,6 +45,9 @@ pub struct AuthCore {
     /// How long to leave the identity provider alone after a refresh failed for a reason that may
     /// pass.
     pub refresh_backoff: Arc<ProviderBackoff>,
+    /// How long to leave the provider's userInfo and `GetUser` alone after they could not answer
+    /// (their own back-off: an API caller's email lookup must not delay anyone's refresh).
+    pub user_lookup_backoff: Arc<ProviderBackoff>,
     /// Bearer access tokens verified before, by fingerprint.
     pub access_tokens: Arc<AccessTokenCache>,
     /// [`crate::config::Names::api_realm`], shared by every API caller's refusals.
@@ -100,6 +103,7 @@ impl AuthCore {
             directory: sessions.directory(&config.names.redis_key_prefix).await?,
             sessions,
             refresh_backoff: Arc::default(),
+            user_lookup_backoff: Arc::default(),
             access_tokens: Arc::new(AccessTokenCache::new(clock.clone())),
             api_realm: Arc::from(config.names.api_realm.as_str()),
             sign_in_limiter: Arc::new(ClientLimiter::per_minute(config.sign_in_limit.per_minute)),

@@ -18,4 +18,5 @@ pub mod sign_in;
 pub mod sign_in_options;
 pub mod sign_out;
 pub mod token_string;
+pub mod user_email;
 pub mod verify;

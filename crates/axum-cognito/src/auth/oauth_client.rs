@@ -230,7 +230,12 @@ impl CognitoOAuthClient {
         }
     }
 
-    fn endpoint(&self, path: &str) -> Url {
+    /// The HTTP client every call to the provider goes through (its timeouts, no redirects).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(crate) fn endpoint(&self, path: &str) -> Url {
         // The domain was validated as an absolute http(s) URL at start-up.
         Url::parse(&self.settings.domain_endpoint(path)).unwrap_or_else(|_| self.settings.domain.clone())
     }
@@ -246,7 +251,7 @@ fn unavailable(error: reqwest::Error) -> TokenEndpointError {
     TokenEndpointError::Unavailable(error.without_url().to_string())
 }
 
-async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, TokenEndpointError> {
+pub(crate) async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, TokenEndpointError> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(unavailable)? {
         if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
