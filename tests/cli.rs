@@ -213,12 +213,26 @@ fn sigterm_waits_for_a_stalled_request_only_the_grace_period() {
     use std::{io::Write, time::Duration, time::Instant};
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let (mut child, mut stalled, _) = serve_in(dir.path(), &[("SHUTDOWN_GRACE_SECS", "2")]);
+    let (mut child, mut stalled, port) = serve_in(dir.path(), &[("SHUTDOWN_GRACE_SECS", "2")]);
     // The request's head, cut off before its end.
     write!(stalled, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/").unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let signalled = Instant::now();
     terminate(&child);
+    // Meanwhile the app takes no new connection (a balancer sends it elsewhere): refused, or
+    // closed unanswered, never a request served nor one left hanging.
+    std::thread::sleep(Duration::from_millis(300));
+    if let Ok(mut late) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+        use std::io::Read;
+        let _ = write!(late, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        late.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+        let mut buffer = [0u8; 256];
+        match late.read(&mut buffer) {
+            Ok(0) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => {}
+            other => panic!("a connection made after SIGTERM was served or left hanging: {other:?}"),
+        }
+    }
     let status = exit_status(&mut child, Duration::from_secs(10));
     let waited = signalled.elapsed();
     assert_eq!(status.code(), Some(0));

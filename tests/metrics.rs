@@ -146,10 +146,11 @@ async fn stack_with_metrics_behind_proxy() -> (TestStack, TokenProxy, String) {
 }
 
 /// The series docs/operations.md puts alerts and panels on move, with the labels it names:
-/// Bearer verifications that pass and the verified-token cache, a sign-in refused for an unknown
-/// state, a refresh throttled by the provider (and the provider call behind it), sign-out
-/// everywhere and the sessions it ends, key-set fetches, and the latency histograms of provider
-/// calls, store operations and requests.
+/// Bearer verifications that pass, the verified-token cache and the email lookups of `/me`
+/// (GetUser, userInfo), a sign-in refused for an unknown state, a refresh throttled by the
+/// provider (and the provider call behind it), sign-out everywhere and the sessions it ends,
+/// key-set fetches, and the latency histograms of provider calls, store operations and
+/// requests.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_series_the_alerts_use_move() {
     let (stack, proxy, metrics_addr) = stack_with_metrics_behind_proxy().await;
@@ -162,6 +163,10 @@ async fn the_series_the_alerts_use_move() {
         let me = reqwest::Client::new().get(stack.app.url("/api/v1/me")).bearer_auth(&access).send().await.unwrap();
         assert_eq!(me.status(), 200);
     }
+    // A hosted-UI token: its email comes from userInfo (the token above's from GetUser).
+    let hosted_ui = common::tokens::hosted_ui_access_token(&stack, USER).await;
+    let me = reqwest::Client::new().get(stack.app.url("/api/v1/me")).bearer_auth(&hosted_ui).send().await.unwrap();
+    assert_eq!(me.status(), 200);
     // A browser in the middle of a sign-in (it has the binding cookie) comes back with a state
     // nobody issued.
     let stranger = browser();
@@ -183,9 +188,11 @@ async fn the_series_the_alerts_use_move() {
 
     let after = scrape(&metrics_addr).await;
     let expected = [
-        (r#"lc_bearer_verifications_total{outcome="ok",reason="none"}"#, 2.0),
-        (r#"lc_verified_token_cache_total{result="miss"}"#, 1.0),
+        (r#"lc_bearer_verifications_total{outcome="ok",reason="none"}"#, 3.0),
+        (r#"lc_verified_token_cache_total{result="miss"}"#, 2.0),
         (r#"lc_verified_token_cache_total{result="hit"}"#, 1.0),
+        (r#"lc_provider_requests_total{endpoint="get_user",status="200"}"#, 1.0),
+        (r#"lc_provider_requests_total{endpoint="userinfo",status="200"}"#, 1.0),
         (r#"lc_sign_ins_total{outcome="unknown_state"}"#, 1.0),
         (r#"lc_refresh_grants_total{outcome="throttled"}"#, 1.0),
         (r#"lc_provider_requests_total{endpoint="token",status="429"}"#, 1.0),

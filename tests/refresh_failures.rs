@@ -287,6 +287,33 @@ async fn a_request_with_a_working_access_token_waits_at_most_two_seconds_for_a_r
     assert_eq!(stack.idp.idp.stats().refresh_grants, 1, "one refresh");
 }
 
+/// A request whose access token has expired has nothing to go on with: it waits for the
+/// session's refresh in flight for as long as that takes (here 3 s, beyond the 2 s a request
+/// with working tokens waits), and gets the refreshed session, not a 503; one grant in all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_without_working_tokens_waits_for_the_refresh_in_flight() {
+    let (stack, proxy) = behind_proxy().await;
+    let browser = browser();
+    stack.sign_in(&browser, USER, None).await;
+    tokio::time::sleep(Duration::from_millis(6_200)).await;
+    proxy.delay_token_answers(Duration::from_secs(3));
+    let grants = stack.idp.idp.stats().refresh_grants;
+
+    let refreshing = {
+        let (browser, url) = (browser.clone(), stack.app.url("/api/v1/me"));
+        tokio::spawn(async move { browser.get(url).send().await.unwrap().status().as_u16() })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    let waiting = status_of(&browser, stack.app.url("/api/v1/me")).await;
+    let waited = started.elapsed();
+    assert_eq!(waiting.status(), 200, "waited for the refresh, after {waited:?}");
+    assert!(waited >= Duration::from_millis(2_200), "it waited for the refresh itself: {waited:?}");
+    assert_eq!(refreshing.await.unwrap(), 200);
+    proxy.delay_token_answers(Duration::ZERO);
+    assert_eq!(stack.idp.idp.stats().refresh_grants, grants + 1, "one refresh for both");
+}
+
 /// A request whose client goes away while its refresh is on the way (a closed tab, a page that
 /// navigated on) does not lose the refresh: with rotation the provider has retired the old
 /// refresh token by then, and only the answer's new one works. Here the answer takes 2 s and the

@@ -85,6 +85,9 @@ async fn protected_pages_redirect_to_sign_in_with_return_to() {
         assert!(matches!(response.status().as_u16(), 302 | 303), "{path}: {}", response.status());
         assert_eq!(location(&response), format!("/auth/login?return_to=%2F{}", &path[1..]));
     }
+    // The page's query comes back too (a tab, a filter), encoded inside `return_to`.
+    let response = app.client().get(app.url("/profile?tab=claims&sort=a%20z")).send().await.unwrap();
+    assert_eq!(location(&response), "/auth/login?return_to=%2Fprofile%3Ftab%3Dclaims%26sort%3Da%2520z");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

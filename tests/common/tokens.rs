@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use cognito_local_idp::defaults;
 use serde_json::{Map, Value};
 
 /// `token` with its claims changed by `edit`, signed again with the provider's own ID-token key
@@ -22,4 +23,34 @@ pub fn resigned_id_token(keys_file: &Path, token: &str, edit: impl FnOnce(&mut M
         ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256)
     };
     jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap()).unwrap()
+}
+
+/// A hosted-UI sign-in of `user` at the provider (`openid email profile`), its code exchanged by
+/// hand as the app's client: the access token, as a client of the hosted UI holds it.
+pub async fn hosted_ui_access_token(stack: &super::TestStack, user: (&str, &str)) -> String {
+    let redirect_uri = stack.app.url("/auth/callback");
+    let authorize = url::Url::parse_with_params(
+        &format!("{}/oauth2/authorize", stack.idp.domain),
+        [
+            ("response_type", "code"),
+            ("client_id", defaults::CLIENT_ID),
+            ("redirect_uri", redirect_uri.as_str()),
+            ("scope", "openid email profile"),
+            ("state", "a-state-of-this-test"),
+        ],
+    )
+    .unwrap();
+    let callback = super::sign_in_at_provider(&super::browser(), authorize.as_str(), user, &redirect_uri).await;
+    let code = super::query_of(&callback).remove("code").unwrap();
+    let tokens: Value = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", stack.idp.domain))
+        .basic_auth(defaults::CLIENT_ID, Some(defaults::CLIENT_SECRET))
+        .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", redirect_uri.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    tokens["access_token"].as_str().unwrap().to_string()
 }

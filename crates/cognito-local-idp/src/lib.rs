@@ -161,10 +161,14 @@ pub struct LocalIdpStats {
     pub revocations: u64,
     /// `InitiateAuth` calls received, whether they succeeded or not.
     pub initiate_auth: u64,
-    /// `GetUser` calls received, whether they succeeded or not.
+    /// `GetUser` calls received, whether they succeeded or not (while the provider is up).
     pub get_user: u64,
-    /// `/oauth2/userInfo` requests received, whether they succeeded or not.
+    /// `/oauth2/userInfo` requests received, whether they succeeded or not (while the provider
+    /// is up).
     pub user_info: u64,
+    /// Requests of any endpoint answered `503` by the simulated outage
+    /// ([`LocalIdp::set_unavailable`]), which the counts above leave out.
+    pub refused_while_unavailable: u64,
 }
 
 /// A running user pool: its clients, users, signing keys and issued codes and tokens. Cheap to
@@ -207,6 +211,7 @@ impl LocalIdp {
             initiate_auth: c.initiate_auth.load(Ordering::Relaxed),
             get_user: c.get_user.load(Ordering::Relaxed),
             user_info: c.user_info.load(Ordering::Relaxed),
+            refused_while_unavailable: c.refused_while_unavailable.load(Ordering::Relaxed),
         }
     }
 

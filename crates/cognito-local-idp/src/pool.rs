@@ -31,6 +31,7 @@ pub struct Counters {
     pub initiate_auth: AtomicU64,
     pub get_user: AtomicU64,
     pub user_info: AtomicU64,
+    pub refused_while_unavailable: AtomicU64,
 }
 
 impl Counters {

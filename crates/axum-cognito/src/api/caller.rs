@@ -15,7 +15,7 @@ use crate::{
     auth::{
         access_token_cache::VerifiedAccessToken,
         jwks::REFETCH_INTERVAL_SECS,
-        user_email::{EmailSource, fetch_email},
+        user_email::{EmailLookupError, EmailSource, fetch_email},
         verify::VerifyError,
     },
     extract::require_signed_in,
@@ -112,11 +112,21 @@ impl ApiCaller {
             return None;
         }
         let token = bearer_token(bearer.authorization.to_str().ok()).ok()?;
-        match bearer.verified.email(|| fetch_email(&core.oauth, source, token)).await {
-            Ok(email) => {
-                core.user_lookup_backoff.succeeded();
-                email.map(str::to_owned)
+        let lookup = || async {
+            // Checked again here: callers that waited for a lookup that failed try in turn,
+            // and must not each wait for the provider in trouble.
+            if core.user_lookup_backoff.remaining().is_some() {
+                return Err(EmailLookupError::BackingOff);
             }
+            let answer = fetch_email(&core.oauth, source, token).await;
+            if !matches!(answer, Err(EmailLookupError::Unavailable(_))) {
+                core.user_lookup_backoff.succeeded();
+            }
+            answer
+        };
+        match bearer.verified.email(lookup).await {
+            Ok(email) => email.map(str::to_owned),
+            Err(EmailLookupError::BackingOff) => None,
             Err(error) => {
                 let wait = core.user_lookup_backoff.failed();
                 tracing::warn!(%error, retry_in_ms = wait.as_millis(), "could not look up a Bearer caller's email");

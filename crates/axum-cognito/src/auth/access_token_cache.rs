@@ -45,9 +45,10 @@ impl VerifiedAccessToken {
         self.email.get().map(Option::as_deref)
     }
 
-    /// The user's email: what `fetch` answers the first time, kept for the token's lifetime.
-    /// Concurrent first asks share one `fetch`. A refusal is kept as "no email"; a provider
-    /// that cannot answer is not kept, so a later ask tries again.
+    /// The user's email: what `fetch` answers the first time, kept for as long as the entry. One
+    /// `fetch` at a time: concurrent first asks wait for it and share its answer. A refusal is
+    /// kept as "no email"; any other error is not kept, and the next ask (a waiting one
+    /// included) calls its own `fetch`.
     pub async fn email<F, Fut>(&self, fetch: F) -> Result<Option<&str>, EmailLookupError>
     where
         F: FnOnce() -> Fut,
@@ -115,4 +116,55 @@ fn fingerprint(token: &str) -> [u8; 32] {
     let mut key = [0u8; 32];
     key.copy_from_slice(digest.as_ref());
     key
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn verified() -> VerifiedAccessToken {
+        let claims = json!({ "sub": "s", "iss": "i", "exp": 2, "iat": 1, "token_use": "access", "client_id": "c" });
+        VerifiedAccessToken::new(serde_json::from_value(claims).expect("claims"))
+    }
+
+    #[tokio::test]
+    async fn an_email_is_fetched_once_and_shared_by_concurrent_asks() {
+        let token = verified();
+        let fetches = AtomicU32::new(0);
+        let fetch = || async {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            Ok(Some("ada@example.com".to_string()))
+        };
+        let (first, second) = tokio::join!(token.email(fetch), token.email(fetch));
+        assert_eq!(
+            (first.expect("first"), second.expect("second")),
+            (Some("ada@example.com"), Some("ada@example.com"))
+        );
+        assert_eq!(token.email(fetch).await.expect("third"), Some("ada@example.com"));
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        assert_eq!(token.known_email(), Some(Some("ada@example.com")));
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_kept_as_no_email_and_an_outage_is_not_kept() {
+        let token = verified();
+        let outage = token.email(|| async { Err(EmailLookupError::Unavailable("503".into())) }).await;
+        assert!(matches!(outage, Err(EmailLookupError::Unavailable(_))));
+        assert_eq!(token.known_email(), None, "asked again next time");
+        let refused = token.email(|| async { Err(EmailLookupError::Refused("401".into())) }).await;
+        assert_eq!(refused.expect("a refusal is an answer"), None);
+        let fetched_again = AtomicU32::new(0);
+        let later = token
+            .email(|| async {
+                fetched_again.fetch_add(1, Ordering::SeqCst);
+                Ok(Some("x".to_string()))
+            })
+            .await;
+        assert_eq!((later.expect("kept"), fetched_again.load(Ordering::SeqCst)), (None, 0));
+    }
 }

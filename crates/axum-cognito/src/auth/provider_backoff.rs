@@ -69,16 +69,31 @@ mod tests {
     fn waits_double_up_to_a_limit_and_reset_on_success() {
         let backoff = ProviderBackoff::default();
         assert!(backoff.remaining().is_none());
-        assert_eq!(backoff.failed(), FIRST_WAIT);
-        assert_eq!(backoff.failed(), FIRST_WAIT * 2);
+        // The figures the README gives: half a second, doubling, up to 30 s.
+        let waits: Vec<Duration> = (0..9).map(|_| backoff.failed()).collect();
+        let millis = |ms: u64| Duration::from_millis(ms);
+        assert_eq!(
+            waits,
+            [
+                millis(500),
+                millis(1_000),
+                millis(2_000),
+                millis(4_000),
+                millis(8_000),
+                millis(16_000),
+                millis(30_000),
+                millis(30_000),
+                millis(30_000)
+            ]
+        );
         assert!(backoff.remaining().is_some());
-        for _ in 0..20 {
+        for _ in 0..40 {
             backoff.failed();
         }
-        assert_eq!(backoff.failed(), LONGEST_WAIT);
+        assert_eq!(backoff.failed(), Duration::from_secs(30), "no overflow after many failures");
         backoff.succeeded();
         assert!(backoff.remaining().is_none());
-        assert_eq!(backoff.failed(), FIRST_WAIT);
+        assert_eq!(backoff.failed(), millis(500));
     }
 
     #[test]

@@ -3,13 +3,14 @@
 //! the token itself as the credential:
 //!
 //! - `/oauth2/userInfo` for tokens with the `openid` scope (OpenID Connect Core §5.3; Cognito
-//!   releases `email` when the token also has the `email` scope);
+//!   releases every attribute for `openid` alone, and the email beside other OpenID scopes
+//!   only with `email`: Amazon Cognito developer guide, "The user attributes endpoint");
 //! - the user pools API's `GetUser` for tokens with `aws.cognito.signin.user.admin`, which
 //!   `InitiateAuth` issues and userInfo refuses (user pools API reference, "GetUser").
 //!
 //! A machine token (`client_credentials`) has no user, and no email. The answer is kept with
 //! the verified token ([`super::access_token_cache`]), so a caller costs the provider one call
-//! per token, not one per request.
+//! per token (and instance, while the token stays in that cache), not one per request.
 
 use std::time::{Duration, Instant};
 
@@ -70,9 +71,13 @@ pub enum EmailLookupError {
     #[error("the provider refused the access token: {0}")]
     Refused(String),
     /// The provider could not answer now (network error, 5xx, throttling, an answer that does
-    /// not parse): ask again later.
+    /// not parse, or an error this client does not know): ask again later.
     #[error("the provider could not answer: {0}")]
     Unavailable(String),
+    /// Not asked: the provider failed a moment ago and is left alone for a while
+    /// ([`crate::AuthCore::user_lookup_backoff`]).
+    #[error("the provider is left alone after a failure")]
+    BackingOff,
 }
 
 /// Asks the provider for the email of `access_token`'s user, at `source`; `Ok(None)` when the
@@ -107,7 +112,7 @@ pub async fn fetch_email(
     let error_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = read_limited(response).await.map_err(|error| EmailLookupError::Unavailable(error.to_string()))?;
     if !status.is_success() {
-        return Err(refusal(status, error_type.as_deref()));
+        return Err(classify_error(source, status, error_type.as_deref()));
     }
     match source {
         EmailSource::UserInfo => {
@@ -123,16 +128,32 @@ pub async fn fetch_email(
     }
 }
 
-/// A 4xx refuses the token, except throttling: `429` at userInfo, `TooManyRequestsException`
-/// (a `400`) in the user pools API ("Common errors"). A 5xx is the provider's trouble.
-fn refusal(status: reqwest::StatusCode, error_type: Option<&str>) -> EmailLookupError {
+/// Only the answers that refuse this token refuse it for good: userInfo's `400`/`401` (its
+/// `invalid_request` and `invalid_token`), and `GetUser`'s errors about the token or its user
+/// (user pools API reference, "GetUser", Errors). Anything else (throttling, `429` or
+/// `TooManyRequestsException`; a 5xx; a `403` of a firewall in front; an error of a
+/// misconfigured endpoint) may pass, so the lookup is tried again later.
+fn classify_error(source: EmailSource, status: reqwest::StatusCode, error_type: Option<&str>) -> EmailLookupError {
+    // `x-amzn-ErrorType` may carry a suffix: `NotAuthorizedException:http://internal.amazon.com/…`.
     let kind = error_type.and_then(|kind| kind.split([':', '#']).find(|part| part.ends_with("Exception")));
-    let throttled = status == reqwest::StatusCode::TOO_MANY_REQUESTS || kind == Some("TooManyRequestsException");
-    if status.is_client_error() && !throttled {
-        EmailLookupError::Refused(format!("{status} {}", kind.unwrap_or_default()).trim_end().to_string())
-    } else {
-        EmailLookupError::Unavailable(format!("{status} {}", kind.unwrap_or_default()).trim_end().to_string())
-    }
+    let refused = match source {
+        EmailSource::UserInfo => matches!(status.as_u16(), 400 | 401),
+        EmailSource::GetUser => {
+            status == reqwest::StatusCode::BAD_REQUEST
+                && matches!(
+                    kind,
+                    Some(
+                        "NotAuthorizedException"
+                            | "UserNotFoundException"
+                            | "UserNotConfirmedException"
+                            | "PasswordResetRequiredException"
+                            | "InvalidParameterException"
+                    )
+                )
+        }
+    };
+    let detail = format!("{status} {}", kind.unwrap_or_default()).trim_end().to_string();
+    if refused { EmailLookupError::Refused(detail) } else { EmailLookupError::Unavailable(detail) }
 }
 
 #[derive(Deserialize)]
@@ -187,13 +208,20 @@ mod tests {
     }
 
     #[test]
-    fn throttling_and_5xx_pass_other_4xx_refuse() {
-        let refused = |status, kind| matches!(refusal(status, kind), EmailLookupError::Refused(_));
-        assert!(refused(StatusCode::UNAUTHORIZED, None));
-        assert!(refused(StatusCode::BAD_REQUEST, Some("NotAuthorizedException")));
-        assert!(!refused(StatusCode::BAD_REQUEST, Some("TooManyRequestsException")));
-        assert!(!refused(StatusCode::BAD_REQUEST, Some("TooManyRequestsException:http://internal.amazon.com/")));
-        assert!(!refused(StatusCode::TOO_MANY_REQUESTS, None));
-        assert!(!refused(StatusCode::INTERNAL_SERVER_ERROR, Some("InternalErrorException")));
+    fn only_errors_about_the_token_refuse_it() {
+        let refused =
+            |source, status, kind| matches!(classify_error(source, status, kind), EmailLookupError::Refused(_));
+        let (user_info, get_user) = (EmailSource::UserInfo, EmailSource::GetUser);
+        assert!(refused(user_info, StatusCode::UNAUTHORIZED, None));
+        assert!(refused(user_info, StatusCode::BAD_REQUEST, None));
+        assert!(!refused(user_info, StatusCode::TOO_MANY_REQUESTS, None));
+        assert!(!refused(user_info, StatusCode::FORBIDDEN, None), "a firewall's refusal passes");
+        assert!(!refused(user_info, StatusCode::NOT_FOUND, None));
+        assert!(refused(get_user, StatusCode::BAD_REQUEST, Some("NotAuthorizedException")));
+        assert!(refused(get_user, StatusCode::BAD_REQUEST, Some("NotAuthorizedException:http://internal.amazon.com/")));
+        assert!(!refused(get_user, StatusCode::BAD_REQUEST, Some("TooManyRequestsException")));
+        assert!(!refused(get_user, StatusCode::BAD_REQUEST, Some("UnknownOperationException")));
+        assert!(!refused(get_user, StatusCode::BAD_REQUEST, None));
+        assert!(!refused(get_user, StatusCode::INTERNAL_SERVER_ERROR, Some("InternalErrorException")));
     }
 }

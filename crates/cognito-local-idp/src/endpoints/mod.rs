@@ -26,7 +26,11 @@ use axum::{
 };
 use serde_json::json;
 
-use super::{defaults, error::oauth_json, pool::Pool};
+use super::{
+    defaults,
+    error::oauth_json,
+    pool::{Counters, Pool},
+};
 
 pub fn router(pool: Arc<Pool>) -> Router {
     let well_known = format!("/{}/.well-known", pool.pool_id);
@@ -50,6 +54,7 @@ pub fn router(pool: Arc<Pool>) -> Router {
 /// The simulated outage switch (`LocalIdp::set_unavailable`).
 async fn availability(State(pool): State<Arc<Pool>>, request: Request, next: Next) -> Response {
     if pool.unavailable.load(Ordering::Relaxed) {
+        Counters::bump(&pool.counters.refused_while_unavailable);
         return oauth_json(
             StatusCode::SERVICE_UNAVAILABLE,
             &json!({ "error": "temporarily_unavailable", "error_description": "simulated outage" }),

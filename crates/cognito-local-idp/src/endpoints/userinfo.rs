@@ -51,11 +51,16 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// The attributes the token's scopes release. Cognito's quirk: `*_verified` are STRINGS here.
+/// The attributes the token's scopes release (Amazon Cognito developer guide, "The user
+/// attributes endpoint"): `openid` alone releases every attribute; with `email`, `phone` or
+/// `profile` beside it, only those groups. `aws.cognito.signin.user.admin` changes nothing.
+/// Cognito's quirk: `*_verified` are STRINGS here.
 fn released(identity: &Identity, scopes: &[&str]) -> Map<String, Value> {
+    let only_openid = !scopes.iter().any(|scope| matches!(*scope, "email" | "phone" | "profile"));
+    let allows = |group: &str| only_openid || scopes.contains(&group);
     let mut body = Map::new();
     body.insert("sub".into(), json!(identity.sub));
-    if scopes.contains(&"email") {
+    if allows("email") {
         body.insert("email_verified".into(), json!(identity.email_verified.to_string()));
         body.insert("email".into(), json!(identity.email));
     }
@@ -63,11 +68,11 @@ fn released(identity: &Identity, scopes: &[&str]) -> Map<String, Value> {
         let phone = name.starts_with("phone_number");
         let profile =
             !phone && (name == "name" || name.starts_with("custom:") || STANDARD_ATTRIBUTES.contains(&name.as_str()));
-        if (phone && scopes.contains(&"phone")) || (profile && scopes.contains(&"profile")) {
+        if (phone && allows("phone")) || (profile && allows("profile")) {
             body.insert(name.clone(), json!(value));
         }
     }
-    if let Some(identities) = identity.identities.as_ref().filter(|_| scopes.contains(&"profile")) {
+    if let Some(identities) = identity.identities.as_ref().filter(|_| allows("profile")) {
         // userInfo sends `identities` as a JSON string, unlike the ID token.
         body.insert("identities".into(), json!(identities.to_string()));
     }
@@ -95,8 +100,14 @@ mod tests {
             attributes,
             identities: None,
         };
-        let minimal = released(&identity, &["openid"]);
-        assert_eq!(minimal.keys().collect::<Vec<_>>(), ["sub", "username"]);
+        let only_openid = released(&identity, &["openid", "aws.cognito.signin.user.admin"]);
+        assert_eq!(
+            only_openid.keys().collect::<Vec<_>>(),
+            ["email", "email_verified", "name", "phone_number", "sub", "username"],
+            "openid alone releases everything"
+        );
+        let profile = released(&identity, &["openid", "profile"]);
+        assert_eq!(profile.keys().collect::<Vec<_>>(), ["name", "sub", "username"]);
         let all = released(&identity, &["openid", "email", "profile", "phone"]);
         assert_eq!(all["email_verified"], json!("true"));
         assert_eq!(all["name"], json!("Ada"));

@@ -97,13 +97,22 @@ async fn full_code_flow_through_the_login_form() {
 async fn user_without_groups_has_no_groups_claim_and_scope_limits_userinfo() {
     let idp = spawn().await;
     let browser = browser();
-    let url = idp.authorize_url(WEB_CLIENT, &[("scope", "openid")]);
+    // `openid profile`: the profile attributes, not the email (Amazon Cognito developer guide,
+    // "The user attributes endpoint").
+    let url = idp.authorize_url(WEB_CLIENT, &[("scope", "openid profile")]);
     let code = query_param(&location(&idp.sign_in(&browser, &url, USER).await), "code").expect("code");
     let tokens = idp.exchange(&code).await;
     assert!(claims(&string(&tokens, "id_token")).get("cognito:groups").is_none());
     let info: Value = idp.userinfo(&string(&tokens, "access_token")).await.json().await.expect("json");
-    assert!(info.get("email").is_none() && info.get("name").is_none(), "{info}");
+    assert!(info.get("email").is_none() && info.get("name").is_some(), "{info}");
     assert_eq!(info["username"], USER.0);
+    // `openid` alone: every attribute.
+    let url = idp.authorize_url(WEB_CLIENT, &[("scope", "openid")]);
+    let code =
+        query_param(&location(&idp.sign_in(&super::support::browser(), &url, USER).await), "code").expect("code");
+    let tokens = idp.exchange(&code).await;
+    let info: Value = idp.userinfo(&string(&tokens, "access_token")).await.json().await.expect("json");
+    assert!(info["email"] == USER.0 && info.get("name").is_some(), "{info}");
 }
 
 #[tokio::test]
