@@ -246,4 +246,12 @@ async fn the_registered_callback_and_sign_out_urls_are_the_ones_sent() {
     let logout = location(&logout);
     assert!(logout.starts_with("http://127.0.0.1:9/logout?"), "{logout}");
     assert_eq!(query_of(&logout)["logout_uri"], "http://localhost:3000/goodbye");
+    // The callback answers at the registered path, and at `/auth/callback` still (the documented
+    // path, and where a proxy that strips a path prefix sends it).
+    for path in ["/oauth/return", "/auth/callback"] {
+        let response = app.client().get(app.url(&format!("{path}?code=abc&state=made-up"))).send().await.unwrap();
+        assert_eq!(response.status(), 400, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+        assert!(response.text().await.unwrap().contains("data-testid=\"sign-in-error\""), "{path}");
+    }
 }

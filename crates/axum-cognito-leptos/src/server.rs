@@ -53,7 +53,7 @@ pub(crate) struct PageSignIn(pub(crate) Arc<SessionInfo>);
 /// and the middleware answers 503 itself: a status set once Leptos has begun to send the page
 /// would be lost.
 ///
-/// The sign-in callback page (the path of the configured redirect URI) is shown as signed
+/// The sign-in callback page (`AuthConfig::is_callback_path`) is shown as signed
 /// out without a read: it replaces the session with a new sign-in, and reading (perhaps
 /// refreshing and saving) the previous one in the same request could write it back.
 pub async fn read_sign_in_for_page(
@@ -61,7 +61,7 @@ pub async fn read_sign_in_for_page(
     session: &Session,
     request: &mut axum::extract::Request,
 ) -> Result<Arc<AuthSession>, SignInRequired> {
-    let is_callback = request.uri().path() == core.config.cognito.redirect_uri.path();
+    let is_callback = core.config.is_callback_path(request.uri().path());
     let reading = if is_callback {
         // Still a read of the store, so an outage answers 503 here too.
         match auth_session::check_readable(session).await {

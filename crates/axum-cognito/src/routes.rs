@@ -154,8 +154,8 @@ impl Routes {
 
     /// The routes, for a router whose state `S` holds the core: sign-in, sign-out and ending one
     /// of the person's other sessions at `config.paths` (`/auth/login`, `POST /auth/logout`,
-    /// `POST /auth/sessions/end` by default), the callback at the path of
-    /// `config.cognito.redirect_uri` (`/auth/callback`).
+    /// `POST /auth/sessions/end` by default), the callback at `config.paths.callback`
+    /// (`/auth/callback`) and at the path of `config.cognito.redirect_uri` when that differs.
     pub fn build<S>(self, config: &AuthConfig) -> Router<S>
     where
         Arc<AuthCore>: FromRef<S>,
@@ -200,25 +200,29 @@ impl Routes {
         if !self.callback {
             return router;
         }
-        router.route(
-            config.cognito.redirect_uri.path(),
-            get(
-                move |core: State<Arc<AuthCore>>,
-                      session: Session,
-                      jar: CookieJar,
-                      headers: HeaderMap,
-                      params: Result<Query<CallbackParams>, QueryRejection>| async move {
-                    let mut answer = callback(core, session, jar, headers, params).await.unwrap_or_else(render);
-                    // The callback's URL carries a one-time code, on a redirect and on an error
-                    // page alike: it must not leak through the Referer (RFC 9700 §4.2.4), and the
-                    // answer is for this one request.
-                    let headers = answer.headers_mut();
-                    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-                    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                    answer
-                },
-            ),
-        )
+        let callback_route = get(
+            move |core: State<Arc<AuthCore>>,
+                  session: Session,
+                  jar: CookieJar,
+                  headers: HeaderMap,
+                  params: Result<Query<CallbackParams>, QueryRejection>| async move {
+                let mut answer = callback(core, session, jar, headers, params).await.unwrap_or_else(render);
+                // The callback's URL carries a one-time code, on a redirect and on an error
+                // page alike: it must not leak through the Referer (RFC 9700 §4.2.4), and the
+                // answer is for this one request.
+                let headers = answer.headers_mut();
+                headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                answer
+            },
+        );
+        // The redirect URI's path is where the provider sends the browser. The callback path
+        // answers as well: it is the documented one, and a reverse proxy that strips a path
+        // prefix (`APP_URL` `https://example.com/app`, the redirect URI under it) forwards
+        // `/app/auth/callback` to it.
+        let redirect_path = config.cognito.redirect_uri.path();
+        let router = router.route(&config.paths.callback, callback_route.clone());
+        if redirect_path == config.paths.callback { router } else { router.route(redirect_path, callback_route) }
     }
 }
 

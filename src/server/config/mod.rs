@@ -82,6 +82,7 @@ impl AppConfig {
         // for the pool and client that `COGNITO_*` would name.
         let provider = local_idp.as_ref().map(local_idp::known_provider).transpose()?;
         let auth = AuthConfig::from_lookup(&get, provider)?;
+        check_callback_path(auth.cognito.redirect_uri.path())?;
 
         let metrics_addr = get("METRICS_ADDR").map(|value| parse_metrics_addr(&value)).transpose()?;
         let log_format = match get("LOG_FORMAT").as_deref() {
@@ -117,6 +118,35 @@ impl AppConfig {
 /// Loads `./.env`, and only that file: `dotenvy::dotenv()` would also search the parent
 /// directories. A line that does not parse is named by its variable, never by its text, since
 /// the text may hold a secret (and, after an unclosed quote, the rest of the file).
+/// Paths the app serves itself (its pages in `app.rs`, the health checks, the sign-in routes, and
+/// the API, server-function and bundle trees). The sign-in callback is served at the redirect
+/// URI's path, and one of these would leave a page unreachable, or stop the app at start-up
+/// with two handlers for one path.
+const APP_PATHS: [&str; 10] = [
+    "/",
+    "/dashboard",
+    "/profile",
+    "/admin",
+    "/auth/login",
+    "/auth/logout",
+    "/auth/sessions/end",
+    "/auth/session-expired",
+    "/healthz",
+    "/readyz",
+];
+const APP_TREES: [&str; 3] = ["/api", "/fn", "/pkg"];
+
+fn check_callback_path(path: &str) -> Result<(), ConfigError> {
+    let in_tree = |tree: &str| path.strip_prefix(tree).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    if APP_PATHS.contains(&path) || APP_TREES.into_iter().any(in_tree) {
+        return Err(ConfigError::new(
+            "COGNITO_REDIRECT_URI",
+            format!("its path {path} is one of the app's own; use /auth/callback, or a path the app does not serve"),
+        ));
+    }
+    Ok(())
+}
+
 fn load_dotenv() -> Result<(), ConfigError> {
     match dotenvy::from_path(".env") {
         Ok(()) => Ok(()),

@@ -245,3 +245,33 @@ fn the_example_env_file_names_variables_the_app_reads_with_valid_values() {
         assert!(production_names.contains(&needed), "the production block names {needed}");
     }
 }
+
+/// The sign-in callback is served at the redirect URI's path: not at one the app serves itself
+/// (a clear start-up line, not two handlers for one path).
+#[test]
+fn the_redirect_uri_takes_no_path_of_the_app() {
+    let with_redirect = |uri: &str| {
+        let mut vars = REAL_COGNITO.to_vec();
+        vars.push(("COGNITO_REDIRECT_URI", uri));
+        parse(&vars)
+    };
+    for fine in [
+        "https://app.example.com/auth/callback",
+        "https://app.example.com/oauth/return",
+        "https://app.example.com/apis",
+    ] {
+        assert!(with_redirect(fine).is_ok(), "{fine}");
+    }
+    for taken in [
+        "https://app.example.com/",
+        "https://app.example.com/dashboard",
+        "https://app.example.com/auth/logout",
+        "https://app.example.com/api",
+        "https://app.example.com/api/v1/me",
+        "https://app.example.com/pkg/leptos-cognito.js",
+    ] {
+        let error = with_redirect(taken).expect_err(taken);
+        assert_eq!(error.variable, "COGNITO_REDIRECT_URI", "{taken}");
+        assert!(error.to_string().contains("/auth/callback"), "{error}");
+    }
+}

@@ -246,8 +246,8 @@ impl Default for Names {
     }
 }
 
-/// Where [`crate::routes::router`] serves sign-in, sign-out and the ending of one session; the
-/// callback is served at the path of [`CognitoSettings::redirect_uri`].
+/// Where [`crate::routes::router`] serves sign-in, the callback, sign-out and the ending of one
+/// session; the callback is also served at the path of [`CognitoSettings::redirect_uri`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoutePaths {
     /// Starts a sign-in (`/auth/login`).
@@ -256,6 +256,9 @@ pub struct RoutePaths {
     pub logout: String,
     /// Ends one of the person's other sessions, by `POST` (`/auth/sessions/end`).
     pub end_session: String,
+    /// Completes a sign-in (`/auth/callback`); the path of the redirect URI is served too when
+    /// it differs ([`crate::routes::Routes::build`]).
+    pub callback: String,
 }
 
 impl Default for RoutePaths {
@@ -264,6 +267,7 @@ impl Default for RoutePaths {
             login: "/auth/login".into(),
             logout: "/auth/logout".into(),
             end_session: "/auth/sessions/end".into(),
+            callback: "/auth/callback".into(),
         }
     }
 }
@@ -353,6 +357,12 @@ impl AuthConfig {
     /// under https.
     pub fn login_cookie_name(&self) -> String {
         host_prefixed(&self.names.login_cookie, self.https)
+    }
+
+    /// Whether `path` is one where the sign-in callback is served: [`RoutePaths::callback`], or
+    /// the path of the redirect URI.
+    pub fn is_callback_path(&self, path: &str) -> bool {
+        path == self.paths.callback || path == self.cognito.redirect_uri.path()
     }
 }
 
