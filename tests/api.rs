@@ -12,6 +12,21 @@ async fn initiate_auth(domain: &str, user: (&str, &str)) -> Value {
     common::initiate_auth(domain, defaults::CLIENT_ID, user).await
 }
 
+/// A `client_credentials` token of the app's client for `api/read`: a machine caller's.
+async fn machine_access_token(stack: &common::TestStack) -> String {
+    let tokens: Value = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", stack.idp.domain))
+        .basic_auth(defaults::CLIENT_ID, Some(defaults::CLIENT_SECRET))
+        .form(&[("grant_type", "client_credentials"), ("scope", defaults::CUSTOM_SCOPE)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    tokens["access_token"].as_str().expect("a client_credentials token").to_string()
+}
+
 async fn get(url: &str, authorization: Option<&str>) -> (u16, Option<String>, Option<String>, Value) {
     let mut request = reqwest::Client::new().get(url);
     if let Some(value) = authorization {
@@ -108,17 +123,8 @@ async fn bearer_callers_get_their_email_from_the_provider_once_per_token() {
     assert_eq!((stack.idp.idp.stats().get_user, stack.idp.idp.stats().user_info), (1, 1));
 
     // A machine token has no user: no email, and nobody is asked.
-    let machine = reqwest::Client::new()
-        .post(format!("{}/oauth2/token", stack.idp.domain))
-        .basic_auth(defaults::CLIENT_ID, Some(defaults::CLIENT_SECRET))
-        .form(&[("grant_type", "client_credentials"), ("scope", defaults::CUSTOM_SCOPE)])
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
-    let (status, _, _, body) = get(&me, Some(&format!("Bearer {}", machine["access_token"].as_str().unwrap()))).await;
+    let machine = machine_access_token(&stack).await;
+    let (status, _, _, body) = get(&me, Some(&format!("Bearer {machine}"))).await;
     assert_eq!((status, &body["email"]), (200, &Value::Null), "{body}");
     assert_eq!((stack.idp.idp.stats().get_user, stack.idp.idp.stats().user_info), (1, 1));
 }
@@ -392,17 +398,7 @@ async fn a_listed_clients_token_is_accepted() {
 async fn machine_routes_require_their_scope() {
     let stack = spawn_stack(&[]).await;
     let url = stack.app.url("/api/v1/machine/ping");
-    let machine: Value = reqwest::Client::new()
-        .post(format!("{}/oauth2/token", stack.idp.domain))
-        .basic_auth(defaults::CLIENT_ID, Some(defaults::CLIENT_SECRET))
-        .form(&[("grant_type", "client_credentials"), ("scope", "api/read")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = machine["access_token"].as_str().expect("a client_credentials token");
+    let token = machine_access_token(&stack).await;
     let (status, _, _, body) = get(&url, Some(&format!("Bearer {token}"))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["client_id"], defaults::CLIENT_ID);

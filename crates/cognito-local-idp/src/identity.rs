@@ -81,6 +81,21 @@ fn provider_user_id(provider: &str, username: &str) -> String {
     format!("1{:020}", u64::from_be_bytes(bytes))
 }
 
+/// Ada, with a name and a phone number: the identity the endpoints' unit tests answer for.
+#[cfg(test)]
+pub fn ada() -> Identity {
+    let attributes = [("name", "Ada"), ("phone_number", "+15555550100")];
+    Identity {
+        username: "ada".into(),
+        sub: "s".into(),
+        email: "a@x".into(),
+        email_verified: true,
+        groups: vec![],
+        attributes: attributes.into_iter().map(|(name, value)| (name.to_string(), value.to_string())).collect(),
+        identities: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,24 +51,11 @@ fn answer(identity: &Identity) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
 
     #[test]
     fn every_attribute_is_a_name_and_a_text_value() {
-        let mut attributes = BTreeMap::new();
-        attributes.insert("name".to_string(), "Ada".to_string());
-        let identity = Identity {
-            username: "ada".into(),
-            sub: "s".into(),
-            email: "a@x".into(),
-            email_verified: true,
-            groups: vec![],
-            attributes,
-            identities: None,
-        };
-        let answer = answer(&identity);
+        let answer = answer(&crate::identity::ada());
         assert_eq!(answer["Username"], "ada");
         let pairs: Vec<(&str, &str)> = answer["UserAttributes"]
             .as_array()
@@ -76,6 +63,15 @@ mod tests {
             .iter()
             .map(|pair| (pair["Name"].as_str().expect("a name"), pair["Value"].as_str().expect("a text")))
             .collect();
-        assert_eq!(pairs, [("sub", "s"), ("email", "a@x"), ("email_verified", "true"), ("name", "Ada")]);
+        assert_eq!(
+            pairs,
+            [
+                ("sub", "s"),
+                ("email", "a@x"),
+                ("email_verified", "true"),
+                ("name", "Ada"),
+                ("phone_number", "+15555550100")
+            ]
+        );
     }
 }

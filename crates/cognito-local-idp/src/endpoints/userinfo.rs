@@ -82,24 +82,11 @@ fn released(identity: &Identity, scopes: &[&str]) -> Map<String, Value> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
 
     #[test]
     fn scopes_decide_which_attributes_are_released() {
-        let mut attributes = BTreeMap::new();
-        attributes.insert("name".to_string(), "Ada".to_string());
-        attributes.insert("phone_number".to_string(), "+15555550100".to_string());
-        let identity = Identity {
-            username: "ada".into(),
-            sub: "s".into(),
-            email: "a@x".into(),
-            email_verified: true,
-            groups: vec![],
-            attributes,
-            identities: None,
-        };
+        let identity = crate::identity::ada();
         let only_openid = released(&identity, &["openid", "aws.cognito.signin.user.admin"]);
         assert_eq!(
             only_openid.keys().collect::<Vec<_>>(),
