@@ -186,3 +186,51 @@ async fn server_functions_answer_under_fn_and_refuse_bad_requests_with_4xx() {
     assert_eq!(old.status(), 404);
     assert_eq!(old.json::<serde_json::Value>().await.unwrap()["error"], "not_found");
 }
+
+/// A request whose target is a host and port, not a path (the authority form, as sent to a
+/// proxy, with `CONNECT` or any other method): a 400 page that says so, never a panic and 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_target_without_a_path_gets_400() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(&[]).await;
+    let host = app.base_url.trim_start_matches("http://").to_string();
+    for request_line in [format!("GET {host} HTTP/1.1"), format!("CONNECT {host} HTTP/1.1"), "HEAD x:1 HTTP/1.1".into()]
+    {
+        let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+        stream
+            .write_all(format!("{request_line}\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 400"), "{request_line}: {answer}");
+        if !request_line.starts_with("HEAD") {
+            assert!(answer.contains("names no path"), "{request_line}: {answer}");
+        }
+    }
+}
+
+/// A sign-out form over the body limit (2 MiB) is refused as too large (413), not as a form
+/// with a wrong field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_out_form_over_the_body_limit_gets_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(&[]).await;
+    let host = app.base_url.trim_start_matches("http://").to_string();
+    for path in ["/auth/logout", "/auth/sessions/end"] {
+        let body = vec![b'a'; (2 << 20) + 1];
+        let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(&body).await.unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(answer.contains("too large"), "{path}: {answer}");
+    }
+}

@@ -81,6 +81,15 @@ pub enum RouteRefusal {
     /// The session store failed while reading or ending a session (503).
     #[error("Please try again shortly.")]
     StoreUnavailable,
+    /// A sign-out form's body could not be read: larger than the body limit (413), or cut
+    /// off (400).
+    #[error("The form could not be read: {reason}.")]
+    UnreadableForm {
+        /// The rejection's status.
+        status: StatusCode,
+        /// What went wrong, in a few words.
+        reason: &'static str,
+    },
 }
 
 impl RouteRefusal {
@@ -98,6 +107,7 @@ impl RouteRefusal {
                 StatusCode::from_u16(failure.status).unwrap_or(StatusCode::BAD_REQUEST)
             }
             RouteRefusal::ForeignOrigin => StatusCode::FORBIDDEN,
+            RouteRefusal::UnreadableForm { status, .. } => *status,
         }
     }
 
@@ -321,12 +331,21 @@ async fn logout(
         Ok(Form(form)) => form.everywhere,
         // No form at all (a plain POST) means this session.
         Err(FormRejection::InvalidFormContentType(_)) => None,
+        Err(FormRejection::BytesRejection(rejection)) => return Err(unreadable_form(&rejection)),
         // A form that cannot be read (`everywhere` twice, say) is refused rather than taken
         // for less than it may have asked for.
         Err(_) => return Err(RouteRefusal::InvalidEverywhereField),
     };
     let scope = Scope::from_everywhere_field(everywhere.as_deref()).ok_or(RouteRefusal::InvalidEverywhereField)?;
     signed_out(sign_out(&core, &session, scope).await)
+}
+
+/// A form body that could not be read at all: over the body limit (axum's 2 MiB by default;
+/// 413, RFC 9110 §15.5.14), or broken off.
+fn unreadable_form(rejection: &axum::extract::rejection::BytesRejection) -> RouteRefusal {
+    let status = rejection.status();
+    let reason = if status == StatusCode::PAYLOAD_TOO_LARGE { "it is too large" } else { "it was cut off" };
+    RouteRefusal::UnreadableForm { status, reason }
 }
 
 /// The redirect to the provider's `/logout` once a sign-out has ended its sessions, or a 503
@@ -367,7 +386,11 @@ async fn end_session(
     form: Result<Form<EndSessionForm>, FormRejection>,
 ) -> Result<Response, RouteRefusal> {
     refuse_foreign_origin(&headers, &core)?;
-    let Ok(Form(form)) = form else { return Err(RouteRefusal::NoSessionNamed) };
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(FormRejection::BytesRejection(rejection)) => return Err(unreadable_form(&rejection)),
+        Err(_) => return Err(RouteRefusal::NoSessionNamed),
+    };
     let return_to = return_to_or_default(form.return_to.as_deref());
     let loaded = auth_session::load(&session, core.read_rules(core.clock.now())).await.map_err(|error| {
         tracing::error!(%error, "session store failed");

@@ -54,6 +54,13 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        // `GET host:port` (the authority form): no path to route, and Leptos's handlers expect
+        // one.
+        if request.uri().path_and_query().is_none() {
+            let mut response = super::error_page::PageError::NotAPath.into_response();
+            self.header_policy.apply(false, &mut response);
+            return Box::pin(std::future::ready(Ok(response)));
+        }
         let path = request.uri().path();
         let hashed_asset = response_headers::is_hashed_asset(path);
         let header_policy = self.header_policy;

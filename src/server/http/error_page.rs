@@ -27,6 +27,9 @@ pub enum PageError {
     SessionsCannotBeStored,
     /// The path exists but does not answer this method.
     MethodNotAllowed(Method),
+    /// The request target is not a path: the authority form of `CONNECT` (`host:port`), which
+    /// this server does not serve (it is no proxy; RFC 9112 §3.2.3).
+    NotAPath,
     /// The server failed while answering (a handler panicked, say).
     Internal,
 }
@@ -39,6 +42,7 @@ impl PageError {
             | PageError::SessionUnreadable
             | PageError::SessionsCannotBeStored => StatusCode::SERVICE_UNAVAILABLE,
             PageError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            PageError::NotAPath => StatusCode::BAD_REQUEST,
             PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -49,7 +53,9 @@ impl PageError {
                 RouteRefusal::TooManySignIns { .. } => "Too many sign-in attempts",
                 RouteRefusal::InvalidSignInOption(SignInOptionError::UnknownProvider) => "Unknown sign-in provider",
                 RouteRefusal::MalformedSignInLink | RouteRefusal::InvalidSignInOption(_) => "Sign-in refused",
-                RouteRefusal::InvalidEverywhereField | RouteRefusal::ForeignOrigin => "Sign-out refused",
+                RouteRefusal::InvalidEverywhereField
+                | RouteRefusal::ForeignOrigin
+                | RouteRefusal::UnreadableForm { .. } => "Sign-out refused",
                 RouteRefusal::NoSessionNamed => "No session named",
                 RouteRefusal::NoSuchSession => "No such session",
                 RouteRefusal::SignInFailed(failure) => failure.title,
@@ -60,6 +66,7 @@ impl PageError {
             PageError::ProviderUnavailable { .. } => "Identity provider unreachable",
             PageError::SessionUnreadable | PageError::SessionsCannotBeStored => "Temporarily unavailable",
             PageError::MethodNotAllowed(_) => "Method not allowed",
+            PageError::NotAPath => "Bad request",
             PageError::Internal => "Something went wrong",
         }
     }
@@ -83,6 +90,9 @@ impl PageError {
             // §15.5.6).
             PageError::MethodNotAllowed(method) => {
                 format!("This address does not answer {method} requests; the Allow header lists those it does.")
+            }
+            PageError::NotAPath => {
+                "The request names no path (a host and port, as sent to a proxy); this server answers paths such as /.".into()
             }
             PageError::Internal => {
                 "The server failed to answer this request. The failure is logged; please try again.".into()

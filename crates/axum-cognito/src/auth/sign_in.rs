@@ -56,8 +56,10 @@ pub enum SignInError {
     /// login CSRF (RFC 9700 §4.7).
     #[error("the sign-in was started in another browser")]
     WrongBrowser,
-    /// The provider answered the authorization request with an error.
-    #[error("the identity provider returned {error}")]
+    /// The provider answered the authorization request with an error. Shown quoted and
+    /// escaped: anyone can send a callback with an `error` of their own, and a line break in it
+    /// must not forge a line of the log.
+    #[error("the identity provider returned {error:?}")]
     Provider {
         /// The OAuth error code (RFC 6749 §4.1.2.1).
         error: String,
@@ -428,5 +430,10 @@ mod tests {
     #[test]
     fn provider_error_codes_are_sanitized() {
         assert_eq!(sanitize("invalid_request<script>"), "invalid_requestscript");
+        // In the log, the code is quoted, with its control characters escaped.
+        let forged = SignInError::Provider { error: "x\n2026-12-03 ERROR forged\u{1b}[31m".into(), description: None };
+        let logged = forged.to_string();
+        assert!(!logged.chars().any(char::is_control), "{logged}");
+        assert_eq!(logged, r#"the identity provider returned "x\n2026-12-03 ERROR forged\u{1b}[31m""#);
     }
 }
