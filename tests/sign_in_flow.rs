@@ -163,6 +163,20 @@ async fn a_replayed_callback_is_refused() {
     assert!(set_cookies(&other).iter().all(|c| !c.starts_with("lc_session=")));
 }
 
+/// HEAD is a safe method (RFC 9110 §9.2.1): a HEAD of the callback URL (a link checker, a
+/// preview) must not spend the one-time code and state that the browser's GET needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_request_does_not_spend_the_callback() {
+    let stack = spawn_stack(&[]).await;
+    let browser = browser();
+    let callback = stack.callback_url(&browser, USER, None).await;
+    let head = browser.head(&callback).send().await.unwrap();
+    assert_eq!(head.status(), 405);
+    assert_eq!(head.headers()["allow"], "GET");
+    assert!(set_cookies(&head).iter().all(|c| !c.starts_with("lc_session=")));
+    assert_eq!(browser.get(&callback).send().await.unwrap().status(), 303, "the sign-in completes");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_tabs_can_sign_in_at_once() {
     let stack = spawn_stack(&[]).await;

@@ -225,7 +225,12 @@ impl Routes {
                 headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
                 answer
             },
-        );
+        )
+        // HEAD is safe (RFC 9110 §9.2.1): a link checker's HEAD must not spend the one-time
+        // code and state that the browser's GET comes with.
+        .head(|| async {
+            (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET"), (header::CACHE_CONTROL, "no-store")])
+        });
         // The redirect URI's path is where the provider sends the browser. The callback path
         // answers as well: it is the documented one, and a reverse proxy that strips a path
         // prefix (`APP_URL` `https://example.com/app`, the redirect URI under it) forwards

@@ -46,6 +46,7 @@ pub fn router(pool: Arc<Pool>) -> Router {
         .route("/logout", get(logout::logout))
         .route("/", post(user_pools_api::user_pools_api))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(defaults::BODY_LIMIT_BYTES))
         .layer(middleware::from_fn_with_state(pool.clone(), availability))
         .with_state(pool)
@@ -65,6 +66,11 @@ async fn availability(State(pool): State<Arc<Pool>>, request: Request, next: Nex
 
 async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "Not Found").into_response()
+}
+
+/// A path that does not answer this method: said in words (axum adds `Allow`), not an empty 405.
+async fn method_not_allowed(method: axum::http::Method) -> Response {
+    (StatusCode::METHOD_NOT_ALLOWED, format!("This endpoint does not answer {method}.")).into_response()
 }
 
 /// `302 Found`, as Cognito redirects (axum's `Redirect::to` would say 303).

@@ -1,4 +1,5 @@
-//! Discovery document and JWKS at Cognito's paths and with Cognito's fields.
+//! Discovery document and JWKS at Cognito's paths and with Cognito's fields, and the answers
+//! to a path or method that is none of the endpoints.
 
 use cognito_local_idp::defaults;
 use serde_json::{Value, json};
@@ -43,4 +44,21 @@ async fn jwks_publishes_two_rsa_keys_and_id_and_access_tokens_use_different_ones
     let kid = |token: &Value| jsonwebtoken::decode_header(token.as_str().unwrap_or_default()).ok().and_then(|h| h.kid);
     assert_ne!(kid(&tokens["id_token"]), kid(&tokens["access_token"]));
     assert_eq!(idp.idp.stats().jwks_requests, 1);
+}
+
+/// An unknown path is a 404, and a known one asked with a method it does not answer a 405 that
+/// says so and lists its methods (RFC 9110 §15.5.6), never an empty answer.
+#[tokio::test]
+async fn unknown_paths_and_methods_are_explained() {
+    let idp = spawn().await;
+    let http = reqwest::Client::new();
+    let missing = http.get(idp.url("/nowhere")).send().await.expect("get");
+    assert_eq!(missing.status(), reqwest::StatusCode::NOT_FOUND);
+    for (method, path) in [(reqwest::Method::PUT, "/oauth2/token"), (reqwest::Method::GET, "/")] {
+        let response = http.request(method.clone(), idp.url(path)).send().await.expect("request");
+        assert_eq!(response.status(), reqwest::StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert!(response.headers().contains_key("allow"), "{method} {path}");
+        let text = response.text().await.expect("text");
+        assert!(text.contains(&format!("does not answer {method}")), "{method} {path}: {text:?}");
+    }
 }
