@@ -235,13 +235,53 @@ impl LocalIdp {
     }
 }
 
-/// Serves on a listener the caller bound (port 0 in tests) until `shutdown` resolves.
+/// How long a connection may stay silent while the provider waits for it to send: the rest of
+/// a request's head or body, or the next request on a kept-alive connection.
+pub const CLIENT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Serves on a listener the caller bound (port 0 in tests) until `shutdown` resolves. A
+/// connection that sends nothing for [`CLIENT_READ_TIMEOUT`] is closed.
 pub async fn serve(
     idp: LocalIdp,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with_read_timeout(idp, listener, CLIENT_READ_TIMEOUT, shutdown).await
+}
+
+/// [`serve`], closing a connection that sends nothing for `read_timeout`.
+pub async fn serve_with_read_timeout(
+    idp: LocalIdp,
+    listener: tokio::net::TcpListener,
+    read_timeout: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = ReadTimeoutListener { listener, read_timeout };
     axum::serve(listener, idp.router()).with_graceful_shutdown(shutdown).await
+}
+
+/// Accepts connections whose reads fail after `read_timeout` of silence. `axum::serve` gives
+/// hyper no timer, so without this a client that stops halfway through a request (or keeps an
+/// idle connection) would hold its connection, and a task, for good.
+struct ReadTimeoutListener {
+    listener: tokio::net::TcpListener,
+    read_timeout: Duration,
+}
+
+impl axum::serve::Listener for ReadTimeoutListener {
+    type Io = std::pin::Pin<Box<tokio_io_timeout::TimeoutStream<tokio::net::TcpStream>>>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (stream, address) = axum::serve::Listener::accept(&mut self.listener).await;
+        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+        stream.set_read_timeout(Some(self.read_timeout));
+        (Box::pin(stream), address)
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.listener.local_addr()
+    }
 }
 
 fn validate(domain: &str, options: &LocalIdpOptions) -> Result<(), LocalIdpError> {

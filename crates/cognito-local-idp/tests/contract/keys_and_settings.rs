@@ -1,4 +1,5 @@
-//! Signing keys across restarts and rotation, outages, and the pool built from settings.
+//! Signing keys across restarts and rotation, outages, the pool built from settings, and the
+//! server's read timeout.
 
 use std::time::Duration;
 
@@ -121,4 +122,29 @@ async fn the_app_pool_is_built_from_settings() {
     let message = error.to_string();
     assert!(message.starts_with("LOCAL_IDP_USERS file ") && message.contains("users.json: line 3:"), "{message}");
     assert!(users::load_file(&dir.path().join("missing.json")).is_err());
+}
+
+/// A client that stops sending (halfway through a request's head, or idle on a kept-alive
+/// connection) is let go after the read timeout, not held for good.
+#[tokio::test]
+async fn a_silent_connection_is_closed_after_the_read_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let base = format!("http://{address}");
+    let clock = std::sync::Arc::new(cognito_local_idp::ManualClock::starting_now());
+    let idp = LocalIdp::new(options(&base, clock)).expect("idp");
+    let timeout = Duration::from_millis(500);
+    tokio::spawn(cognito_local_idp::serve_with_read_timeout(idp, listener, timeout, std::future::pending()));
+
+    let mut halfway = tokio::net::TcpStream::connect(address).await.expect("connect");
+    halfway.write_all(b"GET /logout HTTP/1.1\r\nHost: x\r\nX-Half: a").await.expect("write");
+    let mut idle = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let started = std::time::Instant::now();
+    for connection in [&mut halfway, &mut idle] {
+        let mut buffer = [0u8; 512];
+        let read = tokio::time::timeout(Duration::from_secs(5), connection.read(&mut buffer)).await;
+        assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "closed, not left open: {read:?}");
+    }
+    assert!(started.elapsed() >= timeout, "not before the timeout: {:?}", started.elapsed());
 }
