@@ -236,8 +236,10 @@ impl LocalIdp {
 }
 
 /// How long a connection may stay silent while the provider waits for it to send: the rest of
-/// a request's head or body, or the next request on a kept-alive connection.
-pub const CLIENT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// a request's head or body, or the next request on a kept-alive connection. Longer than the
+/// idle timeout of common clients' connection pools (reqwest's is 90 s), so that such a client
+/// closes an idle connection first: a request sent just as the server closes it would fail.
+pub const CLIENT_READ_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Serves on a listener the caller bound (port 0 in tests) until `shutdown` resolves. A
 /// connection that sends nothing for [`CLIENT_READ_TIMEOUT`] is closed.
