@@ -634,6 +634,25 @@ async fn unreachable_signing_keys_at_sign_in_ask_to_try_again() {
     assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
 }
 
+/// The key set is fetched with the provider client's timeouts (10 s in all): a key-set host
+/// that takes the request and never answers makes the sign-in answer the same "try again" page
+/// (424) after them, not hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_set_that_never_answers_times_out_at_sign_in() {
+    let proxy = TokenProxy::start().await;
+    proxy.keys_hang(true);
+    let stack = common::spawn_stack_with_keys_through(&proxy, IdpSetup::default()).await;
+    let browser = browser();
+    let callback = stack.callback_url(&browser, USER, None).await;
+    let started = std::time::Instant::now();
+    let answer = browser.get(&callback).timeout(Duration::from_secs(30)).send().await.expect("an answer, not a hang");
+    let took = started.elapsed();
+    assert_eq!(answer.status(), 424, "after {took:?}");
+    assert!(took < Duration::from_secs(14), "answered after {took:?}");
+    assert!(set_cookies(&answer).iter().all(|c| !c.starts_with("lc_session=")), "no session");
+    assert!(answer.text().await.unwrap().contains("try again"));
+}
+
 /// A public app client (no secret, `COGNITO_CLIENT_SECRET` unset): the app names itself with
 /// `client_id` in the form of each token and revocation request (Amazon Cognito's token and
 /// revoke endpoints), and signs in, refreshes and signs out as a confidential client does.

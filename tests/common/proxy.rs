@@ -29,6 +29,7 @@ struct ProxyState {
     canned_answers: Arc<std::sync::atomic::AtomicU64>,
     revoked: Arc<RwLock<Vec<String>>>,
     keys_down: Arc<std::sync::atomic::AtomicBool>,
+    keys_hang: Arc<std::sync::atomic::AtomicBool>,
     token_delay_ms: Arc<std::sync::atomic::AtomicU64>,
     revoke_delay_ms: Arc<std::sync::atomic::AtomicU64>,
     /// Each `/oauth2/token` and `/oauth2/revoke` request: its `Authorization` header and form.
@@ -96,6 +97,12 @@ impl TokenProxy {
         self.state.keys_down.store(down, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// While `hang`, the key set's requests are taken and never answered (a minute, then 503):
+    /// a host that accepts the connection and then says nothing.
+    pub fn keys_hang(&self, hang: bool) {
+        self.state.keys_hang.store(hang, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Holds every later `/oauth2/token` answer for `delay` after the provider gave it: a slow
     /// provider, or an answer still on its way when the provider has already acted on the
     /// request (rotated a refresh token, say).
@@ -138,6 +145,10 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
     let target = state.target.read().expect("lock").clone();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/").to_string();
+    if path.ends_with("/.well-known/jwks.json") && state.keys_hang.load(std::sync::atomic::Ordering::Relaxed) {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     if path.ends_with("/.well-known/jwks.json") && state.keys_down.load(std::sync::atomic::Ordering::Relaxed) {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }

@@ -82,6 +82,9 @@ pub struct JwksCache {
     /// Held while fetching; records when the last fetch started (Unix seconds).
     last_fetch: tokio::sync::Mutex<Option<i64>>,
     fetches: AtomicU64,
+    /// Fetches finished, whatever their outcome: tells a caller that waited for the lock
+    /// whether an attempt ended meanwhile.
+    attempts_ended: AtomicU64,
     clock: SharedClock,
 }
 
@@ -95,6 +98,7 @@ impl JwksCache {
             keys: RwLock::new(HashMap::new()),
             last_fetch: tokio::sync::Mutex::new(None),
             fetches: AtomicU64::new(0),
+            attempts_ended: AtomicU64::new(0),
             clock,
         }
     }
@@ -105,9 +109,20 @@ impl JwksCache {
             return Ok(key);
         }
         // Concurrent callers with unknown kids queue here; only the first one fetches.
+        let attempts_before = self.attempts_ended.load(Ordering::Acquire);
         let mut last_fetch = self.last_fetch.lock().await;
         if let Some(key) = self.cached(kid) {
             return Ok(key);
+        }
+        // A fetch ended while this caller waited (the start-up's, another token's): its outcome
+        // is this caller's answer too. Fetching again would make each queued caller wait for
+        // the provider in turn, a full timeout each when it hangs.
+        if self.attempts_ended.load(Ordering::Acquire) != attempts_before {
+            return Err(if self.is_empty() {
+                JwksError::Fetch("the key set could not be loaded just now".into())
+            } else {
+                JwksError::UnknownKid
+            });
         }
         let now = self.clock.now();
         let interval = match source {
@@ -181,6 +196,7 @@ impl JwksCache {
 
     async fn refresh(&self) -> Result<usize, JwksError> {
         let outcome = self.fetch_keys().await;
+        self.attempts_ended.fetch_add(1, Ordering::Release);
         crate::metrics::jwks_fetch(if outcome.is_ok() { "ok" } else { "error" }, self.key_count());
         outcome
     }
@@ -293,6 +309,27 @@ mod tests {
         assert!(matches!(second, Err(JwksError::UnknownKid)), "the oversized set was not taken");
         assert_eq!(cache.fetch_count(), 2);
         assert!(cache.key_for("first", TokenSource::TokenEndpoint).await.is_ok(), "the known key stays");
+    }
+
+    /// A caller that waited for a fetch in progress (here the start-up's, which fails after
+    /// 600 ms) gets that fetch's outcome, not a fetch of its own after it: with a key set that
+    /// hangs, each queued sign-in would otherwise wait a full timeout more.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_caller_queued_behind_a_failed_fetch_shares_its_failure() {
+        let (url, served) = serve_key_sets(vec!["not a key set".into()], Duration::from_millis(600)).await;
+        let clock = Arc::new(crate::clock::ManualClock::starting_at(1_000_000));
+        let cache = Arc::new(JwksCache::new(reqwest::Client::new(), url, clock));
+        let preloading = tokio::spawn({
+            let cache = cache.clone();
+            async move { cache.preload().await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = std::time::Instant::now();
+        let answer = cache.key_for("good", TokenSource::TokenEndpoint).await;
+        assert!(matches!(answer, Err(JwksError::Fetch(_))), "{answer:?}");
+        assert!(started.elapsed() < Duration::from_millis(1_000), "no second fetch: {:?}", started.elapsed());
+        preloading.await.unwrap();
+        assert_eq!(served.load(Ordering::SeqCst), 1);
     }
 
     /// Callers that need the key set at once share one fetch.
