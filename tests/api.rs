@@ -14,17 +14,8 @@ async fn initiate_auth(domain: &str, user: (&str, &str)) -> Value {
 
 /// A `client_credentials` token of the app's client for `api/read`: a machine caller's.
 async fn machine_access_token(stack: &common::TestStack) -> String {
-    let tokens: Value = reqwest::Client::new()
-        .post(format!("{}/oauth2/token", stack.idp.domain))
-        .basic_auth(defaults::CLIENT_ID, Some(defaults::CLIENT_SECRET))
-        .form(&[("grant_type", "client_credentials"), ("scope", defaults::CUSTOM_SCOPE)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    tokens["access_token"].as_str().expect("a client_credentials token").to_string()
+    let form = [("grant_type", "client_credentials"), ("scope", defaults::CUSTOM_SCOPE)];
+    common::tokens::app_client_token(stack, &form).await
 }
 
 async fn get(url: &str, authorization: Option<&str>) -> (u16, Option<String>, Option<String>, Value) {

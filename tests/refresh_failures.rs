@@ -38,6 +38,12 @@ async fn behind_proxy() -> (TestStack, TokenProxy) {
     (stack, proxy)
 }
 
+/// `/api/v1/me` of `browser`'s session, sent now and answered later: a request in flight.
+fn me_in_flight(browser: &reqwest::Client, stack: &TestStack) -> tokio::task::JoinHandle<u16> {
+    let (browser, url) = (browser.clone(), stack.app.url("/api/v1/me"));
+    tokio::spawn(async move { browser.get(url).send().await.unwrap().status().as_u16() })
+}
+
 async fn status_of(browser: &reqwest::Client, url: String) -> reqwest::Response {
     browser.get(url).send().await.unwrap()
 }
@@ -273,10 +279,7 @@ async fn a_request_with_a_working_access_token_waits_at_most_two_seconds_for_a_r
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     proxy.delay_token_answers(Duration::from_secs(6));
 
-    let refreshing = {
-        let (browser, url) = (browser.clone(), stack.app.url("/api/v1/me"));
-        tokio::spawn(async move { browser.get(url).send().await.unwrap().status().as_u16() })
-    };
+    let refreshing = me_in_flight(&browser, &stack);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
     let waiting = status_of(&browser, stack.app.url("/api/v1/me")).await;
@@ -299,10 +302,7 @@ async fn a_request_without_working_tokens_waits_for_the_refresh_in_flight() {
     proxy.delay_token_answers(Duration::from_secs(3));
     let grants = stack.idp.idp.stats().refresh_grants;
 
-    let refreshing = {
-        let (browser, url) = (browser.clone(), stack.app.url("/api/v1/me"));
-        tokio::spawn(async move { browser.get(url).send().await.unwrap().status().as_u16() })
-    };
+    let refreshing = me_in_flight(&browser, &stack);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
     let waiting = status_of(&browser, stack.app.url("/api/v1/me")).await;
@@ -492,10 +492,7 @@ async fn sign_out_during_a_refresh_revokes_the_token_that_refresh_brings() {
 
     proxy.delay_token_answers(Duration::from_millis(1_500));
     let grants = stack.idp.idp.stats().refresh_grants;
-    let refreshing = {
-        let (browser, url) = (browser.clone(), stack.app.url("/api/v1/me"));
-        tokio::spawn(async move { browser.get(url).send().await.unwrap().status().as_u16() })
-    };
+    let refreshing = me_in_flight(&browser, &stack);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(stack.idp.idp.stats().refresh_grants, grants + 1, "the provider rotated; its answer is on its way");
     let signed_out =

@@ -42,15 +42,22 @@ pub async fn hosted_ui_access_token(stack: &super::TestStack, user: (&str, &str)
     .unwrap();
     let callback = super::sign_in_at_provider(&super::browser(), authorize.as_str(), user, &redirect_uri).await;
     let code = super::query_of(&callback).remove("code").unwrap();
+    let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", redirect_uri.as_str())];
+    app_client_token(stack, &form).await
+}
+
+/// The access token the provider's token endpoint answers `form` with, asked as the app's
+/// (confidential) client.
+pub async fn app_client_token(stack: &super::TestStack, form: &[(&str, &str)]) -> String {
     let tokens: Value = reqwest::Client::new()
         .post(format!("{}/oauth2/token", stack.idp.domain))
         .basic_auth(defaults::CLIENT_ID, Some(defaults::CLIENT_SECRET))
-        .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", redirect_uri.as_str())])
+        .form(form)
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    tokens["access_token"].as_str().unwrap().to_string()
+    tokens["access_token"].as_str().expect("an access token").to_string()
 }
