@@ -78,6 +78,20 @@ async fn bearer_access_tokens_are_verified() {
     assert_eq!(body["error_description"], "the token is an id token where an access token is required");
     assert!(challenge.unwrap().contains("error=\"invalid_token\""));
 
+    // The verified token's signature on another payload (here: someone else's username), sent
+    // while the real token sits in the verified-token cache: refused, and not served the
+    // cached claims.
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let parts: Vec<&str> = access.split('.').collect();
+    let mut payload: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    payload["username"] = json!("admin@example.com");
+    let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).unwrap());
+    let forged = format!("{}.{forged_payload}.{}", parts[0], parts[2]);
+    let (status, _, _, body) = get(&stack.app.url("/api/v1/me"), Some(&format!("Bearer {forged}"))).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_token")), "{body}");
+    let (status, _, _, me) = get(&stack.app.url("/api/v1/me"), Some(&format!("Bearer {access}"))).await;
+    assert_eq!((status, me["username"].as_str()), (200, Some("user@example.com")), "the real token still works");
+
     // A tampered signature.
     let mut tampered = access.to_string();
     let last = tampered.pop().unwrap();

@@ -1,9 +1,17 @@
 //! Bearer tokens already verified, so a client that sends the same access token on every call
 //! pays for one RSA signature check, not one per request.
 //!
-//! Keyed by a SHA-256 of the token (the cache never holds a usable credential), bounded in size,
-//! and an entry is only ever served while its token is unexpired: expiry is re-checked on every
-//! hit against the injected clock. Revocation is not: like any local JWT check (and like
+//! Keyed by a SHA-256 of the token's signature, the third part of the JWT (RFC 7515 §7.1); an
+//! entry keeps the token's signed part (header and payload, which its holder could decode anyway)
+//! and is served only to a token whose signed part is the same, byte for byte. Equal signatures
+//! (by SHA-256's collision resistance) and equal signed parts make equal tokens, so a hit is
+//! exactly the token verified before, while the cache never holds a usable credential: the
+//! signature is kept only as its digest. Hashing the 342-character RS256 signature instead of the
+//! whole token (about 1 KB for Cognito's access tokens) is a third of the work, which was the
+//! largest single cost of a Bearer call served from the cache (`perf`, docs/benchmarks.md).
+//!
+//! The cache is bounded in size, and an entry is only ever served while its token is unexpired:
+//! expiry is re-checked on every hit against the injected clock. Revocation is not: like any local JWT check (and like
 //! aws-jwt-verify), a revoked access token passes until it expires. An entry also keeps what the
 //! provider said about the token's user once asked ([`VerifiedAccessToken::email`]).
 
@@ -70,10 +78,10 @@ impl VerifiedAccessToken {
     }
 }
 
-/// Verified access tokens by the SHA-256 of the token, so a Bearer token sent again costs no
-/// signature check (see the module notes).
+/// Verified access tokens by the SHA-256 of their signature, so a Bearer token sent again costs
+/// no signature check (see the module notes).
 pub struct AccessTokenCache {
-    entries: Cache<[u8; 32], Arc<VerifiedAccessToken>>,
+    entries: Cache<[u8; 32], Arc<CachedToken>>,
     clock: SharedClock,
 }
 
@@ -91,10 +99,16 @@ impl AccessTokenCache {
         token: &str,
         allowed_clients: &[String],
     ) -> Result<Arc<VerifiedAccessToken>, VerifyError> {
-        let key = fingerprint(token);
-        let cached = self.entries.get(&key);
+        let Some((signed_part, key)) = split_signature(token) else {
+            // Not a JWS in compact form: the verifier says why, and nothing is cached.
+            crate::metrics::verified_token_cache(false);
+            return Ok(Arc::new(VerifiedAccessToken::new(
+                verifier.verify_access_token(token, allowed_clients, TokenSource::Caller).await?,
+            )));
+        };
+        let cached = self.entries.get(&key).filter(|entry| *entry.signed_part == *signed_part);
         crate::metrics::verified_token_cache(cached.is_some());
-        if let Some(verified) = cached {
+        if let Some(CachedToken { verified, .. }) = cached.as_deref() {
             if verified.claims.exp + LEEWAY_SECS <= self.clock.now() {
                 self.entries.invalidate(&key);
                 return Err(VerifyError::Expired);
@@ -102,20 +116,33 @@ impl AccessTokenCache {
             if !allowed_clients.contains(&verified.claims.client_id) {
                 return Err(VerifyError::WrongClient);
             }
-            return Ok(verified);
+            return Ok(verified.clone());
         }
         let claims = verifier.verify_access_token(token, allowed_clients, TokenSource::Caller).await?;
         let verified = Arc::new(VerifiedAccessToken::new(claims));
-        self.entries.insert(key, verified.clone());
+        self.entries.insert(key, Arc::new(CachedToken { signed_part: signed_part.into(), verified: verified.clone() }));
         Ok(verified)
     }
 }
 
-fn fingerprint(token: &str) -> [u8; 32] {
-    let digest = digest::digest(&digest::SHA256, token.as_bytes());
+/// A verified token as the cache keeps it: no usable credential (see the module notes).
+struct CachedToken {
+    /// `header.payload` of the token, compared on every hit.
+    signed_part: Box<str>,
+    verified: Arc<VerifiedAccessToken>,
+}
+
+/// A compact JWS's signed part (`header.payload`) and the SHA-256 of its signature; `None` for
+/// anything without a signature after a dot.
+fn split_signature(token: &str) -> Option<(&str, [u8; 32])> {
+    let (signed_part, signature) = token.rsplit_once('.')?;
+    if signature.is_empty() {
+        return None;
+    }
+    let digest = digest::digest(&digest::SHA256, signature.as_bytes());
     let mut key = [0u8; 32];
     key.copy_from_slice(digest.as_ref());
-    key
+    Some((signed_part, key))
 }
 
 #[cfg(test)]
