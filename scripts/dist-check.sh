@@ -31,4 +31,10 @@ server=$!
 trap 'kill $server 2>/dev/null; pkill -f "$work/leptos-cognito/leptos-cognito" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port_app/healthz" >/dev/null && break; sleep 0.1; done
 curl -fs "http://127.0.0.1:$port_app/healthz" >/dev/null || { cat "$log"; echo "dist-check: the server did not start" >&2; exit 1; }
+# Static files answer GET and HEAD, and 405 with Allow to any other method.
+stylesheet="/pkg/$(basename "$(ls "$work"/leptos-cognito/site/pkg/*.css | head -n 1)")"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port_app$stylesheet")" = 200 ] \
+  || { echo "dist-check: GET $stylesheet is not 200" >&2; exit 1; }
+refused="$(curl -s -o /dev/null -w '%{http_code} %header{allow}' -X POST "http://127.0.0.1:$port_app$stylesheet")"
+[ "$refused" = "405 GET,HEAD" ] || { echo "dist-check: POST $stylesheet answered '$refused', not '405 GET,HEAD'" >&2; exit 1; }
 (cd end2end && DIST_URL="http://localhost:$port_app" node dist-check.mjs)

@@ -155,6 +155,14 @@ pub async fn method_not_allowed(method: Method) -> Response {
     PageError::MethodNotAllowed(method).into_response()
 }
 
+/// 405 for a resource outside axum's method routing (which adds `Allow` itself), with the
+/// `Allow` header it needs (RFC 9110 §15.5.6): `allowed` is a comma-separated list of methods.
+pub fn method_not_allowed_with(method: Method, allowed: &'static str) -> Response {
+    let mut response = PageError::MethodNotAllowed(method).into_response();
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allowed));
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

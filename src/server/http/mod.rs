@@ -7,8 +7,15 @@ mod page_guard;
 pub mod request_log;
 mod response_headers;
 mod session_store_outage;
+mod static_files;
 
-use axum::{Router, extract::Request, middleware, routing::get};
+use axum::{
+    Router,
+    extract::{Request, State},
+    http::{Method, Uri},
+    middleware,
+    routing::get,
+};
 
 pub use app_service::AppService;
 use axum_cognito::routes::Routes;
@@ -44,13 +51,19 @@ pub fn router(state: AppState, sessions: AppSessionStore) -> AppService {
         provide_context(bundle.clone());
     };
 
+    // Static files, or the Leptos 404 page.
+    let files = file_and_error_handler_with_context::<AppState, _>(provide_state.clone(), shell);
+    let files_or_not_found = move |method: Method, uri: Uri, state: State<AppState>, request: Request| {
+        let files = files.clone();
+        async move { static_files::refuse_other_methods(&method, files(uri, state, request).await) }
+    };
     // The pages, guarded before Leptos renders anything.
     let pages = Router::new()
         .leptos_routes_with_context(&state, leptos_routes, provide_state.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
+        .fallback(files_or_not_found)
         .layer(middleware::from_fn_with_state(state.clone(), page_guard::guard_protected_pages));
     // Everything that may read the session: the auth routes and the pages.
     // Sign-in, the callback, sign-out and ending one of the person's sessions are the library's,

@@ -47,8 +47,15 @@ pub async fn submit(
         Ok(request) => request,
         Err(error) => return error.into_response(),
     };
-    let Ok(fields) = Params::from_form(&headers, body) else {
-        return form(&pool, &request, StatusCode::BAD_REQUEST, "", Some(EXPIRED_FORM));
+    let fields = match Params::from_form(&headers, body) {
+        Ok(fields) => fields,
+        // Not the expired-page message: reloading the page would not help a form this page
+        // never sends (another content type, repeated or too many fields), so it says what is
+        // wrong with the request.
+        Err(problem) => {
+            let message = format!("The sign-in form could not be read: {}", problem.describe());
+            return form(&pool, &request, StatusCode::BAD_REQUEST, "", Some(&message));
+        }
     };
     let username = fields.get("username").unwrap_or_default().trim();
     if !csrf_holds(&pool, &headers, &fields) {

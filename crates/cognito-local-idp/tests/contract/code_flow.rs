@@ -159,6 +159,39 @@ async fn login_form_needs_its_csrf_token() {
         .await
         .expect("post");
     assert_eq!(stolen.status(), StatusCode::BAD_REQUEST);
+    assert!(stolen.text().await.expect("html").contains("This sign-in page has expired."));
+}
+
+/// A request that is not the page's form says what is wrong with it, not that the page expired.
+#[tokio::test]
+async fn an_unreadable_login_form_is_refused_with_its_reason() {
+    let idp = spawn().await;
+    let browser = browser();
+    let login_path = location(&browser.get(idp.authorize_url(WEB_CLIENT, &[])).send().await.expect("authorize"));
+    let html = browser.get(idp.url(&login_path)).send().await.expect("page").text().await.expect("html");
+    let csrf = csrf(&html);
+    let cases = [
+        ("application/json", r#"{"username":"x"}"#.to_string(), "The request is not a form."),
+        (
+            "application/x-www-form-urlencoded",
+            format!("_csrf={csrf}&username=a&username=b&password=p"),
+            "A parameter was sent more than once.",
+        ),
+    ];
+    for (content_type, body, reason) in cases {
+        let refused = browser
+            .post(idp.url(&login_path))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{content_type}");
+        assert!(refused.headers().get(header::LOCATION).is_none());
+        let page = refused.text().await.expect("html");
+        assert!(page.contains("The sign-in form could not be read") && page.contains(reason), "{page}");
+        assert!(!page.contains("expired"), "{page}");
+    }
 }
 
 #[tokio::test]
