@@ -1,6 +1,6 @@
 //! Shared application state, handed to axum handlers and (as context) to server functions.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -77,14 +77,6 @@ impl AppState {
     /// Sweeps what expires in memory (expired sessions, their list entries, published refresh
     /// results, per-client counters) once a minute, for as long as the server runs.
     pub fn spawn_sweeper(&self) {
-        self.sessions.spawn_expired_deletion();
-        let state = self.clone();
-        tokio::spawn(async move {
-            let mut every_minute = tokio::time::interval(Duration::from_secs(60));
-            loop {
-                every_minute.tick().await;
-                state.auth.sweep().await;
-            }
-        });
+        self.auth.spawn_sweeps();
     }
 }

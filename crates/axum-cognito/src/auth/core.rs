@@ -62,11 +62,19 @@ impl AuthCore {
     /// sweeping of expired entries running: what an app puts in its router state.
     pub async fn start(config: AuthConfig) -> Result<Arc<AuthCore>, StartError> {
         let sessions = AppSessionStore::open(&config.session.store).await?;
-        sessions.spawn_expired_deletion();
         let core = Arc::new(AuthCore::new(config, sessions, Arc::new(crate::clock::SystemClock)).await?);
-        // Sweeps once a minute for as long as the core is in use (a weak handle: dropping the
-        // app's last reference ends the task).
-        let weak = Arc::downgrade(&core);
+        core.spawn_sweeps();
+        Ok(core)
+    }
+
+    /// Starts the background deletion of what expires: the store's expired sessions
+    /// ([`AppSessionStore::spawn_expired_deletion`]) and, once a minute, [`AuthCore::sweep`], for
+    /// as long as the core is in use (a weak handle: dropping the app's last reference ends the
+    /// task). [`AuthCore::start`] calls it; an app that builds its core with [`AuthCore::new`]
+    /// calls it once.
+    pub fn spawn_sweeps(self: &Arc<Self>) {
+        self.sessions.spawn_expired_deletion();
+        let weak = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut every_minute = tokio::time::interval(Duration::from_secs(60));
             every_minute.tick().await;
@@ -76,7 +84,6 @@ impl AuthCore {
                 core.sweep().await;
             }
         });
-        Ok(core)
     }
 
     /// The session middleware for routes that sign people in or read who is signed in.

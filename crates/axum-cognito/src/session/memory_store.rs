@@ -52,6 +52,12 @@ impl SessionMemoryStore {
         records.len()
     }
 
+    /// How many records are held, expired ones included.
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> usize {
+        self.lock().len()
+    }
+
     /// Whether a live session has this id (no copy of its data is made).
     pub fn contains(&self, id: &Id) -> bool {
         let now = OffsetDateTime::now_utc();

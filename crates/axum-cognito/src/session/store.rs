@@ -411,6 +411,34 @@ mod tests {
 
     /// The SQLite store's sweep deletes expired records and keeps live ones (the interval, five
     /// minutes in the app, is a second here).
+    /// Memory keeps no expiry of its own: without the minute's sweep an expired session's
+    /// tokens would stay in memory until a restart.
+    #[tokio::test(start_paused = true)]
+    async fn memory_deletes_expired_records_every_minute() {
+        let store = AppSessionStore::open(&SessionStoreSetting::Memory).await.unwrap();
+        #[allow(irrefutable_let_patterns, reason = "a build without SQLite and Redis has only this variant")]
+        let AppSessionStore::Memory(memory) = &store else { unreachable!("opened as memory") };
+        let record = |expiry_date| Record { id: Id::default(), data: Default::default(), expiry_date };
+        let mut expired = record(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
+        let mut live = record(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
+        store.create(&mut expired).await.unwrap();
+        store.create(&mut live).await.unwrap();
+        assert_eq!(memory.held(), 2, "an expired record stays until the sweep");
+
+        store.spawn_expired_deletion();
+        tokio::task::yield_now().await;
+        assert_eq!(memory.held(), 1, "swept at start");
+        // Expires (on the wall clock) right after this sweep: held until the next one.
+        let mut soon = record(time::OffsetDateTime::now_utc() + time::Duration::milliseconds(50));
+        store.create(&mut soon).await.unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        tokio::time::sleep(Duration::from_secs(59)).await;
+        assert_eq!(memory.held(), 2, "not before the minute is up");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(memory.held(), 1, "swept within the minute");
+        assert!(store.load(&live.id).await.unwrap().is_some(), "the live one stays");
+    }
+
     #[cfg(feature = "sqlite")]
     #[tokio::test]
     async fn sqlite_deletes_expired_records_by_itself() {
