@@ -495,6 +495,50 @@ async fn sign_out_everywhere_with_a_failing_store_says_so_and_can_be_tried_again
     assert_eq!((me(&laptop).await, me(&phone).await), (401, 401), "ended everywhere on the second try");
 }
 
+/// A failure part-way through "sign out everywhere": the other sessions are ended first and
+/// this browser's last, so when this browser's record cannot be deleted (here Redis lets the
+/// app read that one key but not write it) the answer is the 503 page, the other sessions stay
+/// ended, this browser is still signed in to try again, and the second try ends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_everywhere_that_fails_part_way_keeps_what_it_ended_and_this_browser() {
+    let (_redis, port) = start_redis().await;
+    let stack = spawn_stack(&[("SESSION_STORE", &format!("redis://127.0.0.1:{port}"))]).await;
+    let (laptop, phone, tablet) = (browser(), browser(), browser());
+    let laptop_id = common::session_cookie(&stack.sign_in(&laptop, USER, None).await).expect("a session cookie");
+    stack.sign_in(&phone, USER, None).await;
+    stack.sign_in(&tablet, USER, None).await;
+    let me = |browser: &reqwest::Client| {
+        let request = browser.get(stack.app.url("/api/v1/me"));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+
+    // Every key stays writable but the laptop's record, which stays readable (ACL selectors of
+    // Redis 7: `%R~` is read-only; key patterns only allow, so "every other key" is spelled as
+    // one pattern per position where a key first differs from the laptop's).
+    let laptop_key = format!("leptos-cognito:session:{laptop_id}");
+    let escape = |text: &str| text.chars().map(|c| format!("\\{c}")).collect::<String>();
+    let mut rule = vec!["ACL".to_string(), "SETUSER".into(), "default".into(), "resetkeys".into()];
+    for (at, differing) in laptop_key.char_indices() {
+        rule.push(format!("~{}[^{}]*", escape(&laptop_key[..at]), escape(&differing.to_string())));
+    }
+    rule.push(format!("~{}?*", escape(&laptop_key)));
+    rule.push(format!("%R~{}", escape(&laptop_key)));
+    let rule: Vec<&str> = rule.iter().map(String::as_str).collect();
+    assert_eq!(redis_cli(port, &rule), "OK");
+
+    let refused = stack.sign_out(&laptop, true).await;
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().get("location").is_none());
+    assert!(refused.text().await.unwrap().contains("try again"));
+    assert_eq!((me(&phone).await, me(&tablet).await), (401, 401), "the others were ended first, and stay ended");
+    assert_eq!(me(&laptop).await, 200, "this browser is still signed in, to try again");
+
+    assert_eq!(redis_cli(port, &["ACL", "SETUSER", "default", "resetkeys", "~*"]), "OK");
+    let ended = stack.sign_out(&laptop, true).await;
+    assert_eq!(ended.status(), 303);
+    assert_eq!(me(&laptop).await, 401, "ended on the second try");
+}
+
 /// A sign-in whose session cannot be stored (here Redis refuses `SET`, while the sign-in
 /// attempt can still be taken) is a 409 page that says so, with no session cookie, counted as
 /// `store_error`; once Redis takes writes again, signing in works.
