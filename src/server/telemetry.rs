@@ -18,7 +18,14 @@ const QUIET_SESSION_WARNINGS: &str = "tower_sessions_core::session=error,tower_s
 
 /// Installs the global subscriber. Safe to call more than once (tests start several servers).
 pub fn init(format: LogFormat) {
-    let rust_log = std::env::var("RUST_LOG").ok();
+    let rust_log = match std::env::var("RUST_LOG") {
+        Ok(value) => Some(value),
+        Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => {
+            eprintln!("RUST_LOG is not valid UTF-8; logging with the default `{DEFAULT_DIRECTIVES}`");
+            None
+        }
+    };
     let filter = EnvFilter::try_new(directives(rust_log.as_deref())).unwrap_or_else(|error| {
         eprintln!("RUST_LOG is not a valid log filter ({error}); logging with the default `{DEFAULT_DIRECTIVES}`");
         EnvFilter::new(directives(None))
@@ -43,7 +50,9 @@ mod tests {
 
     use super::*;
 
-    /// What a subscriber with `directives` writes for a warning of each target.
+    /// What a subscriber with `directives` writes for a warning of each target. The targets are
+    /// the modules tower-sessions 0.14 warns from (`tower_sessions_core::session` for a record
+    /// not in the store, `tower_sessions::service` for a malformed id).
     fn logged(directives: &str, targets_and_messages: &[(&str, &str)]) -> String {
         let buffer = Arc::new(Mutex::new(Vec::<u8>::new()));
         let writer = {

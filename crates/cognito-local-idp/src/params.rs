@@ -20,8 +20,10 @@ const MAX_PARAMS: usize = 64;
 pub enum ParamsProblem {
     /// RFC 6749 §3.1: request parameters must not repeat.
     Repeated,
-    /// Not `application/x-www-form-urlencoded`, or the body could not be read (too large).
+    /// Not `application/x-www-form-urlencoded`.
     NotAForm,
+    /// The body could not be read: over the size limit, or not sent in time.
+    Unreadable,
     /// More than [`MAX_PARAMS`] parameters.
     TooMany,
 }
@@ -32,6 +34,7 @@ impl ParamsProblem {
         match self {
             ParamsProblem::Repeated => "A parameter was sent more than once.",
             ParamsProblem::NotAForm => "The request is not a form.",
+            ParamsProblem::Unreadable => "The request body could not be read (too large, or not sent in time).",
             ParamsProblem::TooMany => "The request has too many parameters.",
         }
     }
@@ -68,7 +71,7 @@ impl Params {
         if !is_form {
             return Err(ParamsProblem::NotAForm);
         }
-        let body = body.map_err(|_| ParamsProblem::NotAForm)?;
+        let body = body.map_err(|_| ParamsProblem::Unreadable)?;
         Self::parse(&body)
     }
 

@@ -158,6 +158,18 @@ mod tests {
         VerifiedAccessToken::new(serde_json::from_value(claims).expect("claims"))
     }
 
+    #[test]
+    fn only_a_compact_jws_with_a_signature_has_a_cache_key() {
+        let (signed_part, key) = split_signature("h.p.sig").expect("a key");
+        assert_eq!(signed_part, "h.p");
+        assert_eq!(Some(key), split_signature("h2.p2.sig").map(|(_, key)| key), "the key is the signature's alone");
+        assert_ne!(Some(key), split_signature("h.p.sig2").map(|(_, key)| key));
+        assert!(split_signature("h.p.").is_none(), "no signature");
+        assert!(split_signature("no-dots").is_none());
+        // Four parts: the signed part keeps the extra dot, so it never equals a real token's.
+        assert_eq!(split_signature("a.b.c.d").map(|(signed_part, _)| signed_part), Some("a.b.c"));
+    }
+
     #[tokio::test]
     async fn an_email_is_fetched_once_and_shared_by_concurrent_asks() {
         let token = verified();

@@ -409,8 +409,6 @@ mod tests {
         assert_eq!(SQLITE_SWEEP_INTERVAL, Duration::from_secs(300));
     }
 
-    /// The SQLite store's sweep deletes expired records and keeps live ones (the interval, five
-    /// minutes in the app, is a second here).
     /// Memory keeps no expiry of its own: without the minute's sweep an expired session's
     /// tokens would stay in memory until a restart.
     #[tokio::test(start_paused = true)]
@@ -439,6 +437,8 @@ mod tests {
         assert!(store.load(&live.id).await.unwrap().is_some(), "the live one stays");
     }
 
+    /// The SQLite store's sweep deletes expired records and keeps live ones (the interval, five
+    /// minutes in the app, is a second here).
     #[cfg(feature = "sqlite")]
     #[tokio::test]
     async fn sqlite_deletes_expired_records_by_itself() {
