@@ -70,7 +70,9 @@ impl Server {
         let sessions = AppSessionStore::open(&config.auth.session.store).await?;
         tracing::info!(store = %config.auth.session.store, "sessions are kept in the session store");
         let state = AppState::with_clock(config, leptos_options, sessions.clone(), clock).await?;
-        state.spawn_sweeper();
+        // Expired sessions, their list entries, published refresh results and per-client
+        // counters are swept once a minute for as long as the server runs.
+        state.auth.spawn_sweeps();
         // Warm the key cache without delaying start-up or failing when the provider is down.
         let verifier = state.verifier.clone();
         tokio::spawn(async move { verifier.jwks().preload().await });

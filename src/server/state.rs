@@ -73,10 +73,4 @@ impl AppState {
         let auth = AuthCore::new(config.auth.clone(), sessions, clock).await?;
         Ok(AppState(Arc::new(SharedState { leptos_options, config: Arc::new(config), auth: Arc::new(auth) })))
     }
-
-    /// Sweeps what expires in memory (expired sessions, their list entries, published refresh
-    /// results, per-client counters) once a minute, for as long as the server runs.
-    pub fn spawn_sweeper(&self) {
-        self.auth.spawn_sweeps();
-    }
 }

@@ -102,9 +102,8 @@ impl AccessTokenCache {
         let Some((signed_part, key)) = split_signature(token) else {
             // Not a JWS in compact form: the verifier says why, and nothing is cached.
             crate::metrics::verified_token_cache(false);
-            return Ok(Arc::new(VerifiedAccessToken::new(
-                verifier.verify_access_token(token, allowed_clients, TokenSource::Caller).await?,
-            )));
+            let claims = verifier.verify_access_token(token, allowed_clients, TokenSource::Caller).await?;
+            return Ok(Arc::new(VerifiedAccessToken::new(claims)));
         };
         let cached = self.entries.get(&key).filter(|entry| *entry.signed_part == *signed_part);
         crate::metrics::verified_token_cache(cached.is_some());
