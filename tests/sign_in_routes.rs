@@ -255,3 +255,21 @@ async fn the_registered_callback_and_sign_out_urls_are_the_ones_sent() {
         assert!(response.text().await.unwrap().contains("data-testid=\"sign-in-error\""), "{path}");
     }
 }
+
+/// With `COGNITO_REDIRECT_URI` at a path of its own, a sign-in completes there: the provider
+/// registers and redirects to that URL only, and the code exchange names it as `redirect_uri`
+/// (RFC 6749 §4.1.3), which the provider checks against the authorization request's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_completes_at_a_configured_callback_path() {
+    let setup = common::IdpSetup { callback_path: Some("/oauth/return"), ..common::IdpSetup::default() };
+    let stack = common::spawn_stack_with(&[], setup).await;
+    let browser = common::browser();
+    let authorize = common::follow(&browser, &stack.app.url("/auth/login?return_to=%2Fprofile")).await;
+    assert_eq!(query_of(&authorize)["redirect_uri"], stack.app.url("/oauth/return"));
+    let callback =
+        common::sign_in_at_provider(&browser, &authorize, common::USER, &stack.app.url("/oauth/return?")).await;
+    let signed_in = browser.get(&callback).send().await.unwrap();
+    assert_eq!(signed_in.status(), 303, "{:?}", signed_in.text().await);
+    assert_eq!(location(&signed_in), "/profile");
+    assert_eq!(browser.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+}

@@ -146,6 +146,30 @@ async fn the_dashboard_lists_the_persons_sessions_and_ends_one() {
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
+
+    // A body that is not a URL-encoded form (a script's `fetch` with `FormData`, JSON or text)
+    // may ask for everywhere: refused with a reason, and nothing is ended.
+    for (content_type, body) in [
+        (
+            "multipart/form-data; boundary=b",
+            "--b\r\nContent-Disposition: form-data; name=\"everywhere\"\r\n\r\ntrue\r\n--b--\r\n",
+        ),
+        ("application/json", r#"{"everywhere":true}"#),
+        ("text/plain;charset=UTF-8", "everywhere=true"),
+    ] {
+        let refused = laptop
+            .post(stack.app.url("/auth/logout"))
+            .header("origin", &stack.app.base_url)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 415, "{content_type}");
+        assert!(refused.text().await.unwrap().contains("application/x-www-form-urlencoded"), "{content_type}");
+    }
+    assert_eq!(laptop.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200, "still signed in");
+    assert_eq!(someone_else.get(stack.app.url("/api/v1/me")).send().await.unwrap().status(), 200);
 }
 
 /// Naming this browser's own session in the list's sign-out is a plain sign-out: to the

@@ -167,6 +167,9 @@ pub struct IdpSetup {
     /// The app's client is a public one (no secret; the app sends its `client_id` in the
     /// form instead), and the app is started without `COGNITO_CLIENT_SECRET`.
     pub public_client: bool,
+    /// The path of the app's callback as the provider registers it and `COGNITO_REDIRECT_URI`
+    /// names it; `/auth/callback` when `None`.
+    pub callback_path: Option<&'static str>,
 }
 
 impl Default for IdpSetup {
@@ -181,6 +184,7 @@ impl Default for IdpSetup {
             public_app_url: None,
             keys_file: None,
             public_client: false,
+            callback_path: None,
         }
     }
 }
@@ -218,7 +222,7 @@ pub async fn start_idp(app_base_url: &str, setup: &IdpSetup) -> TestIdp {
     let mut options = LocalIdpOptions::from_settings(
         domain.clone(),
         &settings,
-        &format!("{app_base_url}/auth/callback"),
+        &format!("{app_base_url}{}", setup.callback_path.unwrap_or("/auth/callback")),
         &format!("{app_base_url}/"),
         &["Google".to_string()],
     )
@@ -299,6 +303,9 @@ pub async fn spawn_stack_with(vars: &[(&str, &str)], setup: IdpSetup) -> TestSta
     ];
     if setup.public_client {
         all.retain(|(name, _)| name != "COGNITO_CLIENT_SECRET");
+    }
+    if let Some(path) = setup.callback_path {
+        all.push(("COGNITO_REDIRECT_URI".into(), format!("{base_url}{path}")));
     }
     all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let borrowed: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

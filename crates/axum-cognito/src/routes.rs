@@ -81,6 +81,11 @@ pub enum RouteRefusal {
     /// The session store failed while reading or ending a session (503).
     #[error("Please try again shortly.")]
     StoreUnavailable,
+    /// A sign-out request with a body that is not a URL-encoded form (`multipart/form-data`,
+    /// JSON, text): its `everywhere` cannot be read, and ending only this session would be
+    /// less than it may have asked for (415, RFC 9110 §15.5.16).
+    #[error("The sign-out form must be sent as application/x-www-form-urlencoded.")]
+    UnsupportedFormType,
     /// A sign-out form's body could not be read: larger than the body limit (413), or cut
     /// off (400).
     #[error("The form could not be read: {reason}.")]
@@ -107,6 +112,7 @@ impl RouteRefusal {
                 StatusCode::from_u16(failure.status).unwrap_or(StatusCode::BAD_REQUEST)
             }
             RouteRefusal::ForeignOrigin => StatusCode::FORBIDDEN,
+            RouteRefusal::UnsupportedFormType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             RouteRefusal::UnreadableForm { status, .. } => *status,
         }
     }
@@ -334,8 +340,10 @@ async fn logout(
     refuse_foreign_origin(&headers, &core)?;
     let everywhere = match form {
         Ok(Form(form)) => form.everywhere,
-        // No form at all (a plain POST) means this session.
-        Err(FormRejection::InvalidFormContentType(_)) => None,
+        // No form at all (a plain POST, no `Content-Type`) means this session; a body of
+        // another type may hold `everywhere=true`, so it is refused, not read as less.
+        Err(FormRejection::InvalidFormContentType(_)) if !headers.contains_key(header::CONTENT_TYPE) => None,
+        Err(FormRejection::InvalidFormContentType(_)) => return Err(RouteRefusal::UnsupportedFormType),
         Err(FormRejection::BytesRejection(rejection)) => return Err(unreadable_form(&rejection)),
         // A form that cannot be read (`everywhere` twice, say) is refused rather than taken
         // for less than it may have asked for.

@@ -348,6 +348,15 @@ mod tests {
         }
     }
 
+    /// A client's pool closes its idle connections before the provider does: reqwest's pool
+    /// keeps one for 90 s (`ClientBuilder::pool_idle_timeout`), and a request sent on a
+    /// connection the server is just closing would fail.
+    #[test]
+    fn the_read_timeout_outlasts_the_idle_connections_of_client_pools() {
+        const REQWEST_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+        assert!(CLIENT_READ_TIMEOUT > REQWEST_POOL_IDLE_TIMEOUT, "{CLIENT_READ_TIMEOUT:?}");
+    }
+
     #[test]
     fn the_baseline_options_are_accepted() {
         assert!(LocalIdp::new(options()).is_ok());

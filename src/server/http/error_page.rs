@@ -55,6 +55,7 @@ impl PageError {
                 RouteRefusal::MalformedSignInLink | RouteRefusal::InvalidSignInOption(_) => "Sign-in refused",
                 RouteRefusal::InvalidEverywhereField
                 | RouteRefusal::ForeignOrigin
+                | RouteRefusal::UnsupportedFormType
                 | RouteRefusal::UnreadableForm { .. } => "Sign-out refused",
                 RouteRefusal::NoSessionNamed => "No session named",
                 RouteRefusal::NoSuchSession => "No such session",

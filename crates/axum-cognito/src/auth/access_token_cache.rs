@@ -108,7 +108,7 @@ impl AccessTokenCache {
         let cached = self.entries.get(&key).filter(|entry| *entry.signed_part == *signed_part);
         crate::metrics::verified_token_cache(cached.is_some());
         if let Some(CachedToken { verified, .. }) = cached.as_deref() {
-            if verified.claims.exp + LEEWAY_SECS <= self.clock.now() {
+            if verified.claims.exp.saturating_add(LEEWAY_SECS) <= self.clock.now() {
                 self.entries.invalidate(&key);
                 return Err(VerifyError::Expired);
             }

@@ -371,7 +371,7 @@ async fn exchange_and_verify(
     let now = core.clock.now();
     // OpenID Connect Core §3.1.3.7 lets a client bound `iat`; no ID token Cognito issues lives
     // longer than a day, so an older one is a replay or a provider gone wrong.
-    if now - verified_id.claims.iat > MAX_ID_TOKEN_AGE_SECS {
+    if now.saturating_sub(verified_id.claims.iat) > MAX_ID_TOKEN_AGE_SECS {
         return Err(SignInError::IdToken(VerifyError::BadClaims("the ID token was issued more than a day ago".into())));
     }
     let access = core

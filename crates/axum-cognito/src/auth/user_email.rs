@@ -120,12 +120,15 @@ pub async fn fetch_email(
                 .map_err(|error| EmailLookupError::Unavailable(format!("userInfo answer: {error}")))?;
             Ok(answer.email)
         }
-        EmailSource::GetUser => {
-            let answer: GetUserAnswer = serde_json::from_slice(&body)
-                .map_err(|error| EmailLookupError::Unavailable(format!("GetUser answer: {error}")))?;
-            Ok(answer.user_attributes.into_iter().find(|attribute| attribute.name == "email").map(|a| a.value))
-        }
+        EmailSource::GetUser => email_of_get_user_answer(&body),
     }
+}
+
+/// The `email` attribute of a `GetUser` answer, if it has one with a value.
+fn email_of_get_user_answer(body: &[u8]) -> Result<Option<String>, EmailLookupError> {
+    let answer: GetUserAnswer = serde_json::from_slice(body)
+        .map_err(|error| EmailLookupError::Unavailable(format!("GetUser answer: {error}")))?;
+    Ok(answer.user_attributes.into_iter().find(|attribute| attribute.name == "email").and_then(|a| a.value))
 }
 
 /// Only the answers that refuse this token refuse it for good: userInfo's `400`/`401` (its
@@ -173,7 +176,10 @@ struct GetUserAnswer {
 #[serde(rename_all = "PascalCase")]
 struct UserAttribute {
     name: String,
-    value: String,
+    /// Optional in the user pools API's `AttributeType`: an attribute without a value must not
+    /// make the whole answer unreadable.
+    #[serde(default)]
+    value: Option<String>,
 }
 
 #[cfg(test)]
@@ -205,6 +211,17 @@ mod tests {
         );
         assert_eq!(EmailSource::for_token(&claims(Some("api/read"), user)), None, "no endpoint accepts it");
         assert_eq!(EmailSource::for_token(&claims(Some("api/read openid"), None)), None, "a machine token");
+    }
+
+    #[test]
+    fn a_get_user_attribute_without_a_value_leaves_the_answer_readable() {
+        let answer = |attributes: serde_json::Value| {
+            email_of_get_user_answer(json!({ "Username": "ada", "UserAttributes": attributes }).to_string().as_bytes())
+        };
+        let with_email = json!([{ "Name": "nickname" }, { "Name": "email", "Value": "ada@example.com" }]);
+        assert_eq!(answer(with_email).expect("readable"), Some("ada@example.com".into()));
+        assert_eq!(answer(json!([{ "Name": "email" }])).expect("readable"), None);
+        assert!(matches!(email_of_get_user_answer(b"{"), Err(EmailLookupError::Unavailable(_))));
     }
 
     #[test]

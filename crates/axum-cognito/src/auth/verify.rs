@@ -235,10 +235,12 @@ impl TokenVerifier {
             return Err(VerifyError::MissingSubject);
         }
         let now = self.clock.now();
-        if exp + LEEWAY_SECS <= now {
+        // Saturating: the times are the token's own numbers, and an `exp` near `i64::MAX` must
+        // read as far in the future, not overflow.
+        if exp.saturating_add(LEEWAY_SECS) <= now {
             return Err(VerifyError::Expired);
         }
-        if nbf.is_some_and(|nbf| nbf - LEEWAY_SECS > now) || iat - LEEWAY_SECS > now {
+        if nbf.is_some_and(|nbf| nbf.saturating_sub(LEEWAY_SECS) > now) || iat.saturating_sub(LEEWAY_SECS) > now {
             return Err(VerifyError::NotYetValid);
         }
         Ok(())
@@ -277,6 +279,18 @@ mod tests {
     fn at_hash_matches_the_openid_example() {
         // OpenID Connect Core, Appendix A.3 (RS256).
         assert_eq!(access_token_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
+    }
+
+    #[test]
+    fn times_at_the_ends_of_the_range_are_compared_without_overflow() {
+        let clock: SharedClock = Arc::new(crate::clock::ManualClock::starting_at(1_000));
+        let jwks = Arc::new(JwksCache::new(reqwest::Client::new(), "http://127.0.0.1:9/jwks".into(), clock.clone()));
+        let verifier = TokenVerifier::new(vec!["iss".into()], "client".into(), jwks, clock);
+        let check = |exp, nbf, iat| verifier.check_common("iss", "sub", exp, nbf, iat);
+        assert_eq!(check(i64::MAX, Some(i64::MIN), i64::MIN), Ok(()), "far future expiry, far past start");
+        assert_eq!(check(i64::MIN, None, 900), Err(VerifyError::Expired));
+        assert_eq!(check(2_000, Some(i64::MAX), 900), Err(VerifyError::NotYetValid));
+        assert_eq!(check(2_000, None, i64::MAX), Err(VerifyError::NotYetValid));
     }
 
     #[test]

@@ -124,8 +124,32 @@ async fn the_app_pool_is_built_from_settings() {
     assert!(users::load_file(&dir.path().join("missing.json")).is_err());
 }
 
-/// A client that stops sending (halfway through a request's head, or idle on a kept-alive
-/// connection) is let go after the read timeout, not held for good.
+/// Reads one HTTP/1.1 answer with a `content-length` from `stream`, and no more.
+async fn read_whole_answer(stream: &mut tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut answer = Vec::new();
+    loop {
+        if let Some(head_end) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&answer[..head_end]).to_ascii_lowercase();
+            assert!(head.starts_with("http/1.1 "), "{head}");
+            let length = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|value| value.trim().parse::<usize>().ok())
+                .expect("a content-length");
+            if answer.len() >= head_end + 4 + length {
+                return;
+            }
+        }
+        let mut buffer = [0u8; 4096];
+        let read = stream.read(&mut buffer).await.expect("an answer");
+        assert!(read > 0, "closed before the answer ended");
+        answer.extend_from_slice(&buffer[..read]);
+    }
+}
+
+/// A client that stops sending (halfway through a request's head, idle on a new connection, or
+/// kept alive after an answer) is let go after the read timeout, not held for good.
 #[tokio::test]
 async fn a_silent_connection_is_closed_after_the_read_timeout() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -141,7 +165,11 @@ async fn a_silent_connection_is_closed_after_the_read_timeout() {
     halfway.write_all(b"GET /logout HTTP/1.1\r\nHost: x\r\nX-Half: a").await.expect("write");
     let mut idle = tokio::net::TcpStream::connect(address).await.expect("connect");
     let started = std::time::Instant::now();
-    for connection in [&mut halfway, &mut idle] {
+    // Kept alive after a whole request and its answer, then silent.
+    let mut kept_alive = tokio::net::TcpStream::connect(address).await.expect("connect");
+    kept_alive.write_all(b"GET /no-such-path HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
+    read_whole_answer(&mut kept_alive).await;
+    for connection in [&mut halfway, &mut idle, &mut kept_alive] {
         let mut buffer = [0u8; 512];
         let read = tokio::time::timeout(Duration::from_secs(5), connection.read(&mut buffer)).await;
         assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "closed, not left open: {read:?}");
