@@ -90,6 +90,30 @@ async fn protected_pages_redirect_to_sign_in_with_return_to() {
     assert_eq!(location(&response), "/auth/login?return_to=%2Fprofile%3Ftab%3Dclaims%26sort%3Da%2520z");
 }
 
+/// A path with `.` or `..` segments names another path (RFC 3986 §5.2.4): it is sent there,
+/// where the page guard decides, never rendered as the protected page it names. Browsers and
+/// reqwest resolve such paths before sending, so the requests are written by hand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_path_with_dot_segments_is_sent_to_the_path_it_names() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(COGNITO).await;
+    let host = app.base_url.trim_start_matches("http://").to_string();
+    for (target, expected) in [
+        ("/./dashboard", "/dashboard"),
+        ("/x/../admin?tab=1", "/admin?tab=1"),
+        ("/.//evil.example/profile", "/evil.example/profile"),
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+        let request = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+        assert!(answer.starts_with("http/1.1 308"), "{target}: {answer}");
+        assert!(answer.contains(&format!("\r\nlocation: {expected}\r\n")), "{target}: {answer}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callback_without_a_known_state_is_a_4xx_page() {
     let app = spawn_app(COGNITO).await;

@@ -34,6 +34,11 @@ pub async fn guard_protected_pages(
     mut request: Request,
     next: Next,
 ) -> Response {
+    if let Some(normalized) = without_dot_segments(request.uri()) {
+        // `/./dashboard` names `/dashboard` (RFC 3986 §5.2.4) but matches no route, while Leptos
+        // would render the page it names: sent to the path itself, it is guarded like it.
+        return Redirect::permanent(&normalized).into_response();
+    }
     if !is_page(request.uri().path()) {
         // A file: its 404 page, if it is missing, shows nobody signed in.
         show_signed_out(&state.auth, &mut request);
@@ -71,6 +76,20 @@ pub async fn guard_protected_pages(
     }
 }
 
+/// The path and query of `uri` with its `.` and `..` segments resolved (RFC 3986 §5.2.4, as
+/// the WHATWG URL parser does it), if it has any; browsers resolve them before sending, so only
+/// a hand-made request has them.
+fn without_dot_segments(uri: &axum::http::Uri) -> Option<String> {
+    let path = uri.path();
+    if !path.split('/').any(|segment| segment == "." || segment == "..") {
+        return None;
+    }
+    let resolved = url::Url::parse("http://localhost/").ok()?.join(uri.path_and_query()?.as_str()).ok()?;
+    let query = resolved.query().map(|query| format!("?{query}")).unwrap_or_default();
+    // One leading slash: `//host` in a `Location` is another site (RFC 3986 §4.2).
+    Some(format!("/{}{query}", resolved.path().trim_start_matches('/')))
+}
+
 /// Paths Leptos renders as pages (not the API, the bundle, health checks or other files).
 fn is_page(path: &str) -> bool {
     let is_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
@@ -85,6 +104,19 @@ fn is_page(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dot_segments_are_resolved() {
+        let resolved = |uri: &'static str| without_dot_segments(&axum::http::Uri::from_static(uri));
+        assert_eq!(resolved("/./dashboard"), Some("/dashboard".into()));
+        assert_eq!(resolved("/x/../profile?tab=1"), Some("/profile?tab=1".into()));
+        assert_eq!(resolved("/../../admin"), Some("/admin".into()), "not above the root");
+        assert_eq!(resolved("/dashboard/."), Some("/dashboard/".into()));
+        assert_eq!(resolved("/.//evil.example/x"), Some("/evil.example/x".into()), "never another site");
+        assert_eq!(resolved("/dashboard"), None);
+        assert_eq!(resolved("/pkg/app.css"), None);
+        assert_eq!(resolved("/a..b/.c"), None, "dots inside a segment are not dot segments");
+    }
 
     #[test]
     fn protected_paths() {
